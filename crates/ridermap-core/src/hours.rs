@@ -1,0 +1,130 @@
+//! Opening hours in OSM `opening_hours` syntax, parsed and evaluated by the `opening-hours` crate in
+//! the place's own time zone (Asia/Shanghai unless the place says otherwise).
+
+use chrono::{DateTime, NaiveDateTime, TimeZone, Utc};
+use chrono_tz::Tz;
+use opening_hours::{OpeningHours, RuleKind};
+
+pub const DEFAULT_TZ: Tz = chrono_tz::Asia::Shanghai;
+
+/// Parsed opening hours, keeping the text the user gave.
+#[derive(Clone)]
+pub struct Hours {
+    text: String,
+    parsed: OpeningHours,
+}
+
+/// What the hours say at one moment.
+#[derive(Debug, Clone, PartialEq)]
+pub enum HoursState {
+    /// Open; `until` is the local time it next closes (None: does not close within a week).
+    Open { until: Option<NaiveDateTime> },
+    /// Closed; `opens` is the local time it next opens (None: not within a week).
+    Closed { opens: Option<NaiveDateTime> },
+    /// The expression says "unknown" (e.g. `off "ask the guard"`-style comments or `unknown`).
+    Unknown,
+}
+
+impl Hours {
+    /// Parse `text`; the error names what the parser could not read.
+    pub fn parse(text: &str) -> Result<Hours, String> {
+        let trimmed = text.trim();
+        if trimmed.is_empty() {
+            return Err("opening hours are empty".into());
+        }
+        let parsed: OpeningHours = trimmed
+            .parse()
+            .map_err(|e| format!("`{trimmed}` is not valid opening_hours syntax: {e}"))?;
+        Ok(Hours {
+            text: trimmed.to_string(),
+            parsed,
+        })
+    }
+
+    pub fn text(&self) -> &str {
+        &self.text
+    }
+
+    pub fn is_24_7(&self) -> bool {
+        self.text == "24/7"
+    }
+
+    /// The state at instant `at`, evaluated in time zone `tz`.
+    pub fn state_at(&self, at: DateTime<Utc>, tz: Tz) -> HoursState {
+        let local = at.with_timezone(&tz).naive_local();
+        // Look a week ahead at most: enough for "opens at 06:00" and cheap to evaluate.
+        let horizon = local + chrono::Duration::days(8);
+        let next = self.parsed.next_change(local).filter(|t| *t < horizon);
+        match self.parsed.state(local).0 {
+            RuleKind::Open => Open { until: next },
+            RuleKind::Closed => Closed { opens: next },
+            RuleKind::Unknown => HoursState::Unknown,
+        }
+    }
+}
+
+use HoursState::{Closed, Open};
+
+impl std::fmt::Debug for Hours {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Hours({:?})", self.text)
+    }
+}
+
+/// `local` (a wall-clock time in `tz`) as an instant; the earlier one when the clock repeats.
+pub fn local_to_utc(local: NaiveDateTime, tz: Tz) -> Option<DateTime<Utc>> {
+    tz.from_local_datetime(&local)
+        .earliest()
+        .map(|t| t.with_timezone(&Utc))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(s: &str) -> DateTime<Utc> {
+        let local = NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M").unwrap();
+        local_to_utc(local, DEFAULT_TZ).unwrap()
+    }
+
+    fn check(hours: &str, when: &str, expected: &str) {
+        let h = Hours::parse(hours).unwrap();
+        let got = match h.state_at(at(when), DEFAULT_TZ) {
+            Open { until: Some(t) } => format!("open until {}", t.format("%a %H:%M")),
+            Open { until: None } => "open".to_string(),
+            Closed { opens: Some(t) } => format!("closed until {}", t.format("%a %H:%M")),
+            Closed { opens: None } => "closed".to_string(),
+            HoursState::Unknown => "unknown".to_string(),
+        };
+        assert_eq!(got, expected, "{hours} at {when}");
+    }
+
+    #[test]
+    fn states() {
+        // 2026-11-27 is a Friday.
+        check("06:00-22:00", "2026-11-27 21:45", "open until Fri 22:00");
+        check("06:00-22:00", "2026-11-27 22:30", "closed until Sat 06:00");
+        check("24/7", "2026-11-27 03:00", "open");
+        check("22:00-06:00", "2026-11-27 23:30", "open until Sat 06:00");
+        check("22:00-06:00", "2026-11-28 05:59", "open until Sat 06:00");
+        check("22:00-06:00", "2026-11-27 12:00", "closed until Fri 22:00");
+        check(
+            "Mo-Fr 07:00-19:00",
+            "2026-11-28 10:00",
+            "closed until Mon 07:00",
+        );
+        check(
+            "Mo-Su 06:00-23:00; Sa,Su off",
+            "2026-11-28 10:00",
+            "closed until Mon 06:00",
+        );
+        check("unknown", "2026-11-28 10:00", "unknown");
+    }
+
+    #[test]
+    fn bad_syntax_names_the_text() {
+        let e = Hours::parse("6am till late").unwrap_err();
+        assert!(e.contains("6am till late"), "{e}");
+        assert!(Hours::parse("  ").is_err());
+    }
+}
