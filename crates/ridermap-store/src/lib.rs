@@ -1,1 +1,168 @@
-pub fn x() {}
+//! The device's local store: one SQLite file (WAL) holding grids, places, reports, visits and notes,
+//! with an R*Tree for nearest-place queries, an FTS5 trigram index for Chinese text search, and a
+//! change log that every write appends to in the same transaction (the sync outbox).
+
+mod changes;
+mod error;
+mod import;
+mod places;
+mod query;
+mod records;
+mod schema;
+
+use std::path::Path;
+
+use chrono::{DateTime, Utc};
+use ridermap_core::{Hlc, Id};
+use rusqlite::{Connection, OptionalExtension, Transaction};
+
+pub use changes::Change;
+pub use error::{Error, Result};
+pub use import::{ImportOptions, ImportReport};
+pub use places::Written;
+pub use query::{Nearby, NearbyQuery, Stats};
+pub use schema::{LATEST_VERSION, migrations};
+
+/// Who is writing: recorded on every change.
+#[derive(Debug, Clone, Default)]
+pub struct Actor {
+    pub name: Option<String>,
+}
+
+pub struct Store {
+    conn: Connection,
+    device: String,
+    clock: Hlc,
+    /// True when this open created the store (it had no schema before).
+    created: bool,
+}
+
+impl Store {
+    /// Open (creating and migrating as needed) the store at `path`.
+    pub fn open(path: impl AsRef<Path>) -> Result<Store> {
+        let path = path.as_ref();
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir)
+                .map_err(|e| Error::Io(format!("cannot create {}: {e}", dir.display())))?;
+        }
+        let conn = Connection::open(path)
+            .map_err(|e| Error::Io(format!("cannot open {}: {e}", path.display())))?;
+        Store::setup(conn)
+    }
+
+    /// A store that lives only in memory (tests, scratch work).
+    pub fn open_in_memory() -> Result<Store> {
+        Store::setup(Connection::open_in_memory()?)
+    }
+
+    fn setup(mut conn: Connection) -> Result<Store> {
+        conn.pragma_update(None, "journal_mode", "WAL")?;
+        conn.pragma_update(None, "synchronous", "NORMAL")?;
+        conn.pragma_update(None, "foreign_keys", "ON")?;
+        conn.busy_timeout(std::time::Duration::from_secs(5))?;
+        let before: u32 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
+        if before > LATEST_VERSION {
+            return Err(Error::Io(format!(
+                "this store has schema version {before}, newer than this program knows ({LATEST_VERSION}): update Ridermap"
+            )));
+        }
+        migrations()
+            .to_latest(&mut conn)
+            .map_err(|e| Error::Migration(e.to_string()))?;
+        let tx = conn.transaction()?;
+        let device = match meta_get(&tx, "device_id")? {
+            Some(d) => d,
+            None => {
+                let d = Id::new().to_string();
+                meta_set(&tx, "device_id", &d)?;
+                d
+            }
+        };
+        let clock = meta_get(&tx, "hlc")?
+            .and_then(|s| s.parse().ok())
+            .unwrap_or_default();
+        tx.commit()?;
+        Ok(Store {
+            conn,
+            device,
+            clock,
+            created: before == 0,
+        })
+    }
+
+    /// Whether this open created the store from nothing (so demo data may be loaded).
+    pub fn was_created(&self) -> bool {
+        self.created
+    }
+
+    /// This device's id, stamped on every change it makes.
+    pub fn device_id(&self) -> &str {
+        &self.device
+    }
+
+    pub fn schema_version(&self) -> Result<u32> {
+        Ok(self
+            .conn
+            .pragma_query_value(None, "user_version", |r| r.get(0))?)
+    }
+
+    /// Direct read access for tests and tools.
+    pub fn connection(&self) -> &Connection {
+        &self.conn
+    }
+
+    /// Run `f` in one transaction with a change writer; all of it lands or none of it.
+    pub(crate) fn write<T>(
+        &mut self,
+        actor: &Actor,
+        f: impl FnOnce(&mut Writer<'_>) -> Result<T>,
+    ) -> Result<T> {
+        let tx = self.conn.transaction()?;
+        let mut w = Writer {
+            tx,
+            device: &self.device,
+            clock: self.clock,
+            actor,
+            now: Utc::now(),
+            logged: 0,
+        };
+        let out = f(&mut w)?;
+        let clock = w.clock;
+        if w.logged > 0 {
+            meta_set(&w.tx, "hlc", &clock.to_string())?;
+        }
+        w.tx.commit()?;
+        self.clock = clock;
+        Ok(out)
+    }
+}
+
+/// The open write transaction plus what every change is stamped with.
+pub(crate) struct Writer<'a> {
+    pub tx: Transaction<'a>,
+    pub device: &'a str,
+    pub clock: Hlc,
+    pub actor: &'a Actor,
+    pub now: DateTime<Utc>,
+    pub logged: usize,
+}
+
+pub(crate) fn meta_get(conn: &Connection, key: &str) -> Result<Option<String>> {
+    Ok(conn
+        .query_row("SELECT value FROM meta WHERE key = ?1", [key], |r| r.get(0))
+        .optional()?)
+}
+
+pub(crate) fn meta_set(conn: &Connection, key: &str, value: &str) -> Result<()> {
+    conn.execute(
+        "INSERT INTO meta(key, value) VALUES (?1, ?2) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+        [key, value],
+    )?;
+    Ok(())
+}
+
+/// Milliseconds since the epoch: the form times take in indexed columns (text forms of RFC 3339 do
+/// not sort reliably when fractional seconds vary).
+pub(crate) fn ms(t: DateTime<Utc>) -> i64 {
+    t.timestamp_millis()
+}

@@ -1,0 +1,18 @@
+//! The illustrative Yinhang demo data shipped in `assets/`, loaded into new stores.
+
+use ridermap_store::{Actor, ImportOptions, ImportReport, Store};
+
+/// The demo FeatureCollection (illustrative, not surveyed).
+pub const DEMO_GEOJSON: &str = include_str!("../../../assets/yinhang-demo.geojson");
+
+pub fn load(store: &mut Store) -> ridermap_store::Result<ImportReport> {
+    let rows = crate::geo_json::read("assets/yinhang-demo.geojson", DEMO_GEOJSON.as_bytes())
+        .map_err(|e| ridermap_store::Error::Io(e.to_string()))?;
+    store.import(
+        &rows,
+        ImportOptions::default(),
+        &Actor {
+            name: Some("demo".into()),
+        },
+    )
+}

@@ -1,0 +1,353 @@
+//! Importing records read from files: all or nothing, every bad row reported with its file, line or
+//! feature, and field. Re-importing the same file updates the records it made instead of duplicating
+//! them: a record is matched by `id`, else by `source`, else by grid `code`.
+
+use std::collections::HashMap;
+
+use chrono::Utc;
+use ridermap_core::{Grid, Id, Incoming, Place, PlaceKind, RowProblem};
+use serde_json::{Map, Value};
+
+use crate::{Actor, Error, Result, Store, Writer, places::Written};
+
+#[derive(Default)]
+pub struct ImportOptions<'a> {
+    /// Write the good records and report the bad ones, instead of refusing the whole import.
+    pub skip_invalid: bool,
+    /// Called with (records done, records in all) every few hundred records.
+    pub progress: Option<&'a mut dyn FnMut(usize, usize)>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
+pub struct ImportReport {
+    pub inserted: usize,
+    pub updated: usize,
+    pub unchanged: usize,
+    /// Records left out because they were invalid (only with `skip_invalid`).
+    pub skipped: usize,
+    #[serde(serialize_with = "problems_as_text")]
+    pub problems: Vec<RowProblem>,
+}
+
+fn problems_as_text<S: serde::Serializer>(
+    p: &[RowProblem],
+    s: S,
+) -> std::result::Result<S::Ok, S::Error> {
+    s.collect_seq(p.iter().map(|p| p.to_string()))
+}
+
+const STAMP_FIELDS: [&str; 5] = [
+    "created_at",
+    "updated_at",
+    "updated_by",
+    "verified_at",
+    "source",
+];
+
+/// Which field a serde error is about, found by removing fields one at a time.
+fn culprit<T: serde::de::DeserializeOwned>(fields: &Map<String, Value>, err: &str) -> String {
+    if let Some(rest) = err.strip_prefix("missing field `") {
+        return rest.split('`').next().unwrap_or_default().to_string();
+    }
+    for k in fields.keys() {
+        let mut trial = fields.clone();
+        trial.remove(k);
+        match serde_json::from_value::<T>(Value::Object(trial)) {
+            Ok(_) => return k.clone(),
+            Err(e) if e.to_string() != err => return k.clone(),
+            Err(_) => {}
+        }
+    }
+    String::new()
+}
+
+/// The field names a record of `kind` may carry.
+fn known_fields(kind: PlaceKind) -> Vec<String> {
+    ridermap_core::patch::field_names(&Place::new(kind, "x", 0.0, 0.0))
+}
+
+struct Importer<'r> {
+    report: &'r mut ImportReport,
+    /// Problems with the index of their row, so they can be listed in file order.
+    problems: Vec<(usize, RowProblem)>,
+    current: usize,
+    /// Compound name or alias → id, from this import's own compounds.
+    compounds: HashMap<String, Id>,
+    sources: HashMap<String, String>,
+    known: HashMap<PlaceKind, Vec<String>>,
+}
+
+impl Importer<'_> {
+    fn problem(&mut self, row: &Incoming, field: &str, reason: impl Into<String>) {
+        let p = RowProblem {
+            origin: row.origin.clone(),
+            field: field.into(),
+            reason: reason.into(),
+        };
+        self.problems.push((self.current, p));
+    }
+
+    fn grid(&mut self, w: &mut Writer<'_>, row: &Incoming) -> Result<()> {
+        let mut f = row.fields.clone();
+        f.remove("kind");
+        let code = f
+            .get("code")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_string();
+        let existing: Option<String> = rusqlite::OptionalExtension::optional(w.tx.query_row(
+            "SELECT doc FROM grids WHERE code = ?1",
+            [&code],
+            |r| r.get(0),
+        ))?;
+        let existing: Option<Grid> = existing.and_then(|d| serde_json::from_str(&d).ok());
+        fill_identity(
+            &mut f,
+            existing
+                .as_ref()
+                .map(|g| (g.id, serde_json::to_value(&g.stamp).unwrap_or_default())),
+        );
+        let g: Grid = match serde_json::from_value(Value::Object(f.clone())) {
+            Ok(g) => g,
+            Err(e) => {
+                let field = culprit::<Grid>(&f, &e.to_string());
+                self.problem(row, &field, e.to_string());
+                return Ok(());
+            }
+        };
+        if let Err(inv) = g.validate() {
+            for p in inv.problems {
+                self.problem(row, &p.field, p.reason);
+            }
+            return Ok(());
+        }
+        self.count(w.put_grid(&g), row)
+    }
+
+    fn place(&mut self, w: &mut Writer<'_>, row: &Incoming, kind: PlaceKind) -> Result<()> {
+        let mut f = row.fields.clone();
+        let known = self.known.entry(kind).or_insert_with(|| known_fields(kind));
+        if let Some(k) = f.keys().find(|k| !known.contains(k)) {
+            let msg = format!("is not a field of a {kind}");
+            let k = k.clone();
+            self.problem(row, &k, msg);
+            return Ok(());
+        }
+        if let Some(src) = f.get("source").and_then(Value::as_str) {
+            if let Some(first) = self.sources.insert(src.to_string(), row.origin.to_string()) {
+                self.problem(
+                    row,
+                    "source",
+                    format!("`{src}` already appeared at {first}"),
+                );
+                return Ok(());
+            }
+        }
+        // A compound may be named instead of given by id.
+        if let Some(Value::String(c)) = f.get("compound").cloned()
+            && c.parse::<Id>().is_err()
+        {
+            let id = match self.compounds.get(c.trim()) {
+                Some(id) => *id,
+                None => match resolve_compound(w, c.trim())? {
+                    Some(id) => id,
+                    None => {
+                        self.problem(row, "compound", format!("no compound named `{c}`"));
+                        return Ok(());
+                    }
+                },
+            };
+            f.insert("compound".into(), Value::String(id.to_string()));
+        }
+        let existing = find_existing(w, &f)?;
+        fill_identity(
+            &mut f,
+            existing
+                .as_ref()
+                .map(|p| (p.id, serde_json::to_value(&p.stamp).unwrap_or_default())),
+        );
+        let gave_updated = row.fields.contains_key("updated_at");
+        let mut p: Place = match serde_json::from_value(Value::Object(f.clone())) {
+            Ok(p) => p,
+            Err(e) => {
+                let field = culprit::<Place>(&f, &e.to_string());
+                self.problem(row, &field, e.to_string());
+                return Ok(());
+            }
+        };
+        if let Err(inv) = p.validate() {
+            for pr in inv.problems {
+                self.problem(row, &pr.field, pr.reason);
+            }
+            return Ok(());
+        }
+        if let Some(old) = &existing {
+            let mut same = p.clone();
+            same.stamp.updated_at = old.stamp.updated_at;
+            if same == *old {
+                self.report.unchanged += 1;
+                return Ok(());
+            }
+            if !gave_updated {
+                p.stamp.updated_at = Utc::now().max(old.stamp.updated_at);
+            }
+        }
+        if kind == PlaceKind::Compound {
+            self.compounds.insert(p.name.clone(), p.id);
+            for a in &p.aliases {
+                self.compounds.entry(a.clone()).or_insert(p.id);
+            }
+        }
+        self.count(w.put_place(&p), row)
+    }
+
+    fn count(&mut self, r: Result<Written>, row: &Incoming) -> Result<()> {
+        match r {
+            Ok(Written::Inserted) => self.report.inserted += 1,
+            Ok(Written::Updated) => self.report.updated += 1,
+            Ok(Written::Unchanged) => self.report.unchanged += 1,
+            Err(Error::Invalid { invalid, .. }) => {
+                for p in invalid.problems {
+                    self.problem(row, &p.field, p.reason);
+                }
+            }
+            Err(e) => return Err(e),
+        }
+        Ok(())
+    }
+}
+
+/// Give a record without an id the id of the record it updates (or a new one), and fill the stamp
+/// fields it leaves out from that record (or with "now").
+fn fill_identity(f: &mut Map<String, Value>, existing: Option<(Id, Value)>) {
+    let now = Value::String(Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true));
+    match existing {
+        Some((id, stamp)) => {
+            f.entry("id").or_insert(Value::String(id.to_string()));
+            for k in STAMP_FIELDS {
+                if !f.contains_key(k)
+                    && let Some(v) = stamp.get(k)
+                {
+                    f.insert(k.into(), v.clone());
+                }
+            }
+        }
+        None => {
+            f.entry("id")
+                .or_insert_with(|| Value::String(Id::new().to_string()));
+        }
+    }
+    f.entry("created_at").or_insert(now.clone());
+    let created = f["created_at"].clone();
+    f.entry("updated_at").or_insert(created);
+}
+
+fn find_existing(w: &Writer<'_>, f: &Map<String, Value>) -> Result<Option<Place>> {
+    let by = |sql: &str, key: &str| -> Result<Option<Place>> {
+        let doc: Option<String> = rusqlite::OptionalExtension::optional(
+            w.tx.prepare_cached(sql)?.query_row([key], |r| r.get(0)),
+        )?;
+        doc.map(|d| crate::places::parse_place(&d)).transpose()
+    };
+    if let Some(id) = f.get("id").and_then(Value::as_str) {
+        if let Some(p) = by("SELECT doc FROM places WHERE id = ?1", id)? {
+            return Ok(Some(p));
+        }
+    }
+    if let Some(src) = f.get("source").and_then(Value::as_str) {
+        return by("SELECT doc FROM places WHERE source = ?1", src);
+    }
+    Ok(None)
+}
+
+fn resolve_compound(w: &Writer<'_>, name: &str) -> Result<Option<Id>> {
+    let id: Option<String> = rusqlite::OptionalExtension::optional(w.tx.query_row(
+        "SELECT id FROM places WHERE kind = 'compound' AND name = ?1 LIMIT 1",
+        [name],
+        |r| r.get(0),
+    ))?;
+    Ok(id.and_then(|s| s.parse().ok()))
+}
+
+impl Store {
+    /// Import `rows` in one transaction: grids first, then compounds, then everything else.
+    pub fn import(
+        &mut self,
+        rows: &[Incoming],
+        opts: ImportOptions<'_>,
+        actor: &Actor,
+    ) -> Result<ImportReport> {
+        let ImportOptions {
+            skip_invalid,
+            mut progress,
+        } = opts;
+        let mut order: Vec<(u8, usize)> = Vec::with_capacity(rows.len());
+        let mut report = ImportReport::default();
+        let mut early: Vec<(usize, RowProblem)> = vec![];
+        for (i, row) in rows.iter().enumerate() {
+            match row.fields.get("kind").and_then(Value::as_str) {
+                Some("grid") => order.push((0, i)),
+                Some(k) => match PlaceKind::parse(k) {
+                    Some(PlaceKind::Compound) => order.push((1, i)),
+                    Some(_) => order.push((2, i)),
+                    None => early.push((i, RowProblem {
+                        origin: row.origin.clone(),
+                        field: "kind".into(),
+                        reason: format!("unknown kind `{k}` (expected grid, compound, entrance, charger or rest_stop)"),
+                    })),
+                },
+                None => early.push((i, RowProblem {
+                    origin: row.origin.clone(),
+                    field: "kind".into(),
+                    reason: "is missing".into(),
+                })),
+            }
+        }
+        order.sort_by_key(|(stage, _)| *stage);
+        let total = rows.len();
+        self.write(actor, |w| {
+            let mut imp = Importer {
+                report: &mut report,
+                problems: early,
+                current: 0,
+                compounds: HashMap::new(),
+                sources: HashMap::new(),
+                known: HashMap::new(),
+            };
+            for (n, (stage, i)) in order.iter().enumerate() {
+                let row = &rows[*i];
+                imp.current = *i;
+                if *stage == 0 {
+                    imp.grid(w, row)?;
+                } else {
+                    let mut row = row.clone();
+                    let kind = PlaceKind::parse(row.fields["kind"].as_str().unwrap_or_default())
+                        .expect("checked above");
+                    row.fields
+                        .insert("kind".into(), Value::String(kind.as_str().into()));
+                    imp.place(w, &row, kind)?;
+                }
+                if n % 500 == 0
+                    && let Some(p) = progress.as_mut()
+                {
+                    p(n, total);
+                }
+            }
+            if let Some(p) = progress.as_mut() {
+                p(total, total);
+            }
+            let mut problems = std::mem::take(&mut imp.problems);
+            problems.sort_by_key(|(i, _)| *i);
+            let mut rows_with_problems: Vec<usize> = problems.iter().map(|(i, _)| *i).collect();
+            rows_with_problems.dedup();
+            let problems: Vec<RowProblem> = problems.into_iter().map(|(_, p)| p).collect();
+            if !problems.is_empty() && !skip_invalid {
+                return Err(Error::Import(problems));
+            }
+            imp.report.skipped = rows_with_problems.len();
+            imp.report.problems = problems;
+            Ok(())
+        })?;
+        Ok(report)
+    }
+}

@@ -1,0 +1,116 @@
+//! Versioned schema. Each step is one migration; never edit a step that has shipped — add another.
+//! `tests/migrations.rs` upgrades a store from every earlier version with data in it.
+
+use rusqlite_migration::{M, Migrations};
+
+/// Places, grids and their indexes.
+const V1: &str = r#"
+CREATE TABLE meta (
+    key   TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+) WITHOUT ROWID;
+
+CREATE TABLE grids (
+    id         TEXT PRIMARY KEY,
+    code       TEXT NOT NULL UNIQUE,
+    name       TEXT NOT NULL,
+    updated_ms INTEGER NOT NULL,
+    doc        TEXT NOT NULL
+);
+
+-- `rid` ties a place to its rows in places_geo and places_text.
+CREATE TABLE places (
+    rid         INTEGER PRIMARY KEY,
+    id          TEXT NOT NULL UNIQUE,
+    kind        TEXT NOT NULL,
+    name        TEXT NOT NULL,
+    lat         REAL NOT NULL,
+    lon         REAL NOT NULL,
+    grid        TEXT,
+    compound    TEXT,
+    source      TEXT,
+    updated_ms  INTEGER NOT NULL,
+    verified_ms INTEGER,
+    doc         TEXT NOT NULL
+);
+CREATE UNIQUE INDEX places_by_source ON places(source) WHERE source IS NOT NULL;
+CREATE INDEX places_by_compound ON places(compound) WHERE compound IS NOT NULL;
+CREATE INDEX places_by_grid ON places(grid, kind);
+CREATE INDEX places_by_kind_name ON places(kind, name);
+
+-- kind: 0 compound, 1 entrance, 2 charger, 3 rest stop.
+CREATE VIRTUAL TABLE places_geo USING rtree(rid, min_lat, max_lat, min_lon, max_lon, +kind INTEGER);
+
+-- Trigram tokens find any substring of 3+ characters, which suits Chinese names without word breaks.
+CREATE VIRTUAL TABLE places_text USING fts5(name, aliases, address, tokenize = 'trigram');
+"#;
+
+/// Reports, visits, notes, and the change log every write appends to.
+const V2: &str = r#"
+CREATE TABLE reports (
+    rid         INTEGER PRIMARY KEY,
+    id          TEXT NOT NULL UNIQUE,
+    target      TEXT,
+    outcome     TEXT NOT NULL,
+    observed_ms INTEGER NOT NULL,
+    grid        TEXT,
+    review      TEXT NOT NULL,
+    doc         TEXT NOT NULL
+);
+CREATE INDEX reports_by_target ON reports(target, observed_ms) WHERE target IS NOT NULL;
+CREATE INDEX reports_by_review ON reports(review, grid);
+
+CREATE TABLE visits (
+    rid     INTEGER PRIMARY KEY,
+    id      TEXT NOT NULL UNIQUE,
+    station TEXT NOT NULL,
+    at_ms   INTEGER NOT NULL,
+    doc     TEXT NOT NULL
+);
+CREATE INDEX visits_by_station ON visits(station, at_ms);
+
+CREATE TABLE notes (
+    rid        INTEGER PRIMARY KEY,
+    id         TEXT NOT NULL UNIQUE,
+    target     TEXT NOT NULL,
+    created_ms INTEGER NOT NULL,
+    doc        TEXT NOT NULL
+);
+CREATE INDEX notes_by_target ON notes(target, created_ms);
+
+-- The outbox: one row per change, in the order they were made. `hlc` + `device` order changes
+-- across devices; `fields` holds the changed fields and their new values (JSON object).
+CREATE TABLE changes (
+    seq       INTEGER PRIMARY KEY AUTOINCREMENT,
+    id        TEXT NOT NULL UNIQUE,
+    entity    TEXT NOT NULL,
+    entity_id TEXT NOT NULL,
+    op        TEXT NOT NULL,
+    fields    TEXT NOT NULL,
+    hlc       TEXT NOT NULL,
+    device    TEXT NOT NULL,
+    actor     TEXT,
+    at_ms     INTEGER NOT NULL
+);
+CREATE INDEX changes_by_entity ON changes(entity_id, hlc);
+"#;
+
+pub fn migrations() -> Migrations<'static> {
+    Migrations::new(vec![M::up(V1), M::up(V2)])
+}
+
+pub const LATEST_VERSION: u32 = 2;
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn migrations_are_valid() {
+        assert!(super::migrations().validate().is_ok());
+        let mut conn = rusqlite::Connection::open_in_memory().unwrap();
+        super::migrations().to_latest(&mut conn).unwrap();
+        let v: u32 = conn
+            .pragma_query_value(None, "user_version", |r| r.get(0))
+            .unwrap();
+        assert_eq!(v, super::LATEST_VERSION);
+    }
+}
