@@ -48,6 +48,9 @@ pub fn union_header() -> Vec<String> {
 fn cell_value(field: &str, cell: &str) -> Result<Value, ()> {
     let t = cell.trim();
     if NUMBERS.contains(&field) {
+        if let Ok(i) = t.parse::<i64>() {
+            return Ok(Value::from(i));
+        }
         return t.parse::<f64>().map(Value::from).map_err(|_| ());
     }
     if BOOLS.contains(&field) {

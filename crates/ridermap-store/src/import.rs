@@ -44,18 +44,29 @@ const STAMP_FIELDS: [&str; 5] = [
     "source",
 ];
 
-/// Which field a serde error is about, found by removing fields one at a time.
+/// Which field a serde error is about: the one whose removal (or, for a required field, whose
+/// replacement by a plain valid value) makes the record readable.
 fn culprit<T: serde::de::DeserializeOwned>(fields: &Map<String, Value>, err: &str) -> String {
     if let Some(rest) = err.strip_prefix("missing field `") {
         return rest.split('`').next().unwrap_or_default().to_string();
     }
-    for k in fields.keys() {
+    let plain = |k: &str| -> Option<Value> {
+        Some(match k {
+            "id" => Value::String(Id::from_u128(1).to_string()),
+            "name" | "code" => Value::String("x".into()),
+            "lat" | "lon" => Value::from(0.0),
+            "created_at" | "updated_at" => Value::String("2000-01-01T00:00:00Z".into()),
+            _ => return None,
+        })
+    };
+    for k in fields.keys().filter(|k| *k != "kind") {
         let mut trial = fields.clone();
-        trial.remove(k);
-        match serde_json::from_value::<T>(Value::Object(trial)) {
-            Ok(_) => return k.clone(),
-            Err(e) if e.to_string() != err => return k.clone(),
-            Err(_) => {}
+        match plain(k) {
+            Some(v) => trial.insert(k.clone(), v),
+            None => trial.remove(k),
+        };
+        if serde_json::from_value::<T>(Value::Object(trial)).is_ok() {
+            return k.clone();
         }
     }
     String::new()
