@@ -33,7 +33,7 @@ fn tag<'a>(tags: &'a Tags, key: &str) -> Option<&'a str> {
 }
 
 pub fn read(file: &str, bytes: &[u8]) -> Result<Vec<Incoming>, ReadError> {
-    let head = bytes.iter().skip_while(|b| b.is_ascii_whitespace()).next();
+    let head = bytes.iter().find(|b| !b.is_ascii_whitespace());
     let osm = if head == Some(&b'<') {
         read_xml(file, bytes)?
     } else {

@@ -144,15 +144,15 @@ impl Importer<'_> {
             self.problem(row, &k, msg);
             return Ok(());
         }
-        if let Some(src) = f.get("source").and_then(Value::as_str) {
-            if let Some(first) = self.sources.insert(src.to_string(), row.origin.to_string()) {
-                self.problem(
-                    row,
-                    "source",
-                    format!("`{src}` already appeared at {first}"),
-                );
-                return Ok(());
-            }
+        if let Some(src) = f.get("source").and_then(Value::as_str)
+            && let Some(first) = self.sources.insert(src.to_string(), row.origin.to_string())
+        {
+            self.problem(
+                row,
+                "source",
+                format!("`{src}` already appeared at {first}"),
+            );
+            return Ok(());
         }
         // A compound may be named instead of given by id.
         if let Some(Value::String(c)) = f.get("compound").cloned()
@@ -260,10 +260,10 @@ fn find_existing(w: &Writer<'_>, f: &Map<String, Value>) -> Result<Option<Place>
         )?;
         doc.map(|d| crate::places::parse_place(&d)).transpose()
     };
-    if let Some(id) = f.get("id").and_then(Value::as_str) {
-        if let Some(p) = by("SELECT doc FROM places WHERE id = ?1", id)? {
-            return Ok(Some(p));
-        }
+    if let Some(id) = f.get("id").and_then(Value::as_str)
+        && let Some(p) = by("SELECT doc FROM places WHERE id = ?1", id)?
+    {
+        return Ok(Some(p));
     }
     if let Some(src) = f.get("source").and_then(Value::as_str) {
         return by("SELECT doc FROM places WHERE source = ?1", src);
