@@ -72,6 +72,7 @@ const FIRST_RADIUS_M: f64 = 150.0;
 impl Store {
     /// The `limit` nearest places matching `q`, nearest first, with distances in metres.
     ///
+    /// Distances use the stored doubles, not the R*Tree's 32-bit floats, so ties order exactly.
     /// Searches growing boxes in the R*Tree: a box of radius r holds every place within r, so once
     /// `limit` matches lie within r, no place outside the box can beat them.
     pub fn nearby(&self, q: &NearbyQuery) -> Result<Vec<Nearby>> {
@@ -85,7 +86,7 @@ impl Store {
         }
         let mut radius = FIRST_RADIUS_M.min(q.max_radius_m);
         let mut stmt = self.conn.prepare_cached(
-            "SELECT g.rid, g.min_lat, g.min_lon FROM places_geo g
+            "SELECT g.rid, p.lat, p.lon FROM places_geo g JOIN places p ON p.rid = g.rid
              WHERE g.max_lat >= ?1 AND g.min_lat <= ?2 AND g.max_lon >= ?3 AND g.min_lon <= ?4
                AND (?5 IS NULL OR g.kind = ?5)",
         )?;
@@ -120,7 +121,6 @@ impl Store {
             for (_, rid) in cands {
                 let doc: String = doc_stmt.query_row([rid], |r| r.get(0))?;
                 let place = parse_place(&doc)?;
-                // Distances from the stored doubles, not the R*Tree's 32-bit floats.
                 let distance_m = q.point.distance_m(&place.point());
                 if let Some(item) = self.judge(place, distance_m, q)? {
                     out.push(item);
@@ -130,7 +130,9 @@ impl Store {
                 }
             }
             if out.len() >= q.limit || radius >= q.max_radius_m {
-                out.sort_by(|a, b| a.distance_m.total_cmp(&b.distance_m));
+                for n in &mut out {
+                    n.distance_m = (n.distance_m * 10.0).round() / 10.0;
+                }
                 return Ok(out);
             }
             radius = (radius * 4.0).min(q.max_radius_m);
