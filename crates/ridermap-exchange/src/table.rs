@@ -61,6 +61,12 @@ fn cell_value(field: &str, cell: &str) -> Result<Value, ()> {
         };
     }
     if LISTS.contains(&field) {
+        // Items that `;` cannot carry (containing `;`, padded with spaces) are written as JSON.
+        if t.starts_with('[')
+            && let Ok(v @ Value::Array(_)) = serde_json::from_str(t)
+        {
+            return Ok(v);
+        }
         return Ok(Value::Array(
             t.split([';', '；'])
                 .map(str::trim)
@@ -124,13 +130,18 @@ fn cell(v: &Value) -> String {
     match v {
         Value::Null => String::new(),
         Value::String(s) => s.clone(),
-        Value::Array(items) if items.iter().all(Value::is_string) => items
+        Value::Array(items) if items.iter().all(|i| i.as_str().is_some_and(plain_item)) => items
             .iter()
             .filter_map(Value::as_str)
             .collect::<Vec<_>>()
             .join(";"),
         other => other.to_string(),
     }
+}
+
+/// Whether a list item survives being joined with `;` and split again.
+fn plain_item(s: &str) -> bool {
+    !s.is_empty() && s.trim() == s && !s.contains([';', '；']) && !s.starts_with('[')
 }
 
 /// Write places (of one kind with its own header, or all kinds with the union header) and grids.

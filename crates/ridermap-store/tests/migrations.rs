@@ -7,7 +7,8 @@ use ridermap_store::{LATEST_VERSION, Store, migrations};
 fn fixture(version: u32) -> &'static str {
     match version {
         0 => "",
-        1 => r#"
+        1 => {
+            r#"
             INSERT INTO grids(id, code, name, updated_ms, doc) VALUES ('00000000-0000-0000-0000-000000000001', 'g1', '一网格', 0,
               '{"id":"00000000-0000-0000-0000-000000000001","code":"g1","name":"一网格","created_at":"2026-01-01T00:00:00Z","updated_at":"2026-01-01T00:00:00Z"}');
             INSERT INTO places(rid, id, kind, name, lat, lon, grid, updated_ms, doc) VALUES (1, '00000000-0000-0000-0000-000000000002',
@@ -15,12 +16,15 @@ fn fixture(version: u32) -> &'static str {
               '{"id":"00000000-0000-0000-0000-000000000002","kind":"charger","name":"老换电柜","lat":31.33,"lon":121.53,"grid":"g1","created_at":"2026-01-01T00:00:00Z","updated_at":"2026-01-01T00:00:00Z"}');
             INSERT INTO places_geo(rid, min_lat, max_lat, min_lon, max_lon, kind) VALUES (1, 31.33, 31.33, 121.53, 121.53, 2);
             INSERT INTO places_text(rowid, name, aliases, address) VALUES (1, '老换电柜', '', '');
-        "#,
-        2 => r#"
+        "#
+        }
+        2 => {
+            r#"
             INSERT INTO reports(id, target, outcome, observed_ms, grid, review, doc) VALUES ('00000000-0000-0000-0000-000000000003',
               '00000000-0000-0000-0000-000000000002', 'broken', 1767225600000, 'g1', 'pending',
               '{"id":"00000000-0000-0000-0000-000000000003","target":"00000000-0000-0000-0000-000000000002","lat":31.33,"lon":121.53,"outcome":"broken","observed_at":"2026-01-01T00:00:00Z","created_at":"2026-01-01T00:00:00Z","review":"pending","grid":"g1"}');
-        "#,
+        "#
+        }
         v => panic!("add a fixture for schema version {v}"),
     }
 }
@@ -38,12 +42,23 @@ fn upgrades_from_every_earlier_version() {
             }
         }
         let store = Store::open(&path).unwrap();
-        assert_eq!(store.schema_version().unwrap(), LATEST_VERSION, "from {start}");
+        assert_eq!(
+            store.schema_version().unwrap(),
+            LATEST_VERSION,
+            "from {start}"
+        );
         assert_eq!(store.was_created(), start == 0);
         if start >= 1 {
             let p = store.place(Id::from_u128(2)).unwrap().expect("place kept");
             assert_eq!(p.name, "老换电柜");
-            assert_eq!(store.search("老换电", Some(PlaceKind::Charger), 5).unwrap().len(), 1, "from {start}");
+            assert_eq!(
+                store
+                    .search("老换电", Some(PlaceKind::Charger), 5)
+                    .unwrap()
+                    .len(),
+                1,
+                "from {start}"
+            );
             assert_eq!(store.grids().unwrap()[0].code, "g1");
         }
         if start >= 2 {
@@ -61,7 +76,10 @@ fn a_store_from_a_newer_program_is_refused() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("new.sqlite");
     Store::open(&path).unwrap();
-    rusqlite::Connection::open(&path).unwrap().pragma_update(None, "user_version", LATEST_VERSION + 1).unwrap();
+    rusqlite::Connection::open(&path)
+        .unwrap()
+        .pragma_update(None, "user_version", LATEST_VERSION + 1)
+        .unwrap();
     let e = Store::open(&path).err().expect("refused").to_string();
     assert!(e.contains("newer than this program knows"), "{e}");
 }
