@@ -3,7 +3,6 @@
 use chrono::{DateTime, Duration, Utc};
 use ridermap_core::{
     Amenity, ChargerKind, Detail, EbikeAccess, Id, LatLon, Place, PlaceKind,
-    hours::HoursState,
     rank::{GateChoice, GateQuery, rank_gates},
     status::{self, Condition},
 };
@@ -151,13 +150,7 @@ impl Store {
             return Ok(None);
         }
         let at = q.open_at.unwrap_or(q.now);
-        let mut open = place
-            .hours()
-            .and_then(|h| match h.state_at(at, place.tz()) {
-                HoursState::Open { .. } => Some(true),
-                HoursState::Closed { .. } => Some(false),
-                HoursState::Unknown => None,
-            });
+        let mut open = place.hours().and_then(|h| h.open_at(at, place.tz()));
         let condition = if kind == PlaceKind::Compound {
             Condition::Ok
         } else {
