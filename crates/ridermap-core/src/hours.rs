@@ -27,7 +27,28 @@ pub enum HoursState {
 
 impl Hours {
     /// Parse `text`; the error names what the parser could not read.
+    ///
+    /// Most places share a handful of expressions ("24/7", "06:00-22:00"), and parsing costs far more
+    /// than evaluating, so parsed expressions are kept per thread (bounded).
     pub fn parse(text: &str) -> Result<Hours, String> {
+        thread_local! {
+            static CACHE: std::cell::RefCell<std::collections::HashMap<String, Hours>> = Default::default();
+        }
+        if let Some(h) = CACHE.with(|c| c.borrow().get(text).cloned()) {
+            return Ok(h);
+        }
+        let h = Hours::parse_uncached(text)?;
+        CACHE.with(|c| {
+            let mut c = c.borrow_mut();
+            if c.len() >= 4096 {
+                c.clear();
+            }
+            c.insert(text.to_string(), h.clone());
+        });
+        Ok(h)
+    }
+
+    fn parse_uncached(text: &str) -> Result<Hours, String> {
         let trimmed = text.trim();
         if trimmed.is_empty() {
             return Err("opening hours are empty".into());

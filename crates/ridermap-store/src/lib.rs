@@ -9,6 +9,7 @@ mod places;
 mod query;
 mod records;
 mod schema;
+mod stored;
 
 use std::path::Path;
 
@@ -58,6 +59,9 @@ impl Store {
     fn setup(mut conn: Connection) -> Result<Store> {
         conn.pragma_update(None, "journal_mode", "WAL")?;
         conn.pragma_update(None, "synchronous", "NORMAL")?;
+        // Reads of a city-sized store come from memory-mapped pages instead of a read call per page.
+        conn.pragma_update(None, "mmap_size", 1i64 << 30)?;
+        conn.pragma_update(None, "cache_size", -32_000)?;
         conn.pragma_update(None, "foreign_keys", "ON")?;
         conn.busy_timeout(std::time::Duration::from_secs(5))?;
         let before: u32 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;

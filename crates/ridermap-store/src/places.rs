@@ -34,7 +34,7 @@ fn to_map<T: Serialize>(v: &T) -> Map<String, Value> {
 }
 
 pub(crate) fn parse_place(doc: &str) -> Result<Place> {
-    serde_json::from_str(doc).map_err(|e| Error::Corrupt(format!("place record: {e}")))
+    crate::stored::from_doc(doc)
 }
 
 fn invalid(what: &str, field: &str, reason: String) -> Error {
@@ -105,8 +105,7 @@ impl Writer<'_> {
     /// Insert or replace place `p` (already validated) and log the changed fields.
     pub(crate) fn put_place(&mut self, p: &Place) -> Result<Written> {
         self.check_refs(p)?;
-        let new = to_map(p);
-        let doc = Value::Object(new.clone()).to_string();
+        let doc = crate::stored::to_doc(p);
         let old = stored(&self.tx, p.id)?;
         let kind = p.kind();
         let (id, src) = (p.id.to_string(), p.stamp.source.clone());
@@ -134,7 +133,7 @@ impl Writer<'_> {
                     ])?;
                 self.tx
                     .prepare_cached(
-                        "UPDATE places_geo SET min_lat=?2, max_lat=?2, min_lon=?3, max_lon=?3, kind=?4 WHERE rid=?1",
+                        "UPDATE places_geo SET min_lat=?2, max_lat=?2, min_lon=?3, max_lon=?3, kind=?4, lat=?2, lon=?3 WHERE rid=?1",
                     )?
                     .execute(params![rid, p.lat, p.lon, kind_code(kind)])?;
                 self.tx
@@ -171,16 +170,19 @@ impl Writer<'_> {
                 let rid = self.tx.last_insert_rowid();
                 self.tx
                     .prepare_cached(
-                        "INSERT INTO places_geo(rid, min_lat, max_lat, min_lon, max_lon, kind) VALUES (?1, ?2, ?2, ?3, ?3, ?4)",
+                        "INSERT INTO places_geo(rid, min_lat, max_lat, min_lon, max_lon, kind, lat, lon)
+                         VALUES (?1, ?2, ?2, ?3, ?3, ?4, ?2, ?3)",
                     )?
                     .execute(params![rid, p.lat, p.lon, kind_code(kind)])?;
                 self.index_text(rid, p)?;
                 Written::Inserted
             }
         };
-        let old_map: Option<Map<String, Value>> =
-            old.and_then(|(_, d)| serde_json::from_str(&d).ok());
-        self.log("place", p.id, "put", diff(old_map.as_ref(), &new))?;
+        let old_map: Option<Map<String, Value>> = match old {
+            Some((_, d)) => Some(to_map(&parse_place(&d)?)),
+            None => None,
+        };
+        self.log("place", p.id, "put", diff(old_map.as_ref(), &to_map(p)))?;
         Ok(written)
     }
 

@@ -1,5 +1,7 @@
 //! Read queries: nearest places with filters, text search, compound lookup, best gate, statistics.
 
+use std::collections::HashMap;
+
 use chrono::{DateTime, Duration, Utc};
 use ridermap_core::{
     Amenity, ChargerKind, Detail, EbikeAccess, Id, LatLon, Place, PlaceKind,
@@ -68,12 +70,20 @@ pub struct Nearby {
 
 const FIRST_RADIUS_M: f64 = 150.0;
 
+/// A place that passed the filters; its condition when a filter already needed it.
+struct Candidate {
+    place: Place,
+    condition: Option<Condition>,
+}
+
 impl Store {
     /// The `limit` nearest places matching `q`, nearest first, with distances in metres.
     ///
-    /// Distances use the stored doubles, not the R*Tree's 32-bit floats, so ties order exactly.
     /// Searches growing boxes in the R*Tree: a box of radius r holds every place within r, so once
-    /// `limit` matches lie within r, no place outside the box can beat them.
+    /// `limit` matches lie within r, no place outside the box can beat them. Distances use the
+    /// stored doubles, not the R*Tree's 32-bit floats, so ties order exactly. Records are read only
+    /// when a filter needs them, and reports only for the places returned (or when a filter needs
+    /// them), each place at most once however often the box grows.
     pub fn nearby(&self, q: &NearbyQuery) -> Result<Vec<Nearby>> {
         if let Some(p) = q.point.problem() {
             return Err(Error::Invalid {
@@ -83,15 +93,19 @@ impl Store {
                 },
             });
         }
+        let needs_doc = q.open_at.is_some()
+            || q.ebike
+            || q.charger_kind.is_some()
+            || q.volts.is_some()
+            || !q.amenities.is_empty()
+            || q.working;
         let mut radius = FIRST_RADIUS_M.min(q.max_radius_m);
         let mut stmt = self.conn.prepare_cached(
-            "SELECT g.rid, p.lat, p.lon FROM places_geo g JOIN places p ON p.rid = g.rid
-             WHERE g.max_lat >= ?1 AND g.min_lat <= ?2 AND g.max_lon >= ?3 AND g.min_lon <= ?4
-               AND (?5 IS NULL OR g.kind = ?5)",
+            "SELECT rid, lat, lon FROM places_geo
+             WHERE max_lat >= ?1 AND min_lat <= ?2 AND max_lon >= ?3 AND min_lon <= ?4 AND (?5 IS NULL OR kind = ?5)",
         )?;
-        let mut doc_stmt = self
-            .conn
-            .prepare_cached("SELECT doc FROM places WHERE rid = ?1")?;
+        // rid → admitted (with its record when read) or not.
+        let mut judged: HashMap<i64, Option<Option<Candidate>>> = HashMap::new();
         loop {
             let bb = q.point.bbox(radius);
             let mut cands: Vec<(f64, i64)> = stmt
@@ -116,21 +130,38 @@ impl Store {
                 .filter(|(d, _)| *d <= radius)
                 .collect();
             cands.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
-            let mut out = vec![];
-            for (_, rid) in cands {
-                let doc: String = doc_stmt.query_row([rid], |r| r.get(0))?;
-                let place = parse_place(&doc)?;
-                let distance_m = q.point.distance_m(&place.point());
-                if let Some(item) = self.judge(place, distance_m, q)? {
-                    out.push(item);
-                    if out.len() == q.limit {
-                        break;
-                    }
+            let mut chosen: Vec<(f64, i64)> = vec![];
+            for (d, rid) in cands {
+                if chosen.len() == q.limit {
+                    break;
+                }
+                if !judged.contains_key(&rid) {
+                    let verdict = if needs_doc {
+                        self.admit(self.place_at(rid)?, q)?.map(Some)
+                    } else {
+                        Some(None)
+                    };
+                    judged.insert(rid, verdict);
+                }
+                if judged[&rid].is_some() {
+                    chosen.push((d, rid));
                 }
             }
-            if out.len() >= q.limit || radius >= q.max_radius_m {
-                for n in &mut out {
-                    n.distance_m = (n.distance_m * 10.0).round() / 10.0;
+            if chosen.len() >= q.limit || radius >= q.max_radius_m {
+                let mut out = Vec::with_capacity(chosen.len());
+                for (d, rid) in chosen {
+                    let c = match judged
+                        .get_mut(&rid)
+                        .and_then(|v| v.as_mut())
+                        .and_then(Option::take)
+                    {
+                        Some(c) => c,
+                        None => Candidate {
+                            place: self.place_at(rid)?,
+                            condition: None,
+                        },
+                    };
+                    out.push(self.finish(c, (d * 10.0).round() / 10.0, q)?);
                 }
                 return Ok(out);
             }
@@ -138,8 +169,24 @@ impl Store {
         }
     }
 
-    /// Apply the query's filters to one place; None when it does not pass.
-    fn judge(&self, place: Place, distance_m: f64, q: &NearbyQuery) -> Result<Option<Nearby>> {
+    fn place_at(&self, rid: i64) -> Result<Place> {
+        let doc: String = self
+            .conn
+            .prepare_cached("SELECT doc FROM places WHERE rid = ?1")?
+            .query_row([rid], |r| r.get(0))?;
+        parse_place(&doc)
+    }
+
+    fn condition_of(&self, place: &Place, now: DateTime<Utc>) -> Result<Condition> {
+        if place.kind() == PlaceKind::Compound {
+            return Ok(Condition::Ok);
+        }
+        let reports = self.reports_for(place.id, now - Duration::hours(status::BROKEN_WINDOW_H))?;
+        Ok(status::condition(&reports, now).0)
+    }
+
+    /// Whether a place passes the query's filters (reading its reports only if a filter needs them).
+    fn admit(&self, place: Place, q: &NearbyQuery) -> Result<Option<Candidate>> {
         let kind = place.kind();
         // A filter that only makes sense for one kind leaves the other kinds out.
         let charger_only = q.charger_kind.is_some() || q.volts.is_some() || q.working;
@@ -147,21 +194,6 @@ impl Store {
             || !q.amenities.is_empty() && kind != PlaceKind::RestStop
             || q.ebike && kind != PlaceKind::Entrance
         {
-            return Ok(None);
-        }
-        let at = q.open_at.unwrap_or(q.now);
-        let mut open = place.hours().and_then(|h| h.open_at(at, place.tz()));
-        let condition = if kind == PlaceKind::Compound {
-            Condition::Ok
-        } else {
-            let reports =
-                self.reports_for(place.id, q.now - Duration::hours(status::BROKEN_WINDOW_H))?;
-            status::condition(&reports, q.now).0
-        };
-        if condition == Condition::LikelyClosed {
-            open = Some(false);
-        }
-        if q.open_at.is_some() && open != Some(true) {
             return Ok(None);
         }
         let pass = match &place.detail {
@@ -175,17 +207,47 @@ impl Store {
                             .iter()
                             .any(|s| ridermap_core::parse_volts(s) == Some(v))
                     })
-                    && (!q.working || condition == Condition::Ok)
             }
             Detail::RestStop(r) => q.amenities.iter().all(|a| r.amenities.contains(a)),
             Detail::Compound(_) => true,
         };
-        Ok(pass.then(|| Nearby {
-            place,
-            distance_m: (distance_m * 10.0).round() / 10.0,
+        if !pass {
+            return Ok(None);
+        }
+        if let Some(at) = q.open_at
+            && place.hours().and_then(|h| h.open_at(at, place.tz())) != Some(true)
+        {
+            return Ok(None);
+        }
+        let mut condition = None;
+        if q.working || q.open_at.is_some() {
+            let c = self.condition_of(&place, q.now)?;
+            if q.working && c != Condition::Ok
+                || q.open_at.is_some() && c == Condition::LikelyClosed
+            {
+                return Ok(None);
+            }
+            condition = Some(c);
+        }
+        Ok(Some(Candidate { place, condition }))
+    }
+
+    fn finish(&self, c: Candidate, distance_m: f64, q: &NearbyQuery) -> Result<Nearby> {
+        let condition = match c.condition {
+            Some(x) => x,
+            None => self.condition_of(&c.place, q.now)?,
+        };
+        let at = q.open_at.unwrap_or(q.now);
+        let mut open = c.place.hours().and_then(|h| h.open_at(at, c.place.tz()));
+        if condition == Condition::LikelyClosed {
+            open = Some(false);
+        }
+        Ok(Nearby {
+            place: c.place,
+            distance_m,
             open,
             condition,
-        }))
+        })
     }
 
     /// Places whose name, aliases or address contain `text`, best matches first.

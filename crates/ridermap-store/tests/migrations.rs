@@ -25,19 +25,29 @@ fn fixture(version: u32) -> &'static str {
               '{"id":"00000000-0000-0000-0000-000000000003","target":"00000000-0000-0000-0000-000000000002","lat":31.33,"lon":121.53,"outcome":"broken","observed_at":"2026-01-01T00:00:00Z","created_at":"2026-01-01T00:00:00Z","review":"pending","grid":"g1"}');
         "#
         }
+        3 => {
+            r#"
+            INSERT INTO places(rid, id, kind, name, lat, lon, grid, updated_ms, doc) VALUES (2, '00000000-0000-0000-0000-000000000004',
+              'rest_stop', '新驿站', 31.331, 121.531, 'g1', 0,
+              '{"id":"00000000-0000-0000-0000-000000000004","name":"新驿站","lat":31.331,"lon":121.531,"grid":"g1","created_ns":0,"updated_ns":0,"detail":{"rest_stop":{}}}');
+            INSERT INTO places_geo(rid, min_lat, max_lat, min_lon, max_lon, kind, lat, lon) VALUES (2, 31.331, 31.331, 121.531, 121.531, 3, 31.331, 121.531);
+            INSERT INTO places_text(rowid, name, aliases, address) VALUES (2, '新驿站', '', '');
+        "#
+        }
         v => panic!("add a fixture for schema version {v}"),
     }
 }
 
 #[test]
 fn upgrades_from_every_earlier_version() {
-    for start in 0..LATEST_VERSION {
+    for start in 0..=LATEST_VERSION {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("old.sqlite");
         {
             let mut conn = rusqlite::Connection::open(&path).unwrap();
-            migrations().to_version(&mut conn, start as usize).unwrap();
+            // Each version's rows are written while the store is at that version.
             for v in 1..=start {
+                migrations().to_version(&mut conn, v as usize).unwrap();
                 conn.execute_batch(fixture(v)).unwrap();
             }
         }
@@ -48,6 +58,23 @@ fn upgrades_from_every_earlier_version() {
             "from {start}"
         );
         assert_eq!(store.was_created(), start == 0);
+        if start == LATEST_VERSION {
+            // The newest fixture is written with the newest schema: it must read back too.
+            assert_eq!(
+                store.place(Id::from_u128(4)).unwrap().expect("read").name,
+                "新驿站"
+            );
+            assert_eq!(
+                store
+                    .nearby(&ridermap_store::NearbyQuery::new(
+                        ridermap_core::LatLon::new(31.331, 121.531)
+                    ))
+                    .unwrap()[0]
+                    .place
+                    .name,
+                "新驿站"
+            );
+        }
         if start >= 1 {
             let p = store.place(Id::from_u128(2)).unwrap().expect("place kept");
             assert_eq!(p.name, "老换电柜");
@@ -63,6 +90,12 @@ fn upgrades_from_every_earlier_version() {
         }
         if start >= 2 {
             assert_eq!(store.review_queue(Some("g1")).unwrap().len(), 1);
+        }
+        if start >= 1 {
+            // Places written before version 3 are found by nearest queries after it.
+            let q = ridermap_store::NearbyQuery::new(ridermap_core::LatLon::new(31.33, 121.53));
+            let near = store.nearby(&q).unwrap();
+            assert_eq!(near[0].place.name, "老换电柜", "from {start}");
         }
         // Every version in between got a fixture, so this test grows with the schema.
         for v in start + 1..=LATEST_VERSION {
