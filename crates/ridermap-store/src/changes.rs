@@ -34,6 +34,17 @@ impl Writer<'_> {
         op: &str,
         fields: Map<String, Value>,
     ) -> Result<()> {
+        self.log_json(entity, entity_id, op, &Value::Object(fields).to_string())
+    }
+
+    /// `log` with the fields already written as a JSON object (the fast path for new records).
+    pub(crate) fn log_json(
+        &mut self,
+        entity: &str,
+        entity_id: Id,
+        op: &str,
+        fields: &str,
+    ) -> Result<()> {
         self.clock = self.clock.tick(ms(Utc::now()));
         self.tx
             .prepare_cached(
@@ -45,7 +56,7 @@ impl Writer<'_> {
                 entity,
                 entity_id.to_string(),
                 op,
-                Value::Object(fields).to_string(),
+                fields,
                 self.clock.to_string(),
                 self.device,
                 self.actor.name,

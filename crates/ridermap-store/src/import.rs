@@ -316,7 +316,12 @@ impl Store {
         }
         order.sort_by_key(|(stage, _)| *stage);
         let total = rows.len();
-        self.write(actor, |w| {
+        // A large import touches index pages all over the file: give it a bigger page cache.
+        let big = total > 10_000;
+        if big {
+            self.conn.pragma_update(None, "cache_size", -256_000)?;
+        }
+        let result = self.write(actor, |w| {
             let mut imp = Importer {
                 report: &mut report,
                 problems: early,
@@ -358,7 +363,12 @@ impl Store {
             imp.report.skipped = rows_with_problems.len();
             imp.report.problems = problems;
             Ok(())
-        })?;
+        });
+        if big {
+            self.conn
+                .pragma_update(None, "cache_size", crate::CACHE_KIB)?;
+        }
+        result?;
         Ok(report)
     }
 }

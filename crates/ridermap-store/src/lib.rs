@@ -24,6 +24,9 @@ pub use places::Written;
 pub use query::{Nearby, NearbyQuery, Stats};
 pub use schema::{LATEST_VERSION, migrations};
 
+/// SQLite page cache, in KiB when negative.
+pub(crate) const CACHE_KIB: i64 = -32_000;
+
 /// Who is writing: recorded on every change.
 #[derive(Debug, Clone, Default)]
 pub struct Actor {
@@ -61,9 +64,10 @@ impl Store {
         conn.pragma_update(None, "synchronous", "NORMAL")?;
         // Reads of a city-sized store come from memory-mapped pages instead of a read call per page.
         conn.pragma_update(None, "mmap_size", 1i64 << 30)?;
-        conn.pragma_update(None, "cache_size", -32_000)?;
+        conn.pragma_update(None, "cache_size", CACHE_KIB)?;
         conn.pragma_update(None, "foreign_keys", "ON")?;
         conn.busy_timeout(std::time::Duration::from_secs(5))?;
+        conn.set_prepared_statement_cache_capacity(64);
         let before: u32 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
         if before > LATEST_VERSION {
             return Err(Error::Io(format!(

@@ -133,7 +133,7 @@ impl Writer<'_> {
                     ])?;
                 self.tx
                     .prepare_cached(
-                        "UPDATE places_geo SET min_lat=?2, max_lat=?2, min_lon=?3, max_lon=?3, kind=?4, lat=?2, lon=?3 WHERE rid=?1",
+                        "UPDATE places_geo SET min_lat=?2, max_lat=?2, min_lon=?3, max_lon=?3, kind=?4 WHERE rid=?1",
                     )?
                     .execute(params![rid, p.lat, p.lon, kind_code(kind)])?;
                 self.tx
@@ -170,19 +170,26 @@ impl Writer<'_> {
                 let rid = self.tx.last_insert_rowid();
                 self.tx
                     .prepare_cached(
-                        "INSERT INTO places_geo(rid, min_lat, max_lat, min_lon, max_lon, kind, lat, lon)
-                         VALUES (?1, ?2, ?2, ?3, ?3, ?4, ?2, ?3)",
+                        "INSERT INTO places_geo(rid, min_lat, max_lat, min_lon, max_lon, kind) VALUES (?1, ?2, ?2, ?3, ?3, ?4)",
                     )?
                     .execute(params![rid, p.lat, p.lon, kind_code(kind)])?;
                 self.index_text(rid, p)?;
                 Written::Inserted
             }
         };
-        let old_map: Option<Map<String, Value>> = match old {
-            Some((_, d)) => Some(to_map(&parse_place(&d)?)),
-            None => None,
-        };
-        self.log("place", p.id, "put", diff(old_map.as_ref(), &to_map(p)))?;
+        match old {
+            // A new place: every field is new, so the record itself is the change.
+            None => self.log_json(
+                "place",
+                p.id,
+                "put",
+                &serde_json::to_string(p).expect("places serialize"),
+            )?,
+            Some((_, d)) => {
+                let old_map = to_map(&parse_place(&d)?);
+                self.log("place", p.id, "put", diff(Some(&old_map), &to_map(p)))?
+            }
+        }
         Ok(written)
     }
 

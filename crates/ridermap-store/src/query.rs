@@ -70,9 +70,12 @@ pub struct Nearby {
 
 const FIRST_RADIUS_M: f64 = 150.0;
 
-/// A place that passed the filters; its condition when a filter already needed it.
+/// How far an R*Tree box centre may lie from the stored point, with margin.
+const SLACK_M: f64 = 3.0;
+
+/// A place that passed the filters: its record once read, its condition when a filter needed it.
 struct Candidate {
-    place: Place,
+    place: Option<Place>,
     condition: Option<Condition>,
 }
 
@@ -100,14 +103,16 @@ impl Store {
             || !q.amenities.is_empty()
             || q.working;
         let mut radius = FIRST_RADIUS_M.min(q.max_radius_m);
+        // Only the R*Tree's own columns: reading its auxiliary columns costs a lookup per row.
         let mut stmt = self.conn.prepare_cached(
-            "SELECT rid, lat, lon FROM places_geo
+            "SELECT rid, min_lat, max_lat, min_lon, max_lon FROM places_geo
              WHERE max_lat >= ?1 AND min_lat <= ?2 AND max_lon >= ?3 AND min_lon <= ?4 AND (?5 IS NULL OR kind = ?5)",
         )?;
-        // rid → admitted (with its record when read) or not.
-        let mut judged: HashMap<i64, Option<Option<Candidate>>> = HashMap::new();
+        // rid → None: filtered out; Some: admitted, with its record once read.
+        let mut judged: HashMap<i64, Option<Candidate>> = HashMap::new();
         loop {
             let bb = q.point.bbox(radius);
+            // Box centres are within a metre of the stored point (32-bit floats rounded outwards).
             let mut cands: Vec<(f64, i64)> = stmt
                 .query_map(
                     rusqlite::params![
@@ -118,49 +123,62 @@ impl Store {
                         q.kind.map(kind_code)
                     ],
                     |r| {
-                        Ok((
-                            r.get::<_, i64>(0)?,
-                            r.get::<_, f64>(1)?,
-                            r.get::<_, f64>(2)?,
-                        ))
+                        let (a, b, c, d): (f64, f64, f64, f64) =
+                            (r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?);
+                        Ok((r.get::<_, i64>(0)?, (a + b) / 2.0, (c + d) / 2.0))
                     },
                 )?
                 .filter_map(|row| row.ok())
                 .map(|(rid, lat, lon)| (q.point.distance_m(&LatLon::new(lat, lon)), rid))
-                .filter(|(d, _)| *d <= radius)
+                .filter(|(d, _)| *d <= radius + SLACK_M)
                 .collect();
             cands.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
-            let mut chosen: Vec<(f64, i64)> = vec![];
+            // Admit in approximate order, plus every candidate that could still beat the last one
+            // once exact distances are known.
+            let mut chosen: Vec<i64> = vec![];
+            let mut cutoff = f64::INFINITY;
             for (d, rid) in cands {
-                if chosen.len() == q.limit {
+                if d > cutoff {
                     break;
                 }
                 if !judged.contains_key(&rid) {
                     let verdict = if needs_doc {
-                        self.admit(self.place_at(rid)?, q)?.map(Some)
+                        self.admit(self.place_at(rid)?, q)?
                     } else {
-                        Some(None)
+                        Some(Candidate {
+                            place: None,
+                            condition: None,
+                        })
                     };
                     judged.insert(rid, verdict);
                 }
                 if judged[&rid].is_some() {
-                    chosen.push((d, rid));
+                    chosen.push(rid);
+                    if chosen.len() == q.limit {
+                        cutoff = d + 2.0 * SLACK_M;
+                    }
                 }
             }
-            if chosen.len() >= q.limit || radius >= q.max_radius_m {
-                let mut out = Vec::with_capacity(chosen.len());
-                for (d, rid) in chosen {
-                    let c = match judged
-                        .get_mut(&rid)
-                        .and_then(|v| v.as_mut())
-                        .and_then(Option::take)
-                    {
-                        Some(c) => c,
-                        None => Candidate {
-                            place: self.place_at(rid)?,
-                            condition: None,
-                        },
-                    };
+            let mut exact: Vec<(f64, i64)> = Vec::with_capacity(chosen.len());
+            for rid in chosen {
+                let c = judged
+                    .get_mut(&rid)
+                    .and_then(Option::as_mut)
+                    .expect("admitted");
+                if c.place.is_none() {
+                    c.place = Some(self.place_at(rid)?);
+                }
+                let p = c.place.as_ref().expect("read");
+                exact.push((q.point.distance_m(&p.point()), rid));
+            }
+            exact.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+            exact.truncate(q.limit);
+            let complete =
+                exact.len() == q.limit && exact.last().is_some_and(|(d, _)| *d <= radius);
+            if complete || radius >= q.max_radius_m {
+                let mut out = Vec::with_capacity(exact.len());
+                for (d, rid) in exact {
+                    let c = judged.remove(&rid).flatten().expect("admitted");
                     out.push(self.finish(c, (d * 10.0).round() / 10.0, q)?);
                 }
                 return Ok(out);
@@ -229,21 +247,25 @@ impl Store {
             }
             condition = Some(c);
         }
-        Ok(Some(Candidate { place, condition }))
+        Ok(Some(Candidate {
+            place: Some(place),
+            condition,
+        }))
     }
 
     fn finish(&self, c: Candidate, distance_m: f64, q: &NearbyQuery) -> Result<Nearby> {
+        let place = c.place.expect("read before finishing");
         let condition = match c.condition {
             Some(x) => x,
-            None => self.condition_of(&c.place, q.now)?,
+            None => self.condition_of(&place, q.now)?,
         };
         let at = q.open_at.unwrap_or(q.now);
-        let mut open = c.place.hours().and_then(|h| h.open_at(at, c.place.tz()));
+        let mut open = place.hours().and_then(|h| h.open_at(at, place.tz()));
         if condition == Condition::LikelyClosed {
             open = Some(false);
         }
         Ok(Nearby {
-            place: c.place,
+            place,
             distance_m,
             open,
             condition,

@@ -36,7 +36,8 @@ CREATE TABLE places (
 CREATE UNIQUE INDEX places_by_source ON places(source) WHERE source IS NOT NULL;
 CREATE INDEX places_by_compound ON places(compound) WHERE compound IS NOT NULL;
 CREATE INDEX places_by_grid ON places(grid, kind);
-CREATE INDEX places_by_kind_name ON places(kind, name);
+-- Compounds are looked up by name (imports name them); other kinds go through places_text.
+CREATE INDEX compounds_by_name ON places(name) WHERE kind = 'compound';
 
 -- kind: 0 compound, 1 entrance, 2 charger, 3 rest stop.
 CREATE VIRTUAL TABLE places_geo USING rtree(rid, min_lat, max_lat, min_lon, max_lon, +kind INTEGER);
@@ -92,24 +93,13 @@ CREATE TABLE changes (
     actor     TEXT,
     at_ms     INTEGER NOT NULL
 );
-CREATE INDEX changes_by_entity ON changes(entity_id, hlc);
-"#;
-
-/// Exact coordinates beside the R*Tree's 32-bit boxes, so nearest queries need no join to `places`.
-const V3: &str = r#"
-CREATE VIRTUAL TABLE places_geo_v3 USING rtree(rid, min_lat, max_lat, min_lon, max_lon, +kind INTEGER, +lat REAL, +lon REAL);
-INSERT INTO places_geo_v3(rid, min_lat, max_lat, min_lon, max_lon, kind, lat, lon)
-    SELECT g.rid, g.min_lat, g.max_lat, g.min_lon, g.max_lon, g.kind, p.lat, p.lon
-    FROM places_geo g JOIN places p ON p.rid = g.rid;
-DROP TABLE places_geo;
-ALTER TABLE places_geo_v3 RENAME TO places_geo;
 "#;
 
 pub fn migrations() -> Migrations<'static> {
-    Migrations::new(vec![M::up(V1), M::up(V2), M::up(V3)])
+    Migrations::new(vec![M::up(V1), M::up(V2)])
 }
 
-pub const LATEST_VERSION: u32 = 3;
+pub const LATEST_VERSION: u32 = 2;
 
 #[cfg(test)]
 mod tests {
