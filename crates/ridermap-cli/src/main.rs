@@ -92,6 +92,15 @@ enum Cmd {
         #[arg(long)]
         json: bool,
     },
+    /// Where a building of a compound is (compound by name, alias or id).
+    Building {
+        #[arg(long)]
+        compound: String,
+        #[arg(long)]
+        number: String,
+        #[arg(long)]
+        json: bool,
+    },
     /// Add, edit, delete, show or verify a place.
     #[command(subcommand)]
     Place(PlaceCmd),
@@ -404,6 +413,28 @@ fn run(cli: Cli) -> Result<()> {
             vehicle,
             json,
         } => gate(&cx, &compound, building, at, &vehicle, json),
+        Cmd::Building {
+            compound,
+            number,
+            json,
+        } => {
+            let c = cx.store.find_compound(&compound)?;
+            let b = ridermap_core::rank::find_building(&c, &number)?;
+            if json {
+                return print_json(&json!({
+                    "compound": {"id": c.id, "name": c.name}, "number": b.number, "lat": b.lat, "lon": b.lon,
+                }));
+            }
+            println!(
+                "{} {}{}: {:.6}, {:.6}",
+                c.name,
+                b.number,
+                cx.lang.pick("号楼", ""),
+                b.lat,
+                b.lon
+            );
+            Ok(())
+        }
         Cmd::Place(c) => place(&mut cx, c),
         Cmd::Grid(c) => grid(&mut cx, c),
         Cmd::Report(c) => report(&mut cx, c),

@@ -125,6 +125,35 @@ fn best_gate_before_and_after_closing_on_demo_data() {
 }
 
 #[test]
+fn buildings_are_found_by_compound_name_or_alias() {
+    let env = Env::new();
+    for (compound, number) in [
+        ("开鲁六村", "12"),
+        ("开鲁6村", "12号"),
+        ("开鲁六村", "12号楼"),
+    ] {
+        let b = env
+            .ok(&[
+                "building",
+                "--compound",
+                compound,
+                "--number",
+                number,
+                "--json",
+            ])
+            .json();
+        assert_eq!(
+            (b["compound"]["name"].as_str(), b["number"].as_str()),
+            (Some("开鲁六村"), Some("12")),
+            "{compound} {number}"
+        );
+        assert!(b["lat"].as_f64().unwrap() > 31.0);
+    }
+    let o = env.run(&["building", "--compound", "开鲁六村", "--number", "99"]);
+    assert!(o.stderr.contains("has no building `99`"), "{}", o.stderr);
+}
+
+#[test]
 fn bad_arguments_get_one_line_errors() {
     let env = Env::new();
     // (args, message expected in the last stderr line)
