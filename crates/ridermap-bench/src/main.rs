@@ -264,29 +264,18 @@ fn main() -> Result<()> {
     let gates = gstore.places(Some(PlaceKind::Entrance))?;
     for i in 0..200 {
         let g = &gates[i % gates.len()];
-        let r = ridermap_core::StatusReport {
-            id: ridermap_core::Id::new(),
-            target: Some(g.id),
-            lat: g.lat,
-            lon: g.lon,
-            outcome: [
-                ridermap_core::Outcome::Refused,
-                ridermap_core::Outcome::Closed,
-                ridermap_core::Outcome::GotIn,
-            ][i % 3],
-            note: None,
-            photo: None,
-            observed_at: now - chrono::Duration::minutes(i as i64 * 17),
-            created_at: now,
-            reporter: None,
-            reporter_role: ridermap_core::Role::Rider,
-            distance_m: None,
-            grid: None,
-            review: ridermap_core::Review::Pending,
-            resolution: None,
-            resolved_at: None,
-            resolved_by: None,
-        };
+        let outcome = [
+            ridermap_core::Outcome::Refused,
+            ridermap_core::Outcome::Closed,
+            ridermap_core::Outcome::GotIn,
+        ][i % 3];
+        let mut r = ridermap_core::StatusReport::new(
+            outcome,
+            g.lat,
+            g.lon,
+            now - chrono::Duration::minutes(i as i64 * 17),
+        );
+        r.target = Some(g.id);
         gstore.add_report(&r, &Actor::default())?;
     }
     let gq = GateQuery {

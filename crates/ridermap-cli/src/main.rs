@@ -8,8 +8,8 @@ use anyhow::{Context, Result, anyhow, bail};
 use chrono::{DateTime, NaiveDateTime, Utc};
 use clap::{Args, Parser, Subcommand};
 use ridermap_core::{
-    Amenity, ChargerKind, Grid, Id, Lang, LatLon, Note, Outcome, Place, PlaceKind, Review, Role,
-    Service, Stamp, StatusReport, Visit,
+    Amenity, ChargerKind, Grid, Id, Lang, LatLon, Note, Outcome, Place, PlaceKind, Role, Service,
+    Stamp, StatusReport, Visit,
     hours::{DEFAULT_TZ, local_to_utc},
     rank::{GateQuery, Vehicle},
 };
@@ -462,26 +462,19 @@ fn run(cli: Cli) -> Result<()> {
                 .iter()
                 .map(|(k, n)| vec![k.clone(), n.to_string()])
                 .collect();
-            rows.push(vec![
-                cx.lang.pick("90天未核实", "not verified in 90 days").into(),
-                s.stale.to_string(),
-            ]);
-            rows.push(vec![
-                cx.lang.pick("待审核报告", "reports to review").into(),
-                s.pending_reports.to_string(),
-            ]);
-            rows.push(vec![
-                cx.lang.pick("7天驿站到访", "station visits, 7 days").into(),
-                s.visits_7d.to_string(),
-            ]);
-            rows.push(vec![
-                cx.lang.pick("7天服务人次", "riders served, 7 days").into(),
-                s.headcount_7d.to_string(),
-            ]);
-            rows.push(vec![
-                cx.lang.pick("本地变更", "changes logged").into(),
-                s.changes_logged.to_string(),
-            ]);
+            let l = cx.lang;
+            for (label, n) in [
+                (l.pick("90天未核实", "not verified in 90 days"), s.stale),
+                (l.pick("待审核报告", "reports to review"), s.pending_reports),
+                (l.pick("7天驿站到访", "station visits, 7 days"), s.visits_7d),
+                (
+                    l.pick("7天服务人次", "riders served, 7 days"),
+                    s.headcount_7d,
+                ),
+                (l.pick("本地变更", "changes logged"), s.changes_logged),
+            ] {
+                rows.push(vec![label.into(), n.to_string()]);
+            }
             table::print(
                 &[cx.lang.pick("项目", "item"), cx.lang.pick("数量", "count")],
                 &rows,
@@ -1018,29 +1011,13 @@ fn report(cx: &mut Ctx, c: ReportCmd) -> Result<()> {
                 }
                 _ => bail!("--lat and --lon go together"),
             };
-            let r = StatusReport {
-                id: Id::new(),
-                target: target.map(|t| t.id),
-                lat,
-                lon,
-                outcome,
-                note,
-                photo: None,
-                observed_at: at,
-                created_at: Utc::now(),
-                reporter: cx.actor.name.clone(),
-                reporter_role: parse_enum::<Role>(
-                    "--role",
-                    &role,
-                    "rider, volunteer, grid-worker, admin",
-                )?,
-                distance_m: None,
-                grid: None,
-                review: Review::Pending,
-                resolution: None,
-                resolved_at: None,
-                resolved_by: None,
-            };
+            let mut r = StatusReport::new(outcome, lat, lon, at);
+            r.target = target.map(|t| t.id);
+            r.note = note;
+            r.created_at = Utc::now();
+            r.reporter = cx.actor.name.clone();
+            r.reporter_role =
+                parse_enum::<Role>("--role", &role, "rider, volunteer, grid-worker, admin")?;
             let r = cx.store.add_report(&r, &cx.actor)?;
             if json {
                 print_json(&r)

@@ -655,6 +655,29 @@ pub struct StatusReport {
 }
 
 impl StatusReport {
+    /// A new pending report by a rider, observed at `observed_at`; set `target`, `note` etc. after.
+    pub fn new(outcome: Outcome, lat: f64, lon: f64, observed_at: DateTime<Utc>) -> StatusReport {
+        StatusReport {
+            id: Id::new(),
+            target: None,
+            lat,
+            lon,
+            outcome,
+            note: None,
+            photo: None,
+            observed_at,
+            created_at: observed_at,
+            reporter: None,
+            reporter_role: Role::Rider,
+            distance_m: None,
+            grid: None,
+            review: Review::Pending,
+            resolution: None,
+            resolved_at: None,
+            resolved_by: None,
+        }
+    }
+
     pub fn validate(&self) -> Result<(), Invalid> {
         let mut c = Checker::default();
         check_point(&mut c, "lat", "lon", self.lat, self.lon);

@@ -98,29 +98,13 @@ pub fn last_confirmed(reports: &[StatusReport]) -> Option<DateTime<Utc>> {
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
-    use crate::{Id, Role};
+    use crate::Id;
 
     pub fn report(outcome: Outcome, hours_ago: f64, now: DateTime<Utc>) -> StatusReport {
         let at = now - Duration::seconds((hours_ago * 3600.0) as i64);
-        StatusReport {
-            id: Id::new(),
-            target: Some(Id::from_u128(1)),
-            lat: 31.3,
-            lon: 121.5,
-            outcome,
-            note: None,
-            photo: None,
-            observed_at: at,
-            created_at: at,
-            reporter: None,
-            reporter_role: Role::Rider,
-            distance_m: None,
-            grid: None,
-            review: Review::Pending,
-            resolution: None,
-            resolved_at: None,
-            resolved_by: None,
-        }
+        let mut r = StatusReport::new(outcome, 31.3, 121.5, at);
+        r.target = Some(Id::from_u128(1));
+        r
     }
 
     fn check(reports: &[(Outcome, f64)], expected: Condition) {

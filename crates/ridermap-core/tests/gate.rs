@@ -3,7 +3,7 @@
 use chrono::{DateTime, Duration, NaiveDateTime, Utc};
 use ridermap_core::{
     AccessMethod, Building, Compound, Detail, EbikeAccess, Entrance, Id, Lang, Outcome, Place,
-    PlaceKind, Review, Role, StatusReport,
+    PlaceKind, StatusReport,
     hours::{DEFAULT_TZ, local_to_utc},
     rank::{GateQuery, Vehicle, rank_gates},
 };
@@ -113,25 +113,9 @@ fn check(case: Case) {
         .map(|(name, outcome, h)| {
             let g = gates.iter().find(|g| g.name == *name).unwrap();
             let t = at - Duration::seconds((h * 3600.0) as i64);
-            StatusReport {
-                id: Id::new(),
-                target: Some(g.id),
-                lat: g.lat,
-                lon: g.lon,
-                outcome: *outcome,
-                note: None,
-                photo: None,
-                observed_at: t,
-                created_at: t,
-                reporter: None,
-                reporter_role: Role::Rider,
-                distance_m: None,
-                grid: None,
-                review: Review::Pending,
-                resolution: None,
-                resolved_at: None,
-                resolved_by: None,
-            }
+            let mut r = StatusReport::new(*outcome, g.lat, g.lon, t);
+            r.target = Some(g.id);
+            r
         })
         .collect();
     let q = GateQuery {

@@ -141,16 +141,15 @@ impl Store {
                 if d > cutoff {
                     break;
                 }
-                if !judged.contains_key(&rid) {
-                    let verdict = if needs_doc {
+                if let std::collections::hash_map::Entry::Vacant(slot) = judged.entry(rid) {
+                    slot.insert(if needs_doc {
                         self.admit(self.place_at(rid)?, q)?
                     } else {
                         Some(Candidate {
                             place: None,
                             condition: None,
                         })
-                    };
-                    judged.insert(rid, verdict);
+                    });
                 }
                 if judged[&rid].is_some() {
                     chosen.push(rid);
