@@ -178,13 +178,12 @@ impl Writer<'_> {
             }
         };
         match old {
-            // A new place: every field is new, so the record itself is the change.
-            None => self.log_json(
-                "place",
-                p.id,
-                "put",
-                &serde_json::to_string(p).expect("places serialize"),
-            )?,
+            // A new place: every field it sets is a change; unset fields are implied by the kind.
+            None => {
+                let mut fields = to_map(p);
+                fields.retain(|_, v| !(v.is_null() || v.as_array().is_some_and(Vec::is_empty)));
+                self.log("place", p.id, "put", fields)?
+            }
             Some((_, d)) => {
                 let old_map = to_map(&parse_place(&d)?);
                 self.log("place", p.id, "put", diff(Some(&old_map), &to_map(p)))?
