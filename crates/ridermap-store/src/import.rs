@@ -6,6 +6,7 @@ use std::collections::HashMap;
 
 use chrono::Utc;
 use ridermap_core::{Grid, Id, Incoming, Place, PlaceKind, RowProblem};
+use serde::Deserialize;
 use serde_json::{Map, Value};
 
 use crate::{Actor, Error, Result, Store, Writer, places::Written};
@@ -86,6 +87,8 @@ struct Importer<'r> {
     compounds: HashMap<String, Id>,
     sources: HashMap<String, String>,
     known: HashMap<PlaceKind, Vec<String>>,
+    /// The import's time, for records that do not give theirs.
+    now: Value,
 }
 
 impl Importer<'_> {
@@ -117,6 +120,7 @@ impl Importer<'_> {
             existing
                 .as_ref()
                 .map(|g| (g.id, serde_json::to_value(&g.stamp).unwrap_or_default())),
+            &self.now,
         );
         let g: Grid = match serde_json::from_value(Value::Object(f.clone())) {
             Ok(g) => g,
@@ -137,6 +141,8 @@ impl Importer<'_> {
 
     fn place(&mut self, w: &mut Writer<'_>, row: &Incoming, kind: PlaceKind) -> Result<()> {
         let mut f = row.fields.clone();
+        // `rest-stop` and `rest_stop` both name the kind; the model reads the latter.
+        f.insert("kind".into(), Value::String(kind.as_str().into()));
         let known = self.known.entry(kind).or_insert_with(|| known_fields(kind));
         if let Some(k) = f.keys().find(|k| !known.contains(k)) {
             let msg = format!("is not a field of a {kind}");
@@ -176,12 +182,17 @@ impl Importer<'_> {
             existing
                 .as_ref()
                 .map(|p| (p.id, serde_json::to_value(&p.stamp).unwrap_or_default())),
+            &self.now,
         );
         let gave_updated = row.fields.contains_key("updated_at");
-        let mut p: Place = match serde_json::from_value(Value::Object(f.clone())) {
+        let value = Value::Object(f);
+        let mut p: Place = match Place::deserialize(&value) {
             Ok(p) => p,
             Err(e) => {
-                let field = culprit::<Place>(&f, &e.to_string());
+                let Value::Object(f) = &value else {
+                    unreachable!("built as an object")
+                };
+                let field = culprit::<Place>(f, &e.to_string());
                 self.problem(row, &field, e.to_string());
                 return Ok(());
             }
@@ -230,8 +241,7 @@ impl Importer<'_> {
 
 /// Give a record without an id the id of the record it updates (or a new one), and fill the stamp
 /// fields it leaves out from that record (or with "now").
-fn fill_identity(f: &mut Map<String, Value>, existing: Option<(Id, Value)>) {
-    let now = Value::String(Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true));
+fn fill_identity(f: &mut Map<String, Value>, existing: Option<(Id, Value)>, now: &Value) {
     match existing {
         Some((id, stamp)) => {
             f.entry("id").or_insert(Value::String(id.to_string()));
@@ -248,7 +258,7 @@ fn fill_identity(f: &mut Map<String, Value>, existing: Option<(Id, Value)>) {
                 .or_insert_with(|| Value::String(Id::new().to_string()));
         }
     }
-    f.entry("created_at").or_insert(now.clone());
+    f.entry("created_at").or_insert_with(|| now.clone());
     let created = f["created_at"].clone();
     f.entry("updated_at").or_insert(created);
 }
@@ -352,6 +362,7 @@ impl Store {
                 compounds: HashMap::new(),
                 sources: HashMap::new(),
                 known: HashMap::new(),
+                now: Value::String(Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)),
             };
             for (n, (stage, i)) in order.iter().enumerate() {
                 let row = &rows[*i];
@@ -359,12 +370,9 @@ impl Store {
                 if *stage == 0 {
                     imp.grid(w, row)?;
                 } else {
-                    let mut row = row.clone();
                     let kind = PlaceKind::parse(row.fields["kind"].as_str().unwrap_or_default())
                         .expect("checked above");
-                    row.fields
-                        .insert("kind".into(), Value::String(kind.as_str().into()));
-                    imp.place(w, &row, kind)?;
+                    imp.place(w, row, kind)?;
                 }
                 if n % 500 == 0
                     && let Some(p) = progress.as_mut()

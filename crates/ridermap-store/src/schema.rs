@@ -35,7 +35,7 @@ CREATE TABLE places (
 );
 CREATE UNIQUE INDEX places_by_source ON places(source) WHERE source IS NOT NULL;
 CREATE INDEX places_by_compound ON places(compound) WHERE compound IS NOT NULL;
-CREATE INDEX places_by_grid ON places(grid, kind);
+CREATE INDEX places_by_grid ON places(grid, kind) WHERE grid IS NOT NULL;
 -- Compounds are looked up by name (imports name them); other kinds go through places_text.
 CREATE INDEX compounds_by_name ON places(name) WHERE kind = 'compound';
 
