@@ -394,6 +394,22 @@ fn malformed_imports_change_nothing_and_name_the_place() {
         &[],
         &["field.geojson feature 0: field `volts`: is not a field of a charger"],
     );
+    let line = r#"{"type":"Feature","geometry":{"type":"LineString","coordinates":[[121.5,31.3],[121.6,31.3]]},"properties":{"kind":"charger","name":"线"}}"#;
+    check_bad_import(
+        "line.geojson",
+        &collection(&[line.to_string()]),
+        &[],
+        &["line.geojson feature 0: field `geometry`: LineString geometry is not supported"],
+    );
+    let polygon = r#"{"type":"Feature","geometry":{"type":"Polygon","coordinates":[[[121.5,31.3],[121.6,31.3],[121.6,31.4],[121.5,31.3]]]},"properties":{"kind":"entrance","name":"面"}}"#;
+    check_bad_import(
+        "polygon.geojson",
+        &collection(&[polygon.to_string()]),
+        &[],
+        &[
+            "polygon.geojson feature 0: field `outline`: only compounds have an outline (Polygon geometry); an entrance is a Point",
+        ],
+    );
     check_bad_import(
         "enum.geojson",
         &collection(&[feature(

@@ -93,6 +93,14 @@ impl PlaceKind {
         }
     }
 
+    /// "an entrance", "a charger": for messages.
+    pub fn with_article(self) -> String {
+        match self {
+            PlaceKind::Entrance => "an entrance".into(),
+            k => format!("a {}", k.as_str()),
+        }
+    }
+
     /// Accepts `rest_stop` and `rest-stop`.
     pub fn parse(s: &str) -> Option<PlaceKind> {
         let s = s.trim().replace('-', "_");

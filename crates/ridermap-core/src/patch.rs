@@ -75,8 +75,8 @@ pub fn apply(place: &Place, sets: &[(String, String)]) -> Result<Place, Invalid>
             return Err(invalid(
                 field,
                 format!(
-                    "is not a field of a {} (fields: {})",
-                    place.kind(),
+                    "is not a field of {} (fields: {})",
+                    place.kind().with_article(),
                     known.join(", ")
                 ),
             ));

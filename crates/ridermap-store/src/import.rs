@@ -143,9 +143,21 @@ impl Importer<'_> {
         let mut f = row.fields.clone();
         // `rest-stop` and `rest_stop` both name the kind; the model reads the latter.
         f.insert("kind".into(), Value::String(kind.as_str().into()));
+        // The GeoJSON reader leaves a note here for geometries it cannot use.
+        if let Some(Value::String(why)) = f.get("geometry") {
+            let why = why.clone();
+            self.problem(row, "geometry", why);
+            return Ok(());
+        }
         let known = self.known.entry(kind).or_insert_with(|| known_fields(kind));
         if let Some(k) = f.keys().find(|k| !known.contains(k)) {
-            let msg = format!("is not a field of a {kind}");
+            let msg = match k.as_str() {
+                "outline" => format!(
+                    "only compounds have an outline (Polygon geometry); {} is a Point",
+                    kind.with_article()
+                ),
+                _ => format!("is not a field of {}", kind.with_article()),
+            };
             let k = k.clone();
             self.problem(row, &k, msg);
             return Ok(());
