@@ -10,6 +10,7 @@ mod query;
 mod records;
 mod schema;
 mod stored;
+mod sync;
 
 use std::path::Path;
 
@@ -23,6 +24,7 @@ pub use import::{ImportOptions, ImportReport};
 pub use places::Written;
 pub use query::{Nearby, NearbyQuery, Stats};
 pub use schema::{LATEST_VERSION, migrations};
+pub use sync::{ConflictRecord, PullApplied};
 
 /// SQLite page cache, in KiB when negative.
 pub(crate) const CACHE_KIB: i64 = -32_000;

@@ -47,7 +47,7 @@ fn invalid(what: &str, field: &str, reason: String) -> Error {
 }
 
 /// The stored doc and rid of place `id`.
-fn stored(conn: &Connection, id: Id) -> Result<Option<(i64, String)>> {
+pub(crate) fn stored(conn: &Connection, id: Id) -> Result<Option<(i64, String)>> {
     Ok(conn
         .prepare_cached("SELECT rid, doc FROM places WHERE id = ?1")?
         .query_row([id.to_string()], |r| Ok((r.get(0)?, r.get(1)?)))
@@ -105,13 +105,32 @@ impl Writer<'_> {
     /// Insert or replace place `p` (already validated) and log the changed fields.
     pub(crate) fn put_place(&mut self, p: &Place) -> Result<Written> {
         self.check_refs(p)?;
+        let (written, old) = self.write_place_row(p)?;
+        match (written, old) {
+            (Written::Unchanged, _) => {}
+            // A new place: every field it sets is a change; unset fields are implied by the kind.
+            (_, None) => {
+                let mut fields = to_map(p);
+                fields.retain(|_, v| !(v.is_null() || v.as_array().is_some_and(Vec::is_empty)));
+                self.log("place", p.id, "put", fields)?
+            }
+            (_, Some(d)) => {
+                let old_map = to_map(&parse_place(&d)?);
+                self.log("place", p.id, "put", diff(Some(&old_map), &to_map(p)))?
+            }
+        }
+        Ok(written)
+    }
+
+    /// Write the row and its index entries, without logging; returns what it did and the old doc.
+    pub(crate) fn write_place_row(&mut self, p: &Place) -> Result<(Written, Option<String>)> {
         let doc = crate::stored::to_doc(p);
         let old = stored(&self.tx, p.id)?;
         let kind = p.kind();
         let (id, src) = (p.id.to_string(), p.stamp.source.clone());
         let (updated, verified) = (ms(p.stamp.updated_at), p.stamp.verified_at.map(ms));
         let written = match &old {
-            Some((_, old_doc)) if *old_doc == doc => return Ok(Written::Unchanged),
+            Some((_, old_doc)) if *old_doc == doc => return Ok((Written::Unchanged, None)),
             Some((rid, _)) => {
                 self.tx
                     .prepare_cached(
@@ -177,19 +196,7 @@ impl Writer<'_> {
                 Written::Inserted
             }
         };
-        match old {
-            // A new place: every field it sets is a change; unset fields are implied by the kind.
-            None => {
-                let mut fields = to_map(p);
-                fields.retain(|_, v| !(v.is_null() || v.as_array().is_some_and(Vec::is_empty)));
-                self.log("place", p.id, "put", fields)?
-            }
-            Some((_, d)) => {
-                let old_map = to_map(&parse_place(&d)?);
-                self.log("place", p.id, "put", diff(Some(&old_map), &to_map(p)))?
-            }
-        }
-        Ok(written)
+        Ok((written, old.map(|(_, d)| d)))
     }
 
     fn index_text(&self, rid: i64, p: &Place) -> Result<()> {
@@ -227,13 +234,18 @@ impl Writer<'_> {
                 ));
             }
         }
+        self.remove_place_row(rid)?;
+        self.log("place", id, "delete", Map::new())?;
+        Ok(())
+    }
+
+    pub(crate) fn remove_place_row(&self, rid: i64) -> Result<()> {
         self.tx
             .execute("DELETE FROM places WHERE rid = ?1", [rid])?;
         self.tx
             .execute("DELETE FROM places_geo WHERE rid = ?1", [rid])?;
         self.tx
             .execute("DELETE FROM places_text WHERE rowid = ?1", [rid])?;
-        self.log("place", id, "delete", Map::new())?;
         Ok(())
     }
 

@@ -95,11 +95,34 @@ CREATE TABLE changes (
 );
 "#;
 
+/// Sync on the device: which changes the server has (`acked`), which it refused and why, changes
+/// received from others (acked, another device), and the local edits that lost to newer ones.
+const V3: &str = r#"
+ALTER TABLE changes ADD COLUMN acked INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE changes ADD COLUMN refusal TEXT;
+CREATE INDEX changes_by_entity ON changes(entity_id);
+CREATE INDEX changes_unacked ON changes(seq) WHERE acked = 0;
+
+CREATE TABLE conflicts (
+    rid          INTEGER PRIMARY KEY,
+    entity       TEXT NOT NULL,
+    entity_id    TEXT NOT NULL,
+    field        TEXT NOT NULL,
+    lost         TEXT NOT NULL,
+    lost_hlc     TEXT NOT NULL,
+    lost_device  TEXT NOT NULL,
+    kept         TEXT NOT NULL,
+    kept_hlc     TEXT NOT NULL,
+    kept_device  TEXT NOT NULL,
+    at_ms        INTEGER NOT NULL
+);
+"#;
+
 pub fn migrations() -> Migrations<'static> {
-    Migrations::new(vec![M::up(V1), M::up(V2)])
+    Migrations::new(vec![M::up(V1), M::up(V2), M::up(V3)])
 }
 
-pub const LATEST_VERSION: u32 = 2;
+pub const LATEST_VERSION: u32 = 3;
 
 #[cfg(test)]
 mod tests {

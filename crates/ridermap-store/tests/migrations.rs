@@ -30,6 +30,13 @@ fn fixture(version: u32) -> &'static str {
             INSERT INTO places_text(rowid, name, aliases, address) VALUES (2, '新驿站', '', '');
         "#
         }
+        3 => {
+            r#"
+            INSERT INTO changes(id, entity, entity_id, op, fields, hlc, device, at_ms, acked)
+              VALUES ('00000000-0000-0000-0000-000000000005', 'place', '00000000-0000-0000-0000-000000000004', 'put',
+                      '{"name":"新驿站"}', '0001767225600000.00000', 'other-device', 0, 1);
+        "#
+        }
         v => panic!("add a fixture for schema version {v}"),
     }
 }
@@ -86,6 +93,16 @@ fn upgrades_from_every_earlier_version() {
         }
         if start >= 2 {
             assert_eq!(store.review_queue(Some("g1")).unwrap().len(), 1);
+        }
+        if start >= 3 {
+            // A change received from another device is not in this device's outbox.
+            assert!(
+                store
+                    .outbox(10)
+                    .unwrap()
+                    .iter()
+                    .all(|c| c.device == store.device_id())
+            );
         }
         if start >= 1 {
             // Places written by an earlier version are found by nearest queries.

@@ -1,0 +1,389 @@
+//! The device side of sync, on the store: the outbox (local changes the server has not confirmed),
+//! confirmations and refusals, and applying changes pulled from the server. A pulled change is merged
+//! with everything this store knows about its entity by `ridermap_sync::merge` (per-field last
+//! writer wins, tombstones win), so order and repetition do not matter.
+
+use chrono::Utc;
+use ridermap_core::{Grid, Id, Note, Place, StatusReport, Visit};
+use ridermap_sync::{Conflict, Entity, EntityState, Op, WireChange};
+use rusqlite::{OptionalExtension, params};
+use serde::Serialize;
+use serde_json::{Map, Value};
+
+use crate::{Error, Result, Store, Writer, meta_get, meta_set, ms, places::stored};
+
+fn entity_str(e: Entity) -> &'static str {
+    match e {
+        Entity::Grid => "grid",
+        Entity::Place => "place",
+        Entity::Report => "report",
+        Entity::Visit => "visit",
+        Entity::Note => "note",
+    }
+}
+
+fn op_str(o: Op) -> &'static str {
+    match o {
+        Op::Put => "put",
+        Op::Delete => "delete",
+        Op::Resolve => "resolve",
+    }
+}
+
+fn wire(
+    id: String,
+    entity: String,
+    entity_id: String,
+    op: String,
+    fields: String,
+    hlc: String,
+    device: String,
+) -> Result<WireChange> {
+    let bad = |what: &str| Error::Corrupt(format!("change {id}: bad {what}"));
+    Ok(WireChange {
+        id: id.parse().map_err(|_| bad("id"))?,
+        entity: serde_json::from_value(Value::String(entity)).map_err(|_| bad("entity"))?,
+        entity_id: entity_id.parse().map_err(|_| bad("entity_id"))?,
+        op: serde_json::from_value(Value::String(op)).map_err(|_| bad("op"))?,
+        fields: serde_json::from_str(&fields).map_err(|_| bad("fields"))?,
+        hlc: hlc.parse().map_err(|_| bad("hlc"))?,
+        device,
+    })
+}
+
+/// What one pull did.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct PullApplied {
+    /// Changes merged in.
+    pub applied: usize,
+    /// Changes this store already had (its own coming back, or a page seen before).
+    pub known: usize,
+    /// Local edits that lost to newer ones in this pull.
+    pub conflicts: usize,
+}
+
+/// A local edit that lost, as kept for grid workers to review.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ConflictRecord {
+    pub entity: String,
+    pub entity_id: Id,
+    #[serde(flatten)]
+    pub conflict: Conflict,
+}
+
+impl Store {
+    /// Local changes the server has not confirmed (and not refused), oldest first.
+    pub fn outbox(&self, limit: usize) -> Result<Vec<WireChange>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT id, entity, entity_id, op, fields, hlc, device FROM changes
+             WHERE acked = 0 AND refusal IS NULL ORDER BY seq LIMIT ?1",
+        )?;
+        let rows = stmt.query_map([limit as i64], |r| {
+            Ok((
+                r.get(0)?,
+                r.get(1)?,
+                r.get(2)?,
+                r.get(3)?,
+                r.get(4)?,
+                r.get(5)?,
+                r.get(6)?,
+            ))
+        })?;
+        rows.map(|row| {
+            let (a, b, c, d, e, f, g) = row?;
+            wire(a, b, c, d, e, f, g)
+        })
+        .collect()
+    }
+
+    /// How many local changes wait for the server.
+    pub fn pending_count(&self) -> Result<i64> {
+        Ok(self.conn.query_row(
+            "SELECT count(*) FROM changes WHERE acked = 0 AND refusal IS NULL",
+            [],
+            |r| r.get(0),
+        )?)
+    }
+
+    /// The server confirmed these changes: they leave the outbox.
+    pub fn ack(&mut self, ids: &[Id]) -> Result<()> {
+        let tx = self.conn.transaction()?;
+        for id in ids {
+            tx.prepare_cached("UPDATE changes SET acked = 1 WHERE id = ?1")?
+                .execute([id.to_string()])?;
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// The server refused a change: it stays visible with the reason until dismissed.
+    pub fn refuse(&mut self, id: Id, reason: &str) -> Result<()> {
+        let n = self.conn.execute(
+            "UPDATE changes SET refusal = ?2 WHERE id = ?1",
+            params![id.to_string(), reason],
+        )?;
+        if n == 0 {
+            return Err(Error::NotFound(format!("no change with id {id}")));
+        }
+        Ok(())
+    }
+
+    /// Refused changes with their reasons, oldest first.
+    pub fn refused(&self) -> Result<Vec<(WireChange, String)>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT id, entity, entity_id, op, fields, hlc, device, refusal FROM changes
+             WHERE refusal IS NOT NULL ORDER BY seq",
+        )?;
+        let rows = stmt.query_map([], |r| {
+            Ok((
+                r.get(0)?,
+                r.get(1)?,
+                r.get(2)?,
+                r.get(3)?,
+                r.get(4)?,
+                r.get(5)?,
+                r.get(6)?,
+                r.get::<_, String>(7)?,
+            ))
+        })?;
+        rows.map(|row| {
+            let (a, b, c, d, e, f, g, why) = row?;
+            Ok((wire(a, b, c, d, e, f, g)?, why))
+        })
+        .collect()
+    }
+
+    /// The pull cursor saved with the last applied page.
+    pub fn pull_cursor(&self) -> Result<Option<String>> {
+        meta_get(&self.conn, "pull_cursor")
+    }
+
+    /// Local edits that lost to newer ones, newest first.
+    pub fn conflicts(&self) -> Result<Vec<ConflictRecord>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT entity, entity_id, field, lost, lost_hlc, lost_device, kept, kept_hlc, kept_device
+             FROM conflicts ORDER BY rid DESC",
+        )?;
+        let rows = stmt.query_map([], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, String>(2)?,
+                r.get::<_, String>(3)?,
+                r.get::<_, String>(4)?,
+                r.get::<_, String>(5)?,
+                r.get::<_, String>(6)?,
+                r.get::<_, String>(7)?,
+                r.get::<_, String>(8)?,
+            ))
+        })?;
+        let bad = |w: &str| Error::Corrupt(format!("conflict record: bad {w}"));
+        rows.map(|row| {
+            let (entity, id, field, lost, lh, ld, kept, kh, kd) = row?;
+            Ok(ConflictRecord {
+                entity,
+                entity_id: id.parse().map_err(|_| bad("id"))?,
+                conflict: Conflict {
+                    field,
+                    lost: serde_json::from_str(&lost).map_err(|_| bad("value"))?,
+                    lost_version: ridermap_sync::Version {
+                        hlc: lh.parse().map_err(|_| bad("clock"))?,
+                        device: ld,
+                    },
+                    kept: serde_json::from_str(&kept).map_err(|_| bad("value"))?,
+                    kept_version: ridermap_sync::Version {
+                        hlc: kh.parse().map_err(|_| bad("clock"))?,
+                        device: kd,
+                    },
+                },
+            })
+        })
+        .collect()
+    }
+
+    /// Merge a page of pulled changes and save `cursor` with them, in one transaction: either the
+    /// whole page and its cursor land, or neither.
+    pub fn apply_remote(
+        &mut self,
+        changes: &[WireChange],
+        cursor: Option<&str>,
+    ) -> Result<PullApplied> {
+        let me = self.device.clone();
+        let actor = crate::Actor::default();
+        self.write(&actor, |w| {
+            let mut out = PullApplied::default();
+            for c in changes {
+                let known: Option<i64> = w
+                    .tx
+                    .prepare_cached("SELECT 1 FROM changes WHERE id = ?1")?
+                    .query_row([c.id.to_string()], |r| r.get(0))
+                    .optional()?;
+                if known.is_some() {
+                    out.known += 1;
+                    continue;
+                }
+                let mut state = fold(w, c.entity_id)?;
+                let applied = state.apply(c);
+                w.clock = w.clock.observe(c.hlc, ms(Utc::now()));
+                w.tx
+                    .prepare_cached(
+                        "INSERT INTO changes(id, entity, entity_id, op, fields, hlc, device, actor, at_ms, acked)
+                         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, NULL, ?8, 1)",
+                    )?
+                    .execute(params![
+                        c.id.to_string(),
+                        entity_str(c.entity),
+                        c.entity_id.to_string(),
+                        op_str(c.op),
+                        Value::Object(c.fields.clone()).to_string(),
+                        c.hlc.to_string(),
+                        c.device,
+                        ms(Utc::now()),
+                    ])?;
+                w.logged += 1;
+                for k in applied.conflicts.iter().filter(|k| k.lost_version.device == me) {
+                    w.tx.prepare_cached(
+                        "INSERT INTO conflicts(entity, entity_id, field, lost, lost_hlc, lost_device, kept, kept_hlc,
+                         kept_device, at_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+                    )?
+                    .execute(params![
+                        entity_str(c.entity),
+                        c.entity_id.to_string(),
+                        k.field,
+                        k.lost.to_string(),
+                        k.lost_version.hlc.to_string(),
+                        k.lost_version.device,
+                        k.kept.to_string(),
+                        k.kept_version.hlc.to_string(),
+                        k.kept_version.device,
+                        ms(Utc::now()),
+                    ])?;
+                    out.conflicts += 1;
+                }
+                if !applied.changed.is_empty() || applied.deleted_now {
+                    materialize(w, c.entity, c.entity_id, &state)?;
+                }
+                out.applied += 1;
+            }
+            if let Some(cur) = cursor {
+                meta_set(&w.tx, "pull_cursor", cur)?;
+            }
+            Ok(out)
+        })
+    }
+}
+
+/// Everything this store knows about an entity, merged.
+fn fold(w: &Writer<'_>, entity_id: Id) -> Result<EntityState> {
+    let mut stmt = w.tx.prepare_cached(
+        "SELECT id, entity, entity_id, op, fields, hlc, device FROM changes WHERE entity_id = ?1",
+    )?;
+    let rows = stmt.query_map([entity_id.to_string()], |r| {
+        Ok((
+            r.get(0)?,
+            r.get(1)?,
+            r.get(2)?,
+            r.get(3)?,
+            r.get(4)?,
+            r.get(5)?,
+            r.get(6)?,
+        ))
+    })?;
+    let mut state = EntityState::default();
+    for row in rows {
+        let (a, b, c, d, e, f, g) = row?;
+        state.apply(&wire(a, b, c, d, e, f, g)?);
+    }
+    Ok(state)
+}
+
+fn record<T: serde::de::DeserializeOwned>(state: &EntityState, what: &str, id: Id) -> Result<T> {
+    let values: Map<String, Value> = state
+        .fields
+        .iter()
+        .map(|(k, (v, _))| (k.clone(), v.clone()))
+        .collect();
+    serde_json::from_value(Value::Object(values))
+        .map_err(|e| Error::Corrupt(format!("{what} {id} from sync: {e}")))
+}
+
+/// Write the merged state of an entity as its record (or remove it when deleted).
+fn materialize(w: &mut Writer<'_>, entity: Entity, id: Id, state: &EntityState) -> Result<()> {
+    let key = id.to_string();
+    match entity {
+        Entity::Place => {
+            if state.is_deleted() {
+                if let Some((rid, _)) = stored(&w.tx, id)? {
+                    w.remove_place_row(rid)?;
+                }
+                return Ok(());
+            }
+            // Edits can arrive before the record's creation (out-of-order delivery): until the
+            // merged fields make a whole record, there is nothing to show yet.
+            let Ok(p) = record::<Place>(state, "place", id) else {
+                return Ok(());
+            };
+            w.write_place_row(&p)?;
+        }
+        Entity::Grid => {
+            if state.is_deleted() {
+                w.tx.execute("DELETE FROM grids WHERE id = ?1", [&key])?;
+                return Ok(());
+            }
+            let Ok(g) = record::<Grid>(state, "grid", id) else {
+                return Ok(());
+            };
+            w.tx.execute(
+                "INSERT OR REPLACE INTO grids(id, code, name, updated_ms, doc) VALUES (?1, ?2, ?3, ?4, ?5)",
+                params![key, g.code, g.name, ms(g.stamp.updated_at), serde_json::to_string(&g).expect("grids serialize")],
+            )?;
+        }
+        Entity::Report => {
+            let Ok(r) = record::<StatusReport>(state, "report", id) else {
+                return Ok(());
+            };
+            w.tx.execute(
+                "INSERT OR REPLACE INTO reports(id, target, outcome, observed_ms, grid, review, doc)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                params![
+                    key,
+                    r.target.map(|t| t.to_string()),
+                    r.outcome.as_str(),
+                    ms(r.observed_at),
+                    r.grid,
+                    serde_json::to_value(r.review).expect("enum").as_str().unwrap_or("pending").to_string(),
+                    serde_json::to_string(&r).expect("reports serialize")
+                ],
+            )?;
+        }
+        Entity::Visit => {
+            let Ok(v) = record::<Visit>(state, "visit", id) else {
+                return Ok(());
+            };
+            w.tx.execute(
+                "INSERT OR REPLACE INTO visits(id, station, at_ms, doc) VALUES (?1, ?2, ?3, ?4)",
+                params![
+                    key,
+                    v.station.to_string(),
+                    ms(v.at),
+                    serde_json::to_string(&v).expect("visits serialize")
+                ],
+            )?;
+        }
+        Entity::Note => {
+            let Ok(n) = record::<Note>(state, "note", id) else {
+                return Ok(());
+            };
+            w.tx.execute(
+                "INSERT OR REPLACE INTO notes(id, target, created_ms, doc) VALUES (?1, ?2, ?3, ?4)",
+                params![
+                    key,
+                    n.target.to_string(),
+                    ms(n.created_at),
+                    serde_json::to_string(&n).expect("notes serialize")
+                ],
+            )?;
+        }
+    }
+    Ok(())
+}
