@@ -110,6 +110,15 @@ impl Store {
         &self.device
     }
 
+    /// A device setting kept in the store (sync server, token, cursors, last sync).
+    pub fn setting(&self, key: &str) -> Result<Option<String>> {
+        meta_get(&self.conn, key)
+    }
+
+    pub fn set_setting(&mut self, key: &str, value: &str) -> Result<()> {
+        meta_set(&self.conn, key, value)
+    }
+
     pub fn schema_version(&self) -> Result<u32> {
         Ok(self
             .conn

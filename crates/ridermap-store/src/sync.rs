@@ -116,14 +116,43 @@ impl Store {
         Ok(())
     }
 
-    /// The server refused a change: it stays visible with the reason until dismissed.
+    /// The server refused a change: it stays visible with the reason until dismissed, and stops
+    /// counting — what the device shows goes back to what the server accepted.
     pub fn refuse(&mut self, id: Id, reason: &str) -> Result<()> {
+        let row: Option<(String, String)> = self
+            .conn
+            .query_row(
+                "SELECT entity, entity_id FROM changes WHERE id = ?1",
+                [id.to_string()],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()?;
+        let Some((entity, entity_id)) = row else {
+            return Err(Error::NotFound(format!("no change with id {id}")));
+        };
+        let entity: Entity = serde_json::from_value(Value::String(entity))
+            .map_err(|_| Error::Corrupt(format!("change {id}: bad entity")))?;
+        let entity_id: Id = entity_id
+            .parse()
+            .map_err(|_| Error::Corrupt(format!("change {id}: bad entity id")))?;
+        self.write(&crate::Actor::default(), |w| {
+            w.tx.execute(
+                "UPDATE changes SET refusal = ?2 WHERE id = ?1",
+                params![id.to_string(), reason],
+            )?;
+            let state = fold(&w.tx, entity_id)?;
+            materialize(w, entity, entity_id, &state)
+        })
+    }
+
+    /// Forget a refused change (the user has seen the reason).
+    pub fn dismiss(&mut self, id: Id) -> Result<()> {
         let n = self.conn.execute(
-            "UPDATE changes SET refusal = ?2 WHERE id = ?1",
-            params![id.to_string(), reason],
+            "DELETE FROM changes WHERE id = ?1 AND refusal IS NOT NULL",
+            [id.to_string()],
         )?;
         if n == 0 {
-            return Err(Error::NotFound(format!("no change with id {id}")));
+            return Err(Error::NotFound(format!("no refused change with id {id}")));
         }
         Ok(())
     }
@@ -222,7 +251,7 @@ impl Store {
                     out.known += 1;
                     continue;
                 }
-                let mut state = fold(w, c.entity_id)?;
+                let mut state = fold(&w.tx, c.entity_id)?;
                 let applied = state.apply(c);
                 w.clock = w.clock.observe(c.hlc, ms(Utc::now()));
                 w.tx
@@ -274,9 +303,10 @@ impl Store {
 }
 
 /// Everything this store knows about an entity, merged.
-fn fold(w: &Writer<'_>, entity_id: Id) -> Result<EntityState> {
-    let mut stmt = w.tx.prepare_cached(
-        "SELECT id, entity, entity_id, op, fields, hlc, device FROM changes WHERE entity_id = ?1",
+fn fold(conn: &rusqlite::Connection, entity_id: Id) -> Result<EntityState> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT id, entity, entity_id, op, fields, hlc, device FROM changes
+         WHERE entity_id = ?1 AND refusal IS NULL",
     )?;
     let rows = stmt.query_map([entity_id.to_string()], |r| {
         Ok((
@@ -386,4 +416,55 @@ fn materialize(w: &mut Writer<'_>, entity: Entity, id: Id, state: &EntityState) 
         }
     }
     Ok(())
+}
+
+impl Store {
+    /// This device's checksum of `region` (see `ridermap_sync::checksum`), to compare with the
+    /// server's: folds every entity this store has heard of.
+    pub fn region_checksum(&self, region: &str) -> Result<String> {
+        let ids: Vec<(String, String)> = self
+            .conn
+            .prepare("SELECT DISTINCT entity_id, entity FROM changes")?
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect::<rusqlite::Result<_>>()?;
+        let mut states: std::collections::HashMap<Id, (Entity, EntityState)> =
+            std::collections::HashMap::new();
+        // One read transaction, so every entity is folded from the same snapshot.
+        let tx = self.conn.unchecked_transaction()?;
+        for (id, entity) in ids {
+            let id: Id = id
+                .parse()
+                .map_err(|_| Error::Corrupt(format!("change for bad id {id}")))?;
+            let entity: Entity = serde_json::from_value(Value::String(entity))
+                .map_err(|_| Error::Corrupt("bad entity".into()))?;
+            states.insert(id, (entity, fold(&tx, id)?));
+        }
+        drop(tx);
+        let values = |s: &EntityState| -> Map<String, Value> {
+            s.fields
+                .iter()
+                .map(|(k, (v, _))| (k.clone(), v.clone()))
+                .collect()
+        };
+        let region_of = |id: Id| -> String {
+            // Regions of stations and targets: one level of lookup is all the rules need.
+            match states.get(&id) {
+                Some((e, s)) => ridermap_sync::protocol::region_of(*e, &values(s), |_| None),
+                None => ridermap_sync::protocol::NO_REGION.to_string(),
+            }
+        };
+        let mut sum = [0u8; 32];
+        for (id, (entity, state)) in &states {
+            let r = ridermap_sync::protocol::region_of(*entity, &values(state), |other| {
+                Some(region_of(other))
+            });
+            if r == region {
+                ridermap_sync::checksum::xor(
+                    &mut sum,
+                    &ridermap_sync::checksum::entity_digest(*id, state),
+                );
+            }
+        }
+        Ok(ridermap_sync::checksum::hex(&sum))
+    }
 }

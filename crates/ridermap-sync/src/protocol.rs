@@ -60,3 +60,110 @@ impl WireChange {
         }
     }
 }
+
+/// Where a record belongs for sync: the grid code of its place (or of its station / target), or
+/// `NO_REGION` for records outside any grid.
+pub type Region = String;
+pub const NO_REGION: &str = "_";
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PushRequest {
+    pub protocol: u32,
+    pub changes: Vec<WireChange>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PushStatus {
+    /// Merged now.
+    Applied,
+    /// Merged before (a retried push): nothing happened again.
+    Duplicate,
+    /// Not allowed or not valid; `reason` says why. The device keeps it visible.
+    Refused,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PushResult {
+    pub id: Id,
+    pub status: PushStatus,
+    #[serde(default)]
+    pub reason: Option<String>,
+    /// The clock the server kept (clamped when the device's was too far ahead).
+    pub hlc: Hlc,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PushResponse {
+    pub results: Vec<PushResult>,
+}
+
+/// Changes since `cursors` (per region: the last sequence number held), for `regions` (all the
+/// account may read when absent), at most `limit` changes.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PullRequest {
+    pub protocol: u32,
+    #[serde(default)]
+    pub cursors: std::collections::BTreeMap<Region, i64>,
+    #[serde(default)]
+    pub regions: Option<Vec<Region>>,
+    pub limit: usize,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PullResponse {
+    pub changes: Vec<WireChange>,
+    /// Cursors after this page; save them with the changes.
+    pub cursors: std::collections::BTreeMap<Region, i64>,
+    /// More changes wait: pull again.
+    pub more: bool,
+    /// Per region, the checksum of the server's state (hex), for `--verify`.
+    pub checksums: std::collections::BTreeMap<Region, String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LoginRequest {
+    pub protocol: u32,
+    pub invite: String,
+    pub device: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LoginResponse {
+    pub token: String,
+    pub account: Id,
+    pub role: ridermap_core::Role,
+    pub grids: Vec<String>,
+    pub stations: Vec<Id>,
+}
+
+/// Every non-2xx answer carries this body.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ErrorBody {
+    pub code: String,
+    pub message: String,
+}
+
+/// The region a record syncs in, from its fields: a grid's own code; a place's or report's grid; a
+/// visit's station's region; a note's target's region (`region_of_id` looks those up).
+pub fn region_of(
+    entity: Entity,
+    fields: &Map<String, Value>,
+    region_of_id: impl Fn(Id) -> Option<Region>,
+) -> Region {
+    let text = |f: &str| fields.get(f).and_then(Value::as_str).map(str::to_string);
+    let via = |f: &str| {
+        fields
+            .get(f)
+            .and_then(Value::as_str)
+            .and_then(|s| s.parse().ok())
+            .and_then(&region_of_id)
+    };
+    match entity {
+        Entity::Grid => text("code"),
+        Entity::Place | Entity::Report => text("grid"),
+        Entity::Visit => via("station"),
+        Entity::Note => via("target"),
+    }
+    .unwrap_or_else(|| NO_REGION.to_string())
+}

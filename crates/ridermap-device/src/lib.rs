@@ -1,0 +1,202 @@
+//! One sync round for a device: push the outbox (confirmed changes leave it, refused ones stay
+//! visible with the server's reason), then pull pages until the server has no more, each page
+//! saved with its cursor in one transaction. The server address and token live in the store.
+
+use std::{collections::BTreeMap, time::Duration};
+
+use chrono::Utc;
+use ridermap_store::Store;
+use ridermap_sync::protocol::{
+    ErrorBody, LoginRequest, LoginResponse, PROTOCOL_VERSION, PullRequest, PullResponse,
+    PushRequest, PushResponse, PushStatus,
+};
+use serde::{Serialize, de::DeserializeOwned};
+
+const SERVER: &str = "sync_server";
+const TOKEN: &str = "sync_token";
+const CURSORS: &str = "pull_cursor";
+const LAST_OK: &str = "sync_last_success";
+const LAST_ERROR: &str = "sync_last_error";
+const PUSH_BATCH: usize = 500;
+const PULL_PAGE: usize = 1000;
+
+#[derive(Debug, thiserror::Error)]
+pub enum SyncError {
+    #[error("not enrolled: run `ridermap login --server URL --invite CODE` first")]
+    NotEnrolled,
+    #[error("cannot reach {0}: {1}")]
+    Offline(String, String),
+    #[error("the server refused: {0} ({1})")]
+    Server(String, String),
+    #[error("{0}")]
+    Store(#[from] ridermap_store::Error),
+}
+
+/// What one round did.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct SyncReport {
+    pub pushed: usize,
+    pub refused: usize,
+    pub pulled: usize,
+    pub conflicts: usize,
+    /// Per region, whether this device's state matches the server's checksum (after `verify`).
+    pub verified: BTreeMap<String, bool>,
+}
+
+/// What the status bar shows.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SyncStatus {
+    pub server: Option<String>,
+    pub enrolled: bool,
+    pub pending: i64,
+    pub refused: usize,
+    pub last_success: Option<String>,
+    pub last_error: Option<String>,
+}
+
+fn agent() -> ureq::Agent {
+    ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .timeout_global(Some(Duration::from_secs(30)))
+        .build()
+        .into()
+}
+
+fn call<Req: Serialize, Res: DeserializeOwned>(
+    server: &str,
+    path: &str,
+    token: Option<&str>,
+    body: &Req,
+) -> Result<Res, SyncError> {
+    let url = format!("{}{path}", server.trim_end_matches('/'));
+    let mut req = agent().post(&url);
+    if let Some(t) = token {
+        req = req.header("Authorization", &format!("Bearer {t}"));
+    }
+    let mut res = req
+        .send_json(body)
+        .map_err(|e| SyncError::Offline(server.to_string(), e.to_string()))?;
+    if res.status().is_success() {
+        return res
+            .body_mut()
+            .read_json()
+            .map_err(|e| SyncError::Offline(server.to_string(), e.to_string()));
+    }
+    let status = res.status().as_u16();
+    let err: ErrorBody = res.body_mut().read_json().unwrap_or(ErrorBody {
+        code: status.to_string(),
+        message: format!("HTTP {status}"),
+    });
+    Err(SyncError::Server(err.message, err.code))
+}
+
+/// Enrol this device with a one-time invite; the token is kept in the store.
+pub fn login(store: &mut Store, server: &str, invite: &str) -> Result<LoginResponse, SyncError> {
+    let device = store.device_id().to_string();
+    let res: LoginResponse = call(
+        server,
+        "/v1/login",
+        None,
+        &LoginRequest {
+            protocol: PROTOCOL_VERSION,
+            invite: invite.trim().into(),
+            device,
+        },
+    )?;
+    store.set_setting(SERVER, server)?;
+    store.set_setting(TOKEN, &res.token)?;
+    Ok(res)
+}
+
+/// One round: push everything pending, then pull until up to date. Records success or error.
+pub fn sync_once(store: &mut Store, verify: bool) -> Result<SyncReport, SyncError> {
+    let result = round(store, verify);
+    match &result {
+        Ok(_) => {
+            store.set_setting(LAST_OK, &Utc::now().to_rfc3339())?;
+            store.set_setting(LAST_ERROR, "")?;
+        }
+        Err(e) => store.set_setting(LAST_ERROR, &e.to_string())?,
+    }
+    result
+}
+
+fn round(store: &mut Store, verify: bool) -> Result<SyncReport, SyncError> {
+    let (Some(server), Some(token)) = (store.setting(SERVER)?, store.setting(TOKEN)?) else {
+        return Err(SyncError::NotEnrolled);
+    };
+    let mut report = SyncReport::default();
+    loop {
+        let batch = store.outbox(PUSH_BATCH)?;
+        if batch.is_empty() {
+            break;
+        }
+        let res: PushResponse = call(
+            &server,
+            "/v1/push",
+            Some(&token),
+            &PushRequest {
+                protocol: PROTOCOL_VERSION,
+                changes: batch,
+            },
+        )?;
+        let mut acked = vec![];
+        for r in res.results {
+            match r.status {
+                PushStatus::Applied | PushStatus::Duplicate => acked.push(r.id),
+                PushStatus::Refused => {
+                    store.refuse(r.id, r.reason.as_deref().unwrap_or("refused"))?;
+                    report.refused += 1;
+                }
+            }
+        }
+        report.pushed += acked.len();
+        store.ack(&acked)?;
+    }
+    let mut cursors: BTreeMap<String, i64> = store
+        .setting(CURSORS)?
+        .and_then(|c| serde_json::from_str(&c).ok())
+        .unwrap_or_default();
+    let mut last: PullResponse;
+    loop {
+        last = call(
+            &server,
+            "/v1/pull",
+            Some(&token),
+            &PullRequest {
+                protocol: PROTOCOL_VERSION,
+                cursors: cursors.clone(),
+                regions: None,
+                limit: PULL_PAGE,
+            },
+        )?;
+        let saved = serde_json::to_string(&last.cursors).expect("cursors serialize");
+        let applied = store.apply_remote(&last.changes, Some(&saved))?;
+        report.pulled += applied.applied;
+        report.conflicts += applied.conflicts;
+        cursors = last.cursors.clone();
+        if !last.more {
+            break;
+        }
+    }
+    if verify {
+        for (region, sum) in &last.checksums {
+            report
+                .verified
+                .insert(region.clone(), store.region_checksum(region)? == *sum);
+        }
+    }
+    Ok(report)
+}
+
+pub fn status(store: &Store) -> Result<SyncStatus, SyncError> {
+    let nonempty = |v: Option<String>| v.filter(|s| !s.is_empty());
+    Ok(SyncStatus {
+        server: store.setting(SERVER)?,
+        enrolled: store.setting(TOKEN)?.is_some(),
+        pending: store.pending_count()?,
+        refused: store.refused()?.len(),
+        last_success: nonempty(store.setting(LAST_OK)?),
+        last_error: nonempty(store.setting(LAST_ERROR)?),
+    })
+}

@@ -1,0 +1,251 @@
+//! Devices syncing with a real server on 127.0.0.1:0: enrolment, authorization by role, refusals
+//! kept with their reason, reports and reviews travelling both ways, checksums that agree.
+
+use std::thread;
+
+use chrono::Utc;
+use ridermap_core::{Grid, Id, Outcome, Place, PlaceKind, Role, Stamp, StatusReport};
+use ridermap_device::{SyncError, login, status, sync_once};
+use ridermap_server::Db;
+use ridermap_store::{Actor, Store};
+
+struct Server {
+    url: String,
+    db: Db,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    thread: Option<thread::JoinHandle<()>>,
+    _dir: tempfile::TempDir,
+}
+
+impl Server {
+    fn start() -> Server {
+        let dir = tempfile::tempdir().unwrap();
+        let db = Db::open(dir.path().join("server.sqlite")).unwrap();
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let (addr_tx, addr_rx) = std::sync::mpsc::channel();
+        let served = db.clone();
+        let thread = thread::spawn(move || {
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .unwrap();
+            rt.block_on(async move {
+                let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+                addr_tx.send(listener.local_addr().unwrap()).unwrap();
+                ridermap_server::serve(listener, served, async {
+                    let _ = stopped.await;
+                })
+                .await
+                .unwrap();
+            });
+        });
+        let addr = addr_rx.recv().unwrap();
+        Server {
+            url: format!("http://{addr}"),
+            db,
+            stop: Some(stop),
+            thread: Some(thread),
+            _dir: dir,
+        }
+    }
+
+    fn device(&self, role: Role, grids: &[&str], stations: &[Id]) -> Store {
+        let grids: Vec<String> = grids.iter().map(|g| g.to_string()).collect();
+        let code = self.db.create_invite(role, &grids, stations).unwrap();
+        let mut store = Store::open_in_memory().unwrap();
+        login(&mut store, &self.url, &code).unwrap();
+        store
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        if let Some(s) = self.stop.take() {
+            let _ = s.send(());
+        }
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+fn me(name: &str) -> Actor {
+    Actor {
+        name: Some(name.into()),
+    }
+}
+
+#[test]
+fn roles_decide_and_everyone_converges() {
+    let server = Server::start();
+    let mut worker = server.device(Role::GridWorker, &["yinhang-1"], &[]);
+    let mut rider = server.device(Role::Rider, &[], &[]);
+
+    worker
+        .put_grid(
+            &Grid {
+                id: Id::new(),
+                code: "yinhang-1".into(),
+                name: "第一网格".into(),
+                stamp: Stamp::now(),
+            },
+            &me("王"),
+        )
+        .unwrap();
+    let mut gate = Place::new(PlaceKind::Entrance, "1号门", 31.33, 121.53);
+    gate.grid = Some("yinhang-1".into());
+    worker.put_place(&gate, &me("王")).unwrap();
+    let r = sync_once(&mut worker, false).unwrap();
+    assert_eq!((r.pushed, r.refused), (2, 0));
+    assert_eq!(status(&worker).unwrap().pending, 0);
+
+    sync_once(&mut rider, false).unwrap();
+    assert_eq!(rider.place(gate.id).unwrap().unwrap().name, "1号门");
+
+    // A rider may not edit a place: the change comes back refused, with the reason, and stays visible.
+    rider
+        .edit_place(gate.id, &[("name".into(), "假门".into())], &me("骑手"))
+        .unwrap();
+    let mut report = StatusReport::new(Outcome::Refused, 31.33, 121.53, Utc::now());
+    report.target = Some(gate.id);
+    rider.add_report(&report, &me("骑手")).unwrap();
+    let r = sync_once(&mut rider, false).unwrap();
+    assert_eq!((r.pushed, r.refused), (1, 1));
+    let refused = rider.refused().unwrap();
+    assert_eq!(refused[0].1, "only grid workers change places");
+    assert_eq!(status(&rider).unwrap().refused, 1);
+    // The rider's device shows the server's name again, not the refused edit.
+    assert_eq!(rider.place(gate.id).unwrap().unwrap().name, "1号门");
+
+    // The worker sees the report and rejects it with a reason that travels back.
+    sync_once(&mut worker, false).unwrap();
+    assert_eq!(worker.place(gate.id).unwrap().unwrap().name, "1号门");
+    let queue = worker.review_queue(Some("yinhang-1")).unwrap();
+    assert_eq!(queue.len(), 1);
+    worker
+        .resolve_report(
+            queue[0].id,
+            false,
+            Some("门卫已说明：骑手可登记进入"),
+            &me("王"),
+        )
+        .unwrap();
+    sync_once(&mut worker, false).unwrap();
+    sync_once(&mut rider, false).unwrap();
+    let back = rider.report(report.id).unwrap().unwrap();
+    assert_eq!(
+        back.resolution.as_deref(),
+        Some("门卫已说明：骑手可登记进入")
+    );
+
+    // Both hold exactly the server's state for every region.
+    for store in [&mut worker, &mut rider] {
+        let r = sync_once(store, true).unwrap();
+
+        assert!(
+            !r.verified.is_empty() && r.verified.values().all(|ok| *ok),
+            "{:?}",
+            r.verified
+        );
+    }
+    // Dismissing the refusal removes it from the list.
+    rider.dismiss(refused[0].0.id).unwrap();
+    assert_eq!(status(&rider).unwrap().refused, 0);
+}
+
+#[test]
+fn grid_workers_keep_to_their_grids_and_tokens_can_be_revoked() {
+    let server = Server::start();
+    let mut one = server.device(Role::GridWorker, &["g1"], &[]);
+    let mut two = server.device(Role::GridWorker, &["g2"], &[]);
+    one.put_grid(
+        &Grid {
+            id: Id::new(),
+            code: "g1".into(),
+            name: "一".into(),
+            stamp: Stamp::now(),
+        },
+        &me("a"),
+    )
+    .unwrap();
+    let mut p = Place::new(PlaceKind::Charger, "换电柜", 31.33, 121.53);
+    p.grid = Some("g1".into());
+    one.put_place(&p, &me("a")).unwrap();
+    sync_once(&mut one, false).unwrap();
+    sync_once(&mut two, false).unwrap();
+    // g2's worker cannot read g1 ...
+    assert!(two.place(p.id).unwrap().is_none());
+    // ... nor write it, even knowing its id.
+    two.put_grid(
+        &Grid {
+            id: Id::new(),
+            code: "g1".into(),
+            name: "冒充".into(),
+            stamp: Stamp::now(),
+        },
+        &me("b"),
+    )
+    .unwrap();
+    let r = sync_once(&mut two, false).unwrap();
+    assert_eq!(r.refused, 1);
+
+    // A forged token is refused; so is a revoked one.
+    let mut forged = Store::open_in_memory().unwrap();
+    forged.set_setting("sync_server", &server.url).unwrap();
+    forged
+        .set_setting("sync_token", "0123456789abcdef0123456789abcdef")
+        .unwrap();
+    match sync_once(&mut forged, false) {
+        Err(SyncError::Server(msg, code)) => assert_eq!(
+            (msg.as_str(), code.as_str()),
+            ("unknown or revoked token", "unauthorized")
+        ),
+        other => panic!("{other:?}"),
+    }
+    assert!(
+        status(&forged)
+            .unwrap()
+            .last_error
+            .unwrap()
+            .contains("unknown or revoked token")
+    );
+    let account: Id = {
+        let code = server.db.create_invite(Role::Rider, &[], &[]).unwrap();
+        let mut s = Store::open_in_memory().unwrap();
+        let acct = login(&mut s, &server.url, &code).unwrap().account;
+        sync_once(&mut s, false).unwrap();
+        assert_eq!(server.db.revoke(acct).unwrap(), 1);
+        assert!(matches!(
+            sync_once(&mut s, false),
+            Err(SyncError::Server(_, _))
+        ));
+        // An invite works once.
+        assert!(matches!(
+            login(&mut Store::open_in_memory().unwrap(), &server.url, &code),
+            Err(SyncError::Server(_, _))
+        ));
+        acct
+    };
+    let _ = account;
+}
+
+#[test]
+fn a_retried_push_lands_once() {
+    let server = Server::start();
+    let mut rider = server.device(Role::Rider, &[], &[]);
+    let report = StatusReport::new(Outcome::Hazard, 31.33, 121.53, Utc::now());
+    rider.add_report(&report, &me("骑手")).unwrap();
+    let outbox = rider.outbox(10).unwrap();
+    // The first push lands but its answer is lost: the device still has it in its outbox.
+    let account = server
+        .db
+        .account(&rider.setting("sync_token").unwrap().unwrap())
+        .unwrap()
+        .unwrap();
+    server.db.push(&account, &outbox).unwrap();
+    let r = sync_once(&mut rider, false).unwrap();
+    assert_eq!(r.pushed, 1);
+    let mut other = server.device(Role::Rider, &[], &[]);
+    sync_once(&mut other, false).unwrap();
+    assert_eq!(other.review_queue(None).unwrap().len(), 1);
+}

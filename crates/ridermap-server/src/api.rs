@@ -1,0 +1,152 @@
+//! HTTP: `POST /v1/login`, `POST /v1/push`, `POST /v1/pull` (JSON; tokens as `Authorization:
+//! Bearer …`), `GET /healthz`. Every error is `{code, message}` with a 4xx/5xx status.
+
+use axum::{
+    Json, Router,
+    extract::{DefaultBodyLimit, State, rejection::JsonRejection},
+    http::{HeaderMap, StatusCode},
+    response::{IntoResponse, Response},
+    routing::{get, post},
+};
+use ridermap_sync::protocol::{
+    ErrorBody, LoginRequest, PROTOCOL_VERSION, PullRequest, PushRequest, PushResponse,
+};
+
+use crate::{Account, Db, DbError};
+
+/// Largest request body accepted (a push of a few thousand changes fits well within it).
+const MAX_BODY: usize = 8 << 20;
+/// Most changes in one push.
+const MAX_PUSH: usize = 5000;
+
+pub struct ApiError(StatusCode, &'static str, String);
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        (
+            self.0,
+            Json(ErrorBody {
+                code: self.1.into(),
+                message: self.2,
+            }),
+        )
+            .into_response()
+    }
+}
+
+impl From<DbError> for ApiError {
+    fn from(e: DbError) -> Self {
+        match e {
+            DbError::Denied(m) => ApiError(StatusCode::FORBIDDEN, "denied", m),
+            DbError::Invalid(m) => ApiError(StatusCode::BAD_REQUEST, "invalid", m),
+            e => {
+                tracing::error!(error = %e, "server store failed");
+                ApiError(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "internal",
+                    "the server could not complete this request".into(),
+                )
+            }
+        }
+    }
+}
+
+impl From<JsonRejection> for ApiError {
+    fn from(e: JsonRejection) -> Self {
+        ApiError(e.status(), "malformed", e.body_text())
+    }
+}
+
+fn check_protocol(v: u32) -> Result<(), ApiError> {
+    if v > PROTOCOL_VERSION {
+        return Err(ApiError(
+            StatusCode::BAD_REQUEST,
+            "protocol",
+            format!("protocol {v} is newer than this server's {PROTOCOL_VERSION}"),
+        ));
+    }
+    Ok(())
+}
+
+async fn blocking<T: Send + 'static>(
+    f: impl FnOnce() -> Result<T, DbError> + Send + 'static,
+) -> Result<T, ApiError> {
+    tokio::task::spawn_blocking(f)
+        .await
+        .map_err(|_| {
+            ApiError(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "internal",
+                "worker failed".into(),
+            )
+        })?
+        .map_err(ApiError::from)
+}
+
+async fn account(db: &Db, headers: &HeaderMap) -> Result<Account, ApiError> {
+    let unauthorized = |m: &str| ApiError(StatusCode::UNAUTHORIZED, "unauthorized", m.into());
+    let token = headers
+        .get("authorization")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .ok_or_else(|| unauthorized("missing `Authorization: Bearer <token>`"))?
+        .to_string();
+    let db = db.clone();
+    blocking(move || db.account(&token))
+        .await?
+        .ok_or_else(|| unauthorized("unknown or revoked token"))
+}
+
+async fn login(
+    State(db): State<Db>,
+    body: Result<Json<LoginRequest>, JsonRejection>,
+) -> Result<Response, ApiError> {
+    let Json(req) = body?;
+    check_protocol(req.protocol)?;
+    let res = blocking(move || db.login(&req.invite, &req.device)).await?;
+    tracing::info!(account = %res.account, role = ?res.role, "device enrolled");
+    Ok(Json(res).into_response())
+}
+
+async fn push(
+    State(db): State<Db>,
+    headers: HeaderMap,
+    body: Result<Json<PushRequest>, JsonRejection>,
+) -> Result<Response, ApiError> {
+    let acct = account(&db, &headers).await?;
+    let Json(req) = body?;
+    check_protocol(req.protocol)?;
+    if req.changes.len() > MAX_PUSH {
+        return Err(ApiError(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "too_large",
+            format!("at most {MAX_PUSH} changes per push"),
+        ));
+    }
+    let n = req.changes.len();
+    let results = blocking(move || db.push(&acct, &req.changes)).await?;
+    tracing::info!(changes = n, "push");
+    Ok(Json(PushResponse { results }).into_response())
+}
+
+async fn pull(
+    State(db): State<Db>,
+    headers: HeaderMap,
+    body: Result<Json<PullRequest>, JsonRejection>,
+) -> Result<Response, ApiError> {
+    let acct = account(&db, &headers).await?;
+    let Json(req) = body?;
+    check_protocol(req.protocol)?;
+    let res = blocking(move || db.pull(&acct, &req)).await?;
+    Ok(Json(res).into_response())
+}
+
+pub fn router(db: Db) -> Router {
+    Router::new()
+        .route("/healthz", get(|| async { "ok" }))
+        .route("/v1/login", post(login))
+        .route("/v1/push", post(push))
+        .route("/v1/pull", post(pull))
+        .layer(DefaultBodyLimit::max(MAX_BODY))
+        .with_state(db)
+}

@@ -1,0 +1,22 @@
+//! The Ridermap sync server. `router` returns the axum `Router` (tests run it on 127.0.0.1:0);
+//! `Db` is the embedded SQLite store of accounts, invites, tokens, merged entity states and the
+//! per-region change sequences. Every request runs in one transaction.
+
+mod api;
+mod auth;
+mod db;
+
+pub use api::router;
+pub use auth::{Account, hash_secret};
+pub use db::{Db, DbError};
+
+/// Start serving `db` on `listener` until `shutdown` resolves.
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    db: Db,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    axum::serve(listener, router(db))
+        .with_graceful_shutdown(shutdown)
+        .await
+}
