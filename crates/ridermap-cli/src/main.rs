@@ -122,6 +122,31 @@ enum Cmd {
         #[arg(long)]
         json: bool,
     },
+    /// Run the sync server (the store named by --db is the server's).
+    Serve {
+        #[arg(long, default_value = "127.0.0.1:8477")]
+        listen: String,
+    },
+    /// Server administration, on the server's store (--db).
+    #[command(subcommand)]
+    Admin(AdminCmd),
+    /// Enrol this device with a sync server using a one-time invite code.
+    Login {
+        #[arg(long)]
+        server: String,
+        #[arg(long)]
+        invite: String,
+    },
+    /// Sync with the server once; `--status` shows pending, refused, last success and error.
+    Sync {
+        #[arg(long)]
+        status: bool,
+        /// Check this device's state against the server's checksums.
+        #[arg(long)]
+        verify: bool,
+        #[arg(long)]
+        json: bool,
+    },
     /// The local change log (what sync will send).
     Changes {
         #[arg(long, default_value_t = 0)]
@@ -167,6 +192,27 @@ struct NearbyArgs {
     working: bool,
     #[arg(long)]
     json: bool,
+}
+
+#[derive(Subcommand)]
+enum AdminCmd {
+    /// Print a one-time invite code for a new account.
+    Invite {
+        /// rider, volunteer, grid-worker or admin.
+        #[arg(long)]
+        role: String,
+        /// Grid code a grid worker keeps (repeatable).
+        #[arg(long = "grid")]
+        grids: Vec<String>,
+        /// Rest stop id a volunteer runs (repeatable).
+        #[arg(long = "station")]
+        stations: Vec<String>,
+    },
+    /// Revoke every token of an account.
+    Revoke {
+        #[arg(long)]
+        account: String,
+    },
 }
 
 #[derive(Subcommand)]
@@ -361,7 +407,89 @@ fn open(cli: &Cli) -> Result<Ctx> {
     })
 }
 
+fn server_db(cli: &Cli) -> Result<ridermap_server::Db> {
+    let path = match &cli.db {
+        Some(p) => p.clone(),
+        None => default_db()?.with_file_name("server.sqlite"),
+    };
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir)?;
+    }
+    ridermap_server::Db::open(&path)
+        .with_context(|| format!("opening the server store {}", path.display()))
+}
+
+fn serve(cli: &Cli, listen: &str) -> Result<()> {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let db = server_db(cli)?;
+    let rt = tokio::runtime::Runtime::new()?;
+    rt.block_on(async move {
+        let listener = tokio::net::TcpListener::bind(listen)
+            .await
+            .with_context(|| format!("--listen: cannot listen on {listen}"))?;
+        // The first line on stdout is the address, so scripts and tests can use port 0.
+        println!("listening on http://{}", listener.local_addr()?);
+        std::io::stdout().flush()?;
+        let shutdown = async {
+            let ctrl_c = tokio::signal::ctrl_c();
+            #[cfg(unix)]
+            {
+                let mut term =
+                    tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+                        .expect("signal handler");
+                tokio::select! { _ = ctrl_c => {}, _ = term.recv() => {} }
+            }
+            #[cfg(not(unix))]
+            let _ = ctrl_c.await;
+            tracing::info!("shutting down");
+        };
+        ridermap_server::serve(listener, db, shutdown).await?;
+        Ok(())
+    })
+}
+
+fn admin(cli: &Cli, cmd: &AdminCmd) -> Result<()> {
+    let db = server_db(cli)?;
+    match cmd {
+        AdminCmd::Invite {
+            role,
+            grids,
+            stations,
+        } => {
+            let role = parse_enum::<Role>("--role", role, "rider, volunteer, grid-worker, admin")?;
+            let stations = stations
+                .iter()
+                .map(|s| {
+                    s.parse::<Id>()
+                        .map_err(|_| anyhow!("--station: `{s}` is not a rest stop id"))
+                })
+                .collect::<Result<Vec<_>>>()?;
+            println!("{}", db.create_invite(role, grids, &stations)?);
+        }
+        AdminCmd::Revoke { account } => {
+            let id: Id = account
+                .parse()
+                .map_err(|_| anyhow!("--account: `{account}` is not an account id"))?;
+            match db.revoke(id)? {
+                0 => bail!("--account: no active tokens for {id}"),
+                n => println!("revoked {n} token(s) of {id}"),
+            }
+        }
+    }
+    Ok(())
+}
+
 fn run(cli: Cli) -> Result<()> {
+    match &cli.cmd {
+        Cmd::Serve { listen } => return serve(&cli, listen),
+        Cmd::Admin(cmd) => return admin(&cli, cmd),
+        _ => {}
+    }
     let mut cx = open(&cli)?;
     match cli.cmd {
         Cmd::Import {
@@ -479,6 +607,67 @@ fn run(cli: Cli) -> Result<()> {
                 &[cx.lang.pick("项目", "item"), cx.lang.pick("数量", "count")],
                 &rows,
             );
+            Ok(())
+        }
+        Cmd::Serve { .. } | Cmd::Admin(_) => {
+            unreachable!("handled before opening the device store")
+        }
+        Cmd::Login { server, invite } => {
+            let res = ridermap_device::login(&mut cx.store, &server, &invite)?;
+            println!("enrolled as {:?} (account {})", res.role, res.account);
+            Ok(())
+        }
+        Cmd::Sync {
+            status,
+            verify,
+            json,
+        } => {
+            if status {
+                let s = ridermap_device::status(&cx.store)?;
+                if json {
+                    return print_json(&s);
+                }
+                let l = cx.lang;
+                println!(
+                    "{:>10}  {}",
+                    l.pick("服务器", "server"),
+                    s.server
+                        .clone()
+                        .unwrap_or_else(|| l.pick("未登录", "not enrolled").into())
+                );
+                println!("{:>10}  {}", l.pick("待同步", "pending"), s.pending);
+                println!("{:>10}  {}", l.pick("被拒绝", "refused"), s.refused);
+                println!(
+                    "{:>10}  {}",
+                    l.pick("上次成功", "last sync"),
+                    s.last_success.clone().unwrap_or_else(|| "—".into())
+                );
+                if let Some(e) = &s.last_error {
+                    println!("{:>10}  {e}", l.pick("上次错误", "last error"));
+                }
+                return Ok(());
+            }
+            let r = ridermap_device::sync_once(&mut cx.store, verify)?;
+            if json {
+                return print_json(&r);
+            }
+            println!(
+                "pushed {}, refused {}, pulled {}, conflicts {}",
+                r.pushed, r.refused, r.pulled, r.conflicts
+            );
+            for (region, ok) in &r.verified {
+                println!(
+                    "{region}: {}",
+                    if *ok {
+                        "matches the server"
+                    } else {
+                        "DIFFERS from the server"
+                    }
+                );
+            }
+            if r.verified.values().any(|ok| !ok) {
+                bail!("this device's state differs from the server's");
+            }
             Ok(())
         }
         Cmd::Changes { since, limit, json } => {

@@ -763,3 +763,107 @@ fn volunteers_log_visits_and_see_the_tally() {
     assert_eq!(day["headcount"], 5);
     assert_eq!(day["visits"].as_array().unwrap().len(), 2);
 }
+
+#[test]
+fn serve_login_and_sync_through_the_cli() {
+    use std::io::{BufRead, BufReader};
+    let env = Env::new();
+    let server_db = env.dir.path().join("server.sqlite").display().to_string();
+    let mut server = Command::new(env!("CARGO_BIN_EXE_ridermap"))
+        .args(["--db", &server_db, "serve", "--listen", "127.0.0.1:0"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut first = String::new();
+    BufReader::new(server.stdout.take().unwrap())
+        .read_line(&mut first)
+        .unwrap();
+    let url = first
+        .trim()
+        .strip_prefix("listening on ")
+        .unwrap()
+        .to_string();
+
+    let invite = |role: &str| {
+        env.ok(&["--db", &server_db, "admin", "invite", "--role", role])
+            .stdout
+            .trim()
+            .to_string()
+    };
+    let code = invite("rider");
+    let o = env.run(&[
+        "--db",
+        &server_db,
+        "admin",
+        "invite",
+        "--role",
+        "grid-worker",
+    ]);
+    assert!(
+        o.stderr.contains("a grid worker invite needs --grid"),
+        "{}",
+        o.stderr
+    );
+
+    env.ok(&["login", "--server", &url, "--invite", &code]);
+    let status = env.ok(&["sync", "--status", "--json"]).json();
+    assert_eq!(
+        (status["enrolled"].as_bool(), status["pending"].as_i64()),
+        (Some(true), Some(0)),
+        "demo data is not for the server"
+    );
+    env.ok(&[
+        "report",
+        "add",
+        "--outcome",
+        "hazard",
+        "--lat",
+        "31.331",
+        "--lon",
+        "121.531",
+        "--note",
+        "井盖缺失",
+    ]);
+    assert_eq!(env.ok(&["sync", "--status", "--json"]).json()["pending"], 1);
+    let r = env.ok(&["sync", "--verify", "--json"]).json();
+    assert_eq!(
+        (r["pushed"].as_u64(), r["refused"].as_u64()),
+        (Some(1), Some(0)),
+        "{r}"
+    );
+    assert!(
+        r["verified"]
+            .as_object()
+            .unwrap()
+            .values()
+            .all(|v| v == true),
+        "{r}"
+    );
+    assert_eq!(env.ok(&["sync", "--status", "--json"]).json()["pending"], 0);
+    let o = env.run(&["login", "--server", &url, "--invite", &code]);
+    assert!(
+        o.stderr
+            .contains("this invite code is unknown or already used"),
+        "{}",
+        o.stderr
+    );
+    server.kill().unwrap();
+    let _ = server.wait();
+    // With the server gone, writes still work and wait.
+    env.ok(&[
+        "report",
+        "add",
+        "--outcome",
+        "hazard",
+        "--lat",
+        "31.331",
+        "--lon",
+        "121.531",
+    ]);
+    let o = env.run(&["sync"]);
+    assert!(o.stderr.contains("cannot reach"), "{}", o.stderr);
+    let s = env.ok(&["sync", "--status", "--json"]).json();
+    assert_eq!(s["pending"], 1);
+    assert!(s["last_error"].as_str().unwrap().contains("cannot reach"));
+}

@@ -95,7 +95,7 @@ CREATE TABLE changes (
 );
 "#;
 
-/// Sync on the device: which changes the server has (`acked`), which it refused and why, changes
+/// Sync on the device: which changes the server has (`acked` 1; 2: kept on this device only), which it refused and why, changes
 /// received from others (acked, another device), and the local edits that lost to newer ones.
 const V3: &str = r#"
 ALTER TABLE changes ADD COLUMN acked INTEGER NOT NULL DEFAULT 0;

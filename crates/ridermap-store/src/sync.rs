@@ -96,6 +96,23 @@ impl Store {
         .collect()
     }
 
+    /// The newest change's sequence number (0 for none).
+    pub fn last_change_seq(&self) -> Result<i64> {
+        Ok(self
+            .conn
+            .query_row("SELECT coalesce(max(seq), 0) FROM changes", [], |r| {
+                r.get(0)
+            })?)
+    }
+
+    /// Keep the changes after `seq` on this device only: never pushed, left out of checksums
+    /// (the illustrative demo data).
+    pub fn keep_local(&mut self, after_seq: i64) -> Result<()> {
+        self.conn
+            .execute("UPDATE changes SET acked = 2 WHERE seq > ?1", [after_seq])?;
+        Ok(())
+    }
+
     /// How many local changes wait for the server.
     pub fn pending_count(&self) -> Result<i64> {
         Ok(self.conn.query_row(
@@ -424,7 +441,7 @@ impl Store {
     pub fn region_checksum(&self, region: &str) -> Result<String> {
         let ids: Vec<(String, String)> = self
             .conn
-            .prepare("SELECT DISTINCT entity_id, entity FROM changes")?
+            .prepare("SELECT DISTINCT entity_id, entity FROM changes WHERE acked != 2")?
             .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
             .collect::<rusqlite::Result<_>>()?;
         let mut states: std::collections::HashMap<Id, (Entity, EntityState)> =
