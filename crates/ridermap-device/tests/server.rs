@@ -249,3 +249,72 @@ fn a_retried_push_lands_once() {
     sync_once(&mut other, false).unwrap();
     assert_eq!(other.review_queue(None).unwrap().len(), 1);
 }
+
+#[test]
+fn the_open_feed_serves_verified_places_with_an_etag() {
+    let server = Server::start();
+    let mut worker = server.device(Role::GridWorker, &["g1"], &[]);
+    worker
+        .put_grid(
+            &Grid {
+                id: Id::new(),
+                code: "g1".into(),
+                name: "一".into(),
+                stamp: Stamp::now(),
+            },
+            &me("王"),
+        )
+        .unwrap();
+    let mut checked = Place::new(PlaceKind::Charger, "已核实换电柜", 31.33, 121.53);
+    checked.grid = Some("g1".into());
+    worker.put_place(&checked, &me("王")).unwrap();
+    worker.verify_place(checked.id, &me("王")).unwrap();
+    let mut unchecked = Place::new(PlaceKind::Charger, "未核实换电柜", 31.34, 121.54);
+    unchecked.grid = Some("g1".into());
+    worker.put_place(&unchecked, &me("王")).unwrap();
+    sync_once(&mut worker, false).unwrap();
+
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .build()
+        .into();
+    let mut res = agent
+        .get(&format!("{}/v1/feed?grid=g1", server.url))
+        .call()
+        .unwrap();
+    assert_eq!(res.status().as_u16(), 200);
+    let etag = res
+        .headers()
+        .get("etag")
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .to_string();
+    let body: serde_json::Value = res.body_mut().read_json().unwrap();
+    let features = body["features"].as_array().unwrap();
+    assert_eq!(features.len(), 1);
+    assert_eq!(features[0]["properties"]["name"], "已核实换电柜");
+    assert!(
+        features[0]["properties"].get("updated_by").is_none(),
+        "no personal data in the feed"
+    );
+    let again = agent
+        .get(&format!("{}/v1/feed?grid=g1", server.url))
+        .header("If-None-Match", &etag)
+        .call()
+        .unwrap();
+    assert_eq!(again.status().as_u16(), 304);
+    let outside = agent
+        .get(&format!("{}/v1/feed?bbox=0,0,1,1", server.url))
+        .call()
+        .unwrap()
+        .body_mut()
+        .read_json::<serde_json::Value>()
+        .unwrap();
+    assert_eq!(outside["features"].as_array().unwrap().len(), 0);
+    let bad = agent
+        .get(&format!("{}/v1/feed?bbox=1,2,3", server.url))
+        .call()
+        .unwrap();
+    assert_eq!(bad.status().as_u16(), 400);
+}

@@ -3,7 +3,7 @@
 
 use axum::{
     Json, Router,
-    extract::{DefaultBodyLimit, State, rejection::JsonRejection},
+    extract::{DefaultBodyLimit, Query, State, rejection::JsonRejection},
     http::{HeaderMap, StatusCode},
     response::{IntoResponse, Response},
     routing::{get, post},
@@ -141,12 +141,63 @@ async fn pull(
     Ok(Json(res).into_response())
 }
 
+#[derive(serde::Deserialize)]
+struct FeedQuery {
+    grid: Option<String>,
+    /// min_lon,min_lat,max_lon,max_lat
+    bbox: Option<String>,
+}
+
+/// Open, read-only feed of verified places for delivery platforms' route planners.
+async fn feed(
+    State(db): State<Db>,
+    headers: HeaderMap,
+    Query(q): Query<FeedQuery>,
+) -> Result<Response, ApiError> {
+    let bbox = match &q.bbox {
+        None => None,
+        Some(b) => {
+            let v: Vec<f64> = b
+                .split(',')
+                .map(|x| x.trim().parse::<f64>())
+                .collect::<Result<_, _>>()
+                .map_err(|_| bad_bbox(b))?;
+            match v.as_slice() {
+                [x0, y0, x1, y1] if x0 <= x1 && y0 <= y1 => Some([*x0, *y0, *x1, *y1]),
+                _ => return Err(bad_bbox(b)),
+            }
+        }
+    };
+    let (features, etag) = blocking(move || db.feed(q.grid.as_deref(), bbox)).await?;
+    if headers.get("if-none-match").and_then(|v| v.to_str().ok()) == Some(etag.as_str()) {
+        return Ok((StatusCode::NOT_MODIFIED, [("etag", etag)]).into_response());
+    }
+    let body = serde_json::json!({"type": "FeatureCollection", "features": features});
+    Ok((
+        [
+            ("etag", etag),
+            ("content-type", "application/geo+json".to_string()),
+        ],
+        body.to_string(),
+    )
+        .into_response())
+}
+
+fn bad_bbox(b: &str) -> ApiError {
+    ApiError(
+        StatusCode::BAD_REQUEST,
+        "invalid",
+        format!("bbox `{b}` is not min_lon,min_lat,max_lon,max_lat"),
+    )
+}
+
 pub fn router(db: Db) -> Router {
     Router::new()
         .route("/healthz", get(|| async { "ok" }))
         .route("/v1/login", post(login))
         .route("/v1/push", post(push))
         .route("/v1/pull", post(pull))
+        .route("/v1/feed", get(feed))
         .layer(DefaultBodyLimit::max(MAX_BODY))
         .with_state(db)
 }

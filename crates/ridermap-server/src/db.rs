@@ -17,6 +17,7 @@ use ridermap_sync::{
 use rusqlite::{Connection, OptionalExtension, Transaction, params};
 use rusqlite_migration::{M, Migrations};
 use serde_json::Value;
+use sha2::Digest;
 
 use crate::auth::{Account, Existing, authorize, hash_secret, new_secret};
 
@@ -227,6 +228,48 @@ impl Db {
                 .iter()
                 .map(|c| push_one(tx, account, c, server_ms))
                 .collect()
+        })
+    }
+
+    /// Verified places of `grid` (or of every grid) inside `bbox` (min_lon, min_lat, max_lon, max_lat),
+    /// as GeoJSON features without personal data, and an ETag that changes when they may have.
+    pub fn feed(&self, grid: Option<&str>, bbox: Option<[f64; 4]>) -> Result<(Vec<Value>, String)> {
+        self.with(|tx| {
+            let mut stmt = tx.prepare_cached(
+                "SELECT entity_id, state FROM entities WHERE entity = 'place' AND (?1 IS NULL OR region = ?1) ORDER BY entity_id",
+            )?;
+            let rows: Vec<(String, String)> = stmt.query_map([grid], |r| Ok((r.get(0)?, r.get(1)?)))?.collect::<rusqlite::Result<_>>()?;
+            let mut features = vec![];
+            for (_, state) in rows {
+                let state: EntityState = serde_json::from_str(&state).map_err(|e| DbError::Corrupt(e.to_string()))?;
+                if state.is_deleted() {
+                    continue;
+                }
+                let values: serde_json::Map<String, Value> = state.fields.iter().map(|(k, (v, _))| (k.clone(), v.clone())).collect();
+                let Ok(place) = serde_json::from_value::<Place>(Value::Object(values)) else { continue };
+                if place.stamp.verified_at.is_none() {
+                    continue;
+                }
+                if let Some([x0, y0, x1, y1]) = bbox
+                    && !(x0..=x1).contains(&place.lon) | !(y0..=y1).contains(&place.lat)
+                {
+                    continue;
+                }
+                let Value::Object(mut props) = serde_json::to_value(&place).map_err(|e| DbError::Corrupt(e.to_string()))? else { continue };
+                // Open data for route planners: who edited a record stays on the server.
+                props.remove("updated_by");
+                let (lon, lat) = (place.lon, place.lat);
+                props.remove("lat");
+                props.remove("lon");
+                features.push(serde_json::json!({
+                    "type": "Feature",
+                    "id": place.id,
+                    "geometry": {"type": "Point", "coordinates": [lon, lat]},
+                    "properties": props,
+                }));
+            }
+            let tag = checksum::hex(&<[u8; 32]>::from(sha2::Sha256::digest(serde_json::to_vec(&features).unwrap_or_default())));
+            Ok((features, format!("\"{}\"", &tag[..32])))
         })
     }
 
