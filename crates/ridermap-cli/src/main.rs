@@ -139,6 +139,9 @@ enum Cmd {
     },
     /// Sync with the server once; `--status` shows pending, refused, last success and error.
     Sync {
+        /// Use (and remember) this server address instead of the one given at login.
+        #[arg(long)]
+        server: Option<String>,
         #[arg(long)]
         status: bool,
         /// Check this device's state against the server's checksums.
@@ -618,10 +621,14 @@ fn run(cli: Cli) -> Result<()> {
             Ok(())
         }
         Cmd::Sync {
+            server,
             status,
             verify,
             json,
         } => {
+            if let Some(url) = server {
+                ridermap_device::set_server(&mut cx.store, &url)?;
+            }
             if status {
                 let s = ridermap_device::status(&cx.store)?;
                 if json {

@@ -108,6 +108,12 @@ pub fn login(store: &mut Store, server: &str, invite: &str) -> Result<LoginRespo
     Ok(res)
 }
 
+/// Point this device at another address of its server (the token stays).
+pub fn set_server(store: &mut Store, server: &str) -> Result<(), SyncError> {
+    store.set_setting(SERVER, server)?;
+    Ok(())
+}
+
 /// One round: push everything pending, then pull until up to date. Records success or error.
 pub fn sync_once(store: &mut Store, verify: bool) -> Result<SyncReport, SyncError> {
     let result = round(store, verify);

@@ -1,0 +1,166 @@
+//! Crashes in the middle of sync lose nothing and apply nothing twice: the client killed (SIGKILL)
+//! while it pushes, and the server killed while it receives pushes. Afterwards a clean sync puts
+//! every acknowledged write on the server exactly once and the device's checksums match.
+
+use std::{
+    io::{BufRead, BufReader},
+    path::Path,
+    process::{Child, Command, Stdio},
+    time::{Duration, Instant},
+};
+
+use serde_json::Value;
+
+fn ridermap(db: &Path, args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_ridermap"))
+        .arg("--db")
+        .arg(db)
+        .args(args)
+        .env("RIDERMAP_LANG", "en")
+        .output()
+        .unwrap()
+}
+
+fn ok(db: &Path, args: &[&str]) -> String {
+    let o = ridermap(db, args);
+    assert!(
+        o.status.success(),
+        "ridermap {args:?}: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn serve(db: &Path) -> (Child, String) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_ridermap"))
+        .arg("--db")
+        .arg(db)
+        .args(["serve", "--listen", "127.0.0.1:0"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    (
+        child,
+        line.trim().trim_start_matches("listening on ").to_string(),
+    )
+}
+
+/// Wait (bounded) until `cond` holds; the processes involved run on their own.
+fn until(what: &str, mut cond: impl FnMut() -> bool) {
+    let start = Instant::now();
+    while !cond() {
+        assert!(
+            start.elapsed() < Duration::from_secs(60),
+            "timed out waiting for {what}"
+        );
+        std::thread::yield_now();
+    }
+}
+
+/// How many changes the server has stored (read while it runs: WAL allows it).
+fn server_changes(server_db: &Path) -> i64 {
+    let conn = rusqlite::Connection::open_with_flags(
+        server_db,
+        rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY,
+    )
+    .unwrap();
+    conn.busy_timeout(Duration::from_secs(5)).unwrap();
+    conn.query_row("SELECT count(*) FROM changes", [], |r| r.get(0))
+        .unwrap_or(0)
+}
+
+/// A device enrolled as a rider with `n` hazard reports waiting to be pushed.
+fn device_with_reports(dir: &Path, url: &str, server_db: &Path, n: usize) -> std::path::PathBuf {
+    let device = dir.join("device.sqlite");
+    let code = ok(server_db, &["admin", "invite", "--role", "rider"])
+        .trim()
+        .to_string();
+    ok(&device, &["login", "--server", url, "--invite", &code]);
+    let mut store = ridermap_store::Store::open(&device).unwrap();
+    for i in 0..n {
+        let r = ridermap_core::StatusReport::new(
+            ridermap_core::Outcome::Hazard,
+            31.33,
+            121.53 + i as f64 * 1e-5,
+            chrono::Utc::now(),
+        );
+        store
+            .add_report(&r, &ridermap_store::Actor::default())
+            .unwrap();
+    }
+    device
+}
+
+fn status(device: &Path) -> Value {
+    serde_json::from_str(&ok(device, &["sync", "--status", "--json"])).unwrap()
+}
+
+#[test]
+fn killing_the_client_mid_sync_loses_and_duplicates_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let server_db = dir.path().join("server.sqlite");
+    let (mut server, url) = serve(&server_db);
+    let n = 1200;
+    let device = device_with_reports(dir.path(), &url, &server_db, n);
+    assert_eq!(status(&device)["pending"], n as i64);
+
+    let mut client = Command::new(env!("CARGO_BIN_EXE_ridermap"))
+        .arg("--db")
+        .arg(&device)
+        .arg("sync")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    until("the first pushed batch", || server_changes(&server_db) > 0);
+    client.kill().unwrap(); // SIGKILL
+    client.wait().unwrap();
+
+    ok(&device, &["sync", "--verify"]);
+    assert_eq!(status(&device)["pending"], 0);
+    assert_eq!(
+        server_changes(&server_db),
+        n as i64,
+        "every report exactly once"
+    );
+    server.kill().unwrap();
+    server.wait().unwrap();
+}
+
+#[test]
+fn killing_the_server_mid_push_loses_and_duplicates_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let server_db = dir.path().join("server.sqlite");
+    let (mut server, url) = serve(&server_db);
+    let n = 1200;
+    let device = device_with_reports(dir.path(), &url, &server_db, n);
+    let mut client = Command::new(env!("CARGO_BIN_EXE_ridermap"))
+        .arg("--db")
+        .arg(&device)
+        .arg("sync")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    until("the first pushed batch", || server_changes(&server_db) > 0);
+    server.kill().unwrap(); // SIGKILL, possibly inside a push transaction
+    server.wait().unwrap();
+    let _ = client.wait();
+
+    // The server comes back on the same store (a new port); the device syncs again.
+    let (mut server, url) = serve(&server_db);
+    ok(&device, &["sync", "--server", &url, "--verify"]);
+    assert_eq!(status(&device)["pending"], 0);
+    assert_eq!(
+        server_changes(&server_db),
+        n as i64,
+        "every report exactly once"
+    );
+    server.kill().unwrap();
+    server.wait().unwrap();
+}
