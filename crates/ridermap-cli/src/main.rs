@@ -147,6 +147,11 @@ enum Cmd {
         /// Check this device's state against the server's checksums.
         #[arg(long)]
         verify: bool,
+        /// Keep syncing: every --every seconds while it works, backing off (with jitter) while not.
+        #[arg(long)]
+        watch: bool,
+        #[arg(long, default_value_t = 30)]
+        every: u64,
         #[arg(long)]
         json: bool,
     },
@@ -624,6 +629,8 @@ fn run(cli: Cli) -> Result<()> {
             server,
             status,
             verify,
+            watch,
+            every,
             json,
         } => {
             if let Some(url) = server {
@@ -653,6 +660,44 @@ fn run(cli: Cli) -> Result<()> {
                     println!("{:>10}  {e}", l.pick("上次错误", "last error"));
                 }
                 return Ok(());
+            }
+            if watch {
+                let seed = cx
+                    .store
+                    .device_id()
+                    .bytes()
+                    .fold(0u64, |h, b| h.wrapping_mul(31).wrapping_add(b.into()));
+                let mut backoff = ridermap_device::backoff::Backoff::new(
+                    std::time::Duration::from_secs(2),
+                    std::time::Duration::from_secs(300),
+                    seed,
+                );
+                loop {
+                    let wait = match ridermap_device::sync_once(&mut cx.store, verify) {
+                        Ok(r) => {
+                            backoff.succeeded();
+                            println!(
+                                "{} pushed {}, refused {}, pulled {}",
+                                Utc::now().to_rfc3339(),
+                                r.pushed,
+                                r.refused,
+                                r.pulled
+                            );
+                            std::time::Duration::from_secs(every.max(1))
+                        }
+                        Err(e) => {
+                            let wait = backoff.failed();
+                            println!(
+                                "{} {e}; retrying in {} s",
+                                Utc::now().to_rfc3339(),
+                                wait.as_secs()
+                            );
+                            wait
+                        }
+                    };
+                    std::io::stdout().flush()?;
+                    std::thread::sleep(wait);
+                }
             }
             let r = ridermap_device::sync_once(&mut cx.store, verify)?;
             if json {

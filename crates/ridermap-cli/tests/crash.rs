@@ -58,7 +58,7 @@ fn until(what: &str, mut cond: impl FnMut() -> bool) {
             start.elapsed() < Duration::from_secs(60),
             "timed out waiting for {what}"
         );
-        std::thread::yield_now();
+        std::thread::sleep(Duration::from_millis(10)); // polling a condition, not ordering by time
     }
 }
 
@@ -161,6 +161,43 @@ fn killing_the_server_mid_push_loses_and_duplicates_nothing() {
         n as i64,
         "every report exactly once"
     );
+    server.kill().unwrap();
+    server.wait().unwrap();
+}
+
+#[test]
+fn sync_watch_keeps_sending_new_writes() {
+    let dir = tempfile::tempdir().unwrap();
+    let server_db = dir.path().join("server.sqlite");
+    let (mut server, url) = serve(&server_db);
+    let device = device_with_reports(dir.path(), &url, &server_db, 1);
+    let mut watcher = Command::new(env!("CARGO_BIN_EXE_ridermap"))
+        .arg("--db")
+        .arg(&device)
+        .args(["sync", "--watch", "--every", "1"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    until("the first report", || server_changes(&server_db) == 1);
+    ok(
+        &device,
+        &[
+            "report",
+            "add",
+            "--outcome",
+            "hazard",
+            "--lat",
+            "31.33",
+            "--lon",
+            "121.53",
+        ],
+    );
+    until("the report written while watching", || {
+        server_changes(&server_db) == 2
+    });
+    watcher.kill().unwrap();
+    watcher.wait().unwrap();
     server.kill().unwrap();
     server.wait().unwrap();
 }

@@ -2,6 +2,8 @@
 //! visible with the server's reason), then pull pages until the server has no more, each page
 //! saved with its cursor in one transaction. The server address and token live in the store.
 
+pub mod backoff;
+
 use std::{collections::BTreeMap, time::Duration};
 
 use chrono::Utc;
