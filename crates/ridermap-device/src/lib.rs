@@ -139,6 +139,7 @@ fn round(store: &mut Store, verify: bool) -> Result<SyncReport, SyncError> {
         if batch.is_empty() {
             break;
         }
+        let sent: BTreeMap<_, _> = batch.iter().map(|c| (c.id, c.hlc)).collect();
         let res: PushResponse = call(
             &server,
             "/v1/push",
@@ -151,7 +152,13 @@ fn round(store: &mut Store, verify: bool) -> Result<SyncReport, SyncError> {
         let mut acked = vec![];
         for r in res.results {
             match r.status {
-                PushStatus::Applied | PushStatus::Duplicate => acked.push(r.id),
+                PushStatus::Applied | PushStatus::Duplicate => {
+                    // A clock the server clamped: merge our own change with the server's clock.
+                    if sent.get(&r.id).is_some_and(|h| *h != r.hlc) {
+                        store.restamp(r.id, r.hlc)?;
+                    }
+                    acked.push(r.id)
+                }
                 PushStatus::Refused => {
                     store.refuse(r.id, r.reason.as_deref().unwrap_or("refused"))?;
                     report.refused += 1;

@@ -19,8 +19,14 @@ struct Server {
 
 impl Server {
     fn start() -> Server {
+        Server::start_with_bound(ridermap_sync::clock::DEFAULT_BOUND_MS)
+    }
+
+    fn start_with_bound(bound_ms: i64) -> Server {
         let dir = tempfile::tempdir().unwrap();
-        let db = Db::open(dir.path().join("server.sqlite")).unwrap();
+        let db = Db::open(dir.path().join("server.sqlite"))
+            .unwrap()
+            .with_clock_bound(bound_ms);
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
         let (addr_tx, addr_rx) = std::sync::mpsc::channel();
         let served = db.clone();
@@ -67,6 +73,35 @@ impl Drop for Server {
             let _ = t.join();
         }
     }
+}
+
+/// Move a device's clock `ahead_ms` into the future, as if its wall clock were wrong: it sees a
+/// change stamped that far ahead (in a region of its own, so no checksum is disturbed).
+fn skew(store: &mut Store, ahead_ms: i64) {
+    let hlc = ridermap_core::Hlc {
+        ms: Utc::now().timestamp_millis() + ahead_ms,
+        counter: 0,
+    };
+    let id = Id::new();
+    let g = Grid {
+        id,
+        code: format!("clock-{}", hlc.ms),
+        name: "时钟".into(),
+        stamp: Stamp::now(),
+    };
+    let serde_json::Value::Object(fields) = serde_json::to_value(&g).unwrap() else {
+        unreachable!()
+    };
+    let c = ridermap_sync::WireChange {
+        id: Id::new(),
+        entity: ridermap_sync::Entity::Grid,
+        entity_id: id,
+        op: ridermap_sync::Op::Put,
+        fields,
+        hlc,
+        device: "clock".into(),
+    };
+    store.apply_remote(&[c], None).unwrap();
 }
 
 fn me(name: &str) -> Actor {
@@ -317,4 +352,56 @@ fn the_open_feed_serves_verified_places_with_an_etag() {
         .call()
         .unwrap();
     assert_eq!(bad.status().as_u16(), 400);
+}
+
+#[test]
+fn a_device_a_day_ahead_cannot_beat_later_edits_by_more_than_the_bound() {
+    // A 1 s bound keeps the test short; the default is 60 s.
+    let server = Server::start_with_bound(1_000);
+    let mut ahead = server.device(Role::GridWorker, &["g1"], &[]);
+    let mut later = server.device(Role::GridWorker, &["g1"], &[]);
+    ahead
+        .put_grid(
+            &Grid {
+                id: Id::new(),
+                code: "g1".into(),
+                name: "一".into(),
+                stamp: Stamp::now(),
+            },
+            &me("a"),
+        )
+        .unwrap();
+    let mut gate = Place::new(PlaceKind::Entrance, "1号门", 31.33, 121.53);
+    gate.grid = Some("g1".into());
+    ahead.put_place(&gate, &me("a")).unwrap();
+    sync_once(&mut ahead, false).unwrap();
+    sync_once(&mut later, false).unwrap();
+
+    skew(&mut ahead, 24 * 3_600_000);
+    ahead
+        .edit_place(gate.id, &[("name".into(), "快钟门".into())], &me("a"))
+        .unwrap();
+    sync_once(&mut ahead, false).unwrap();
+    // An edit made 5 s later (beyond the bound) wins, although the first device's clock said a day later.
+    skew(&mut later, 5_000);
+    later
+        .edit_place(gate.id, &[("name".into(), "正门".into())], &me("b"))
+        .unwrap();
+    sync_once(&mut later, false).unwrap();
+    sync_once(&mut ahead, true).unwrap();
+    let r = sync_once(&mut later, true).unwrap();
+    assert!(r.verified.values().all(|ok| *ok), "{:?}", r.verified);
+    assert_eq!(later.place(gate.id).unwrap().unwrap().name, "正门");
+    assert_eq!(
+        ahead.place(gate.id).unwrap().unwrap().name,
+        "正门",
+        "the fast device re-stamped its own edit"
+    );
+    assert!(
+        sync_once(&mut ahead, true)
+            .unwrap()
+            .verified
+            .values()
+            .all(|ok| *ok)
+    );
 }

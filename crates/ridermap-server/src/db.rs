@@ -87,6 +87,8 @@ CREATE TABLE changes (
 #[derive(Clone)]
 pub struct Db {
     conn: Arc<Mutex<Connection>>,
+    /// How far ahead of the server a change's clock may be (`clock::DEFAULT_BOUND_MS`).
+    bound_ms: i64,
 }
 
 fn role_str(r: Role) -> String {
@@ -118,7 +120,14 @@ impl Db {
             .map_err(|e| DbError::Invalid(format!("migration failed: {e}")))?;
         Ok(Db {
             conn: Arc::new(Mutex::new(conn)),
+            bound_ms: clock::DEFAULT_BOUND_MS,
         })
+    }
+
+    /// Accept clocks at most `ms` ahead of the server's (default 60 s).
+    pub fn with_clock_bound(mut self, ms: i64) -> Db {
+        self.bound_ms = ms;
+        self
     }
 
     fn with<T>(&self, f: impl FnOnce(&Transaction<'_>) -> Result<T>) -> Result<T> {
@@ -222,11 +231,11 @@ impl Db {
 
     /// Authorize and merge a batch: each change lands once, however often it is pushed.
     pub fn push(&self, account: &Account, changes: &[WireChange]) -> Result<Vec<PushResult>> {
-        let server_ms = now_ms();
+        let (server_ms, bound) = (now_ms(), self.bound_ms);
         self.with(|tx| {
             changes
                 .iter()
-                .map(|c| push_one(tx, account, c, server_ms))
+                .map(|c| push_one(tx, account, c, server_ms, bound))
                 .collect()
         })
     }
@@ -393,6 +402,7 @@ fn push_one(
     account: &Account,
     c: &WireChange,
     server_ms: i64,
+    bound_ms: i64,
 ) -> Result<PushResult> {
     let kept: Option<String> = tx
         .prepare_cached("SELECT body FROM changes WHERE id = ?1")?
@@ -442,7 +452,7 @@ fn push_one(
         return refuse(why);
     }
     let mut change = c.clone();
-    change.hlc = clock::clamp(c.hlc, server_ms, clock::DEFAULT_BOUND_MS);
+    change.hlc = clock::clamp(c.hlc, server_ms, bound_ms);
     let (mut state, old_digest) = match existing {
         Some((_, s)) => {
             let d = checksum::entity_digest(c.entity_id, &s);
