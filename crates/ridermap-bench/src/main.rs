@@ -17,8 +17,8 @@ use ridermap_store::{Actor, ImportOptions, NearbyQuery, Store};
 use serde_json::json;
 
 const SYLLABLES: &[&str] = &[
-    "开", "鲁", "民", "星", "国", "和", "市", "光", "殷", "行", "政", "立", "工", "农", "嫩", "江",
-    "新", "村", "苑", "城",
+    "开", "鲁", "民", "星", "国", "和", "市", "光", "殷", "行", "政", "立", "工", "农", "嫩", "江", "新", "村", "苑",
+    "城",
 ];
 
 fn median(mut v: Vec<Duration>) -> Duration {
@@ -32,9 +32,7 @@ fn us(d: Duration) -> String {
 
 fn name(rng: &mut StdRng, i: usize) -> String {
     let n = rng.random_range(3..7);
-    let s: String = (0..n)
-        .map(|_| SYLLABLES[rng.random_range(0..SYLLABLES.len())])
-        .collect();
+    let s: String = (0..n).map(|_| SYLLABLES[rng.random_range(0..SYLLABLES.len())]).collect();
     format!("{s}{}号", i % 997)
 }
 
@@ -58,10 +56,7 @@ fn main() -> Result<()> {
     let mut features = Vec::with_capacity(n);
     for i in 0..n {
         let kind = ["entrance", "charger", "rest_stop"][i % 3];
-        let (lat, lon) = (
-            30.90 + rng.random::<f64>() * 0.72,
-            121.10 + rng.random::<f64>() * 0.84,
-        );
+        let (lat, lon) = (30.90 + rng.random::<f64>() * 0.72, 121.10 + rng.random::<f64>() * 0.84);
         features.push(json!({"type": "Feature", "geometry": {"type": "Point", "coordinates": [lon, lat]},
             "properties": {"kind": kind, "name": name(&mut rng, i), "opening_hours": "06:00-22:00"}}));
     }
@@ -78,10 +73,7 @@ fn main() -> Result<()> {
     rows.push((
         "import from GeoJSON",
         format!("{:.0} places/s", n as f64 / import_s),
-        format!(
-            "{n} places in {import_s:.1} s: parse {parse_s:.1} s, store {:.1} s",
-            import_s - parse_s
-        ),
+        format!("{n} places in {import_s:.1} s: parse {parse_s:.1} s, store {:.1} s", import_s - parse_s),
         "≥ 50,000 places/s".to_string(),
     ));
     drop(store);
@@ -90,9 +82,7 @@ fn main() -> Result<()> {
     let t = Instant::now();
     let store = Store::open(&path)?;
     let open = t.elapsed();
-    store
-        .connection()
-        .execute_batch("PRAGMA wal_checkpoint(TRUNCATE);")?;
+    store.connection().execute_batch("PRAGMA wal_checkpoint(TRUNCATE);")?;
     let bytes = std::fs::metadata(&path)?.len();
     rows.push((
         "open a store",
@@ -103,21 +93,13 @@ fn main() -> Result<()> {
     rows.push((
         "bytes per place",
         format!("{}", bytes / n as u64),
-        format!(
-            "{:.0} MB file incl. change log and indexes",
-            bytes as f64 / 1e6
-        ),
+        format!("{:.0} MB file incl. change log and indexes", bytes as f64 / 1e6),
         "—".into(),
     ));
 
     // 3. Nearest 10: store vs linear scan of the same table vs in-memory rstar.
     let points: Vec<LatLon> = (0..queries)
-        .map(|_| {
-            LatLon::new(
-                30.95 + rng.random::<f64>() * 0.62,
-                121.15 + rng.random::<f64>() * 0.74,
-            )
-        })
+        .map(|_| LatLon::new(30.95 + rng.random::<f64>() * 0.62, 121.15 + rng.random::<f64>() * 0.74))
         .collect();
     let store_times: Vec<Duration> = points
         .iter()
@@ -132,9 +114,7 @@ fn main() -> Result<()> {
         .collect();
     let mut all: Vec<(f64, f64, i64)> = vec![];
     {
-        let mut stmt = store
-            .connection()
-            .prepare("SELECT lat, lon, rid FROM places")?;
+        let mut stmt = store.connection().prepare("SELECT lat, lon, rid FROM places")?;
         for r in stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))? {
             all.push(r?);
         }
@@ -144,18 +124,9 @@ fn main() -> Result<()> {
         .take(20.min(queries))
         .map(|p| {
             let t = Instant::now();
-            let mut stmt = store
-                .connection()
-                .prepare_cached("SELECT lat, lon, rid FROM places")
-                .unwrap();
+            let mut stmt = store.connection().prepare_cached("SELECT lat, lon, rid FROM places").unwrap();
             let mut best: Vec<(f64, i64)> = stmt
-                .query_map([], |r| {
-                    Ok((
-                        r.get::<_, f64>(0)?,
-                        r.get::<_, f64>(1)?,
-                        r.get::<_, i64>(2)?,
-                    ))
-                })
+                .query_map([], |r| Ok((r.get::<_, f64>(0)?, r.get::<_, f64>(1)?, r.get::<_, i64>(2)?)))
                 .unwrap()
                 .map(|r| r.unwrap())
                 .map(|(lat, lon, rid)| (p.distance_m(&LatLon::new(lat, lon)), rid))
@@ -165,18 +136,13 @@ fn main() -> Result<()> {
         })
         .collect();
     let tree = rstar::RTree::bulk_load(
-        all.iter()
-            .map(|(lat, lon, rid)| rstar::primitives::GeomWithData::new([*lon, *lat], *rid))
-            .collect(),
+        all.iter().map(|(lat, lon, rid)| rstar::primitives::GeomWithData::new([*lon, *lat], *rid)).collect(),
     );
     let tree_times: Vec<Duration> = points
         .iter()
         .map(|p| {
             let t = Instant::now();
-            let got: Vec<_> = tree
-                .nearest_neighbor_iter(&[p.lon, p.lat])
-                .take(10)
-                .collect();
+            let got: Vec<_> = tree.nearest_neighbor_iter(&[p.lon, p.lat]).take(10).collect();
             assert_eq!(got.len(), 10);
             t.elapsed()
         })
@@ -197,11 +163,8 @@ fn main() -> Result<()> {
 
     // 4. Text search: 3-character substrings of existing names.
     let names: Vec<String> = {
-        let mut stmt = store
-            .connection()
-            .prepare("SELECT name FROM places WHERE rid % 997 = 1 LIMIT 500")?;
-        stmt.query_map([], |r| r.get(0))?
-            .collect::<rusqlite::Result<_>>()?
+        let mut stmt = store.connection().prepare("SELECT name FROM places WHERE rid % 997 = 1 LIMIT 500")?;
+        stmt.query_map([], |r| r.get(0))?.collect::<rusqlite::Result<_>>()?
     };
     let search_times: Vec<Duration> = names
         .iter()
@@ -222,11 +185,7 @@ fn main() -> Result<()> {
             let t = Instant::now();
             let c: i64 = store
                 .connection()
-                .query_row(
-                    "SELECT count(*) FROM places WHERE name LIKE '%' || ?1 || '%'",
-                    [&q],
-                    |r| r.get(0),
-                )
+                .query_row("SELECT count(*) FROM places WHERE name LIKE '%' || ?1 || '%'", [&q], |r| r.get(0))
                 .unwrap();
             assert!(c > 0);
             t.elapsed()
@@ -236,11 +195,7 @@ fn main() -> Result<()> {
     rows.push((
         "text search (FTS5 trigram)",
         us(msearch),
-        format!(
-            "{:.0}× faster than LIKE over the table ({})",
-            mlike.as_secs_f64() / msearch.as_secs_f64(),
-            us(mlike)
-        ),
+        format!("{:.0}× faster than LIKE over the table ({})", mlike.as_secs_f64() / msearch.as_secs_f64(), us(mlike)),
         "≤ 5 ms".into(),
     ));
 
@@ -264,25 +219,14 @@ fn main() -> Result<()> {
     let gates = gstore.places(Some(PlaceKind::Entrance))?;
     for i in 0..200 {
         let g = &gates[i % gates.len()];
-        let outcome = [
-            ridermap_core::Outcome::Refused,
-            ridermap_core::Outcome::Closed,
-            ridermap_core::Outcome::GotIn,
-        ][i % 3];
-        let mut r = ridermap_core::StatusReport::new(
-            outcome,
-            g.lat,
-            g.lon,
-            now - chrono::Duration::minutes(i as i64 * 17),
-        );
+        let outcome =
+            [ridermap_core::Outcome::Refused, ridermap_core::Outcome::Closed, ridermap_core::Outcome::GotIn][i % 3];
+        let mut r =
+            ridermap_core::StatusReport::new(outcome, g.lat, g.lon, now - chrono::Duration::minutes(i as i64 * 17));
         r.target = Some(g.id);
         gstore.add_report(&r, &Actor::default())?;
     }
-    let gq = GateQuery {
-        building: Some("12".into()),
-        at: now,
-        vehicle: Vehicle::Ebike,
-    };
+    let gq = GateQuery { building: Some("12".into()), at: now, vehicle: Vehicle::Ebike };
     let gate_times: Vec<Duration> = (0..queries.min(300))
         .map(|_| {
             let t = Instant::now();

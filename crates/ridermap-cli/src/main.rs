@@ -8,8 +8,8 @@ use anyhow::{Context, Result, anyhow, bail};
 use chrono::{DateTime, NaiveDateTime, Utc};
 use clap::{Args, Parser, Subcommand};
 use ridermap_core::{
-    Amenity, ChargerKind, Grid, Id, Lang, LatLon, Note, Outcome, Place, PlaceKind, Role, Service,
-    Stamp, StatusReport, Visit,
+    Amenity, ChargerKind, Grid, Id, Lang, LatLon, Note, Outcome, Place, PlaceKind, Role, Service, Stamp, StatusReport,
+    Visit,
     hours::{DEFAULT_TZ, local_to_utc},
     rank::{GateQuery, Vehicle},
 };
@@ -362,9 +362,7 @@ fn main() -> ExitCode {
     match run(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            if let Some(ridermap_store::Error::Import(problems)) =
-                e.downcast_ref::<ridermap_store::Error>()
-            {
+            if let Some(ridermap_store::Error::Import(problems)) = e.downcast_ref::<ridermap_store::Error>() {
                 for p in problems {
                     eprintln!("  {p}");
                 }
@@ -376,11 +374,7 @@ fn main() -> ExitCode {
 }
 
 fn one_line(e: &anyhow::Error) -> String {
-    e.chain()
-        .map(|c| c.to_string())
-        .collect::<Vec<_>>()
-        .join(": ")
-        .replace('\n', " ")
+    e.chain().map(|c| c.to_string()).collect::<Vec<_>>().join(": ").replace('\n', " ")
 }
 
 struct Ctx {
@@ -404,15 +398,8 @@ fn open(cli: &Cli) -> Result<Ctx> {
     if store.was_created() && !cli.no_demo {
         ridermap_exchange::demo::load(&mut store).context("loading the demo data")?;
     }
-    let lang =
-        Lang::parse(&cli.lang).ok_or_else(|| anyhow!("--lang: `{}` is not zh or en", cli.lang))?;
-    Ok(Ctx {
-        store,
-        lang,
-        actor: Actor {
-            name: cli.actor.clone(),
-        },
-    })
+    let lang = Lang::parse(&cli.lang).ok_or_else(|| anyhow!("--lang: `{}` is not zh or en", cli.lang))?;
+    Ok(Ctx { store, lang, actor: Actor { name: cli.actor.clone() } })
 }
 
 fn server_db(cli: &Cli) -> Result<ridermap_server::Db> {
@@ -423,15 +410,12 @@ fn server_db(cli: &Cli) -> Result<ridermap_server::Db> {
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
         std::fs::create_dir_all(dir)?;
     }
-    ridermap_server::Db::open(&path)
-        .with_context(|| format!("opening the server store {}", path.display()))
+    ridermap_server::Db::open(&path).with_context(|| format!("opening the server store {}", path.display()))
 }
 
 fn serve(cli: &Cli, listen: &str) -> Result<()> {
     tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
-        )
+        .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()))
         .with_writer(std::io::stderr)
         .init();
     let db = server_db(cli)?;
@@ -448,8 +432,7 @@ fn serve(cli: &Cli, listen: &str) -> Result<()> {
             #[cfg(unix)]
             {
                 let mut term =
-                    tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
-                        .expect("signal handler");
+                    tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).expect("signal handler");
                 tokio::select! { _ = ctrl_c => {}, _ = term.recv() => {} }
             }
             #[cfg(not(unix))]
@@ -464,25 +447,16 @@ fn serve(cli: &Cli, listen: &str) -> Result<()> {
 fn admin(cli: &Cli, cmd: &AdminCmd) -> Result<()> {
     let db = server_db(cli)?;
     match cmd {
-        AdminCmd::Invite {
-            role,
-            grids,
-            stations,
-        } => {
+        AdminCmd::Invite { role, grids, stations } => {
             let role = parse_enum::<Role>("--role", role, "rider, volunteer, grid-worker, admin")?;
             let stations = stations
                 .iter()
-                .map(|s| {
-                    s.parse::<Id>()
-                        .map_err(|_| anyhow!("--station: `{s}` is not a rest stop id"))
-                })
+                .map(|s| s.parse::<Id>().map_err(|_| anyhow!("--station: `{s}` is not a rest stop id")))
                 .collect::<Result<Vec<_>>>()?;
             println!("{}", db.create_invite(role, grids, &stations)?);
         }
         AdminCmd::Revoke { account } => {
-            let id: Id = account
-                .parse()
-                .map_err(|_| anyhow!("--account: `{account}` is not an account id"))?;
+            let id: Id = account.parse().map_err(|_| anyhow!("--account: `{account}` is not an account id"))?;
             match db.revoke(id)? {
                 0 => bail!("--account: no active tokens for {id}"),
                 n => println!("revoked {n} token(s) of {id}"),
@@ -500,21 +474,12 @@ fn run(cli: Cli) -> Result<()> {
     }
     let mut cx = open(&cli)?;
     match cli.cmd {
-        Cmd::Import {
-            file,
-            format,
-            skip_invalid,
-            kind,
-            json,
-        } => import(&mut cx, file, format, skip_invalid, kind, json),
+        Cmd::Import { file, format, skip_invalid, kind, json } => {
+            import(&mut cx, file, format, skip_invalid, kind, json)
+        }
         Cmd::Export { format, kind, out } => export(&cx, &format, kind, out),
         Cmd::Nearby(a) => nearby(&cx, a),
-        Cmd::Search {
-            text,
-            kind,
-            limit,
-            json,
-        } => {
+        Cmd::Search { text, kind, limit, json } => {
             let kind = kind.as_deref().map(parse_kind).transpose()?;
             let found = cx.store.search(&text, kind, limit)?;
             if json {
@@ -523,37 +488,17 @@ fn run(cli: Cli) -> Result<()> {
             let rows = found
                 .iter()
                 .map(|p| {
-                    vec![
-                        p.kind().to_string(),
-                        p.name.clone(),
-                        p.address.clone().unwrap_or_default(),
-                        p.id.to_string(),
-                    ]
+                    vec![p.kind().to_string(), p.name.clone(), p.address.clone().unwrap_or_default(), p.id.to_string()]
                 })
                 .collect::<Vec<_>>();
             table::print(
-                &[
-                    cx.lang.pick("类型", "kind"),
-                    cx.lang.pick("名称", "name"),
-                    cx.lang.pick("地址", "address"),
-                    "id",
-                ],
+                &[cx.lang.pick("类型", "kind"), cx.lang.pick("名称", "name"), cx.lang.pick("地址", "address"), "id"],
                 &rows,
             );
             Ok(())
         }
-        Cmd::Gate {
-            compound,
-            building,
-            at,
-            vehicle,
-            json,
-        } => gate(&cx, &compound, building, at, &vehicle, json),
-        Cmd::Building {
-            compound,
-            number,
-            json,
-        } => {
+        Cmd::Gate { compound, building, at, vehicle, json } => gate(&cx, &compound, building, at, &vehicle, json),
+        Cmd::Building { compound, number, json } => {
             let c = cx.store.find_compound(&compound)?;
             let b = ridermap_core::rank::find_building(&c, &number)?;
             if json {
@@ -561,14 +506,7 @@ fn run(cli: Cli) -> Result<()> {
                     "compound": {"id": c.id, "name": c.name}, "number": b.number, "lat": b.lat, "lon": b.lon,
                 }));
             }
-            println!(
-                "{} {}{}: {:.6}, {:.6}",
-                c.name,
-                b.number,
-                cx.lang.pick("号楼", ""),
-                b.lat,
-                b.lon
-            );
+            println!("{} {}{}: {:.6}, {:.6}", c.name, b.number, cx.lang.pick("号楼", ""), b.lat, b.lon);
             Ok(())
         }
         Cmd::Place(c) => place(&mut cx, c),
@@ -577,13 +515,7 @@ fn run(cli: Cli) -> Result<()> {
         Cmd::Visit(c) => visit(&mut cx, c),
         Cmd::Note { target, text } => {
             let target = resolve_place(&cx.store, &target)?.id;
-            let n = Note {
-                id: Id::new(),
-                target,
-                text,
-                author: cx.actor.name.clone(),
-                created_at: Utc::now(),
-            };
+            let n = Note { id: Id::new(), target, text, author: cx.actor.name.clone(), created_at: Utc::now() };
             cx.store.add_note(&n, &cx.actor)?;
             println!("{}", n.id);
             Ok(())
@@ -593,28 +525,18 @@ fn run(cli: Cli) -> Result<()> {
             if json {
                 return print_json(&s);
             }
-            let mut rows: Vec<Vec<String>> = s
-                .places
-                .iter()
-                .map(|(k, n)| vec![k.clone(), n.to_string()])
-                .collect();
+            let mut rows: Vec<Vec<String>> = s.places.iter().map(|(k, n)| vec![k.clone(), n.to_string()]).collect();
             let l = cx.lang;
             for (label, n) in [
                 (l.pick("90天未核实", "not verified in 90 days"), s.stale),
                 (l.pick("待审核报告", "reports to review"), s.pending_reports),
                 (l.pick("7天驿站到访", "station visits, 7 days"), s.visits_7d),
-                (
-                    l.pick("7天服务人次", "riders served, 7 days"),
-                    s.headcount_7d,
-                ),
+                (l.pick("7天服务人次", "riders served, 7 days"), s.headcount_7d),
                 (l.pick("本地变更", "changes logged"), s.changes_logged),
             ] {
                 rows.push(vec![label.into(), n.to_string()]);
             }
-            table::print(
-                &[cx.lang.pick("项目", "item"), cx.lang.pick("数量", "count")],
-                &rows,
-            );
+            table::print(&[cx.lang.pick("项目", "item"), cx.lang.pick("数量", "count")], &rows);
             Ok(())
         }
         Cmd::Serve { .. } | Cmd::Admin(_) => {
@@ -625,14 +547,7 @@ fn run(cli: Cli) -> Result<()> {
             println!("enrolled as {:?} (account {})", res.role, res.account);
             Ok(())
         }
-        Cmd::Sync {
-            server,
-            status,
-            verify,
-            watch,
-            every,
-            json,
-        } => {
+        Cmd::Sync { server, status, verify, watch, every, json } => {
             if let Some(url) = server {
                 ridermap_device::set_server(&mut cx.store, &url)?;
             }
@@ -645,9 +560,7 @@ fn run(cli: Cli) -> Result<()> {
                 println!(
                     "{:>10}  {}",
                     l.pick("服务器", "server"),
-                    s.server
-                        .clone()
-                        .unwrap_or_else(|| l.pick("未登录", "not enrolled").into())
+                    s.server.clone().unwrap_or_else(|| l.pick("未登录", "not enrolled").into())
                 );
                 println!("{:>10}  {}", l.pick("待同步", "pending"), s.pending);
                 println!("{:>10}  {}", l.pick("被拒绝", "refused"), s.refused);
@@ -662,11 +575,7 @@ fn run(cli: Cli) -> Result<()> {
                 return Ok(());
             }
             if watch {
-                let seed = cx
-                    .store
-                    .device_id()
-                    .bytes()
-                    .fold(0u64, |h, b| h.wrapping_mul(31).wrapping_add(b.into()));
+                let seed = cx.store.device_id().bytes().fold(0u64, |h, b| h.wrapping_mul(31).wrapping_add(b.into()));
                 let mut backoff = ridermap_device::backoff::Backoff::new(
                     std::time::Duration::from_secs(2),
                     std::time::Duration::from_secs(300),
@@ -687,11 +596,7 @@ fn run(cli: Cli) -> Result<()> {
                         }
                         Err(e) => {
                             let wait = backoff.failed();
-                            println!(
-                                "{} {e}; retrying in {} s",
-                                Utc::now().to_rfc3339(),
-                                wait.as_secs()
-                            );
+                            println!("{} {e}; retrying in {} s", Utc::now().to_rfc3339(), wait.as_secs());
                             wait
                         }
                     };
@@ -703,19 +608,9 @@ fn run(cli: Cli) -> Result<()> {
             if json {
                 return print_json(&r);
             }
-            println!(
-                "pushed {}, refused {}, pulled {}, conflicts {}",
-                r.pushed, r.refused, r.pulled, r.conflicts
-            );
+            println!("pushed {}, refused {}, pulled {}, conflicts {}", r.pushed, r.refused, r.pulled, r.conflicts);
             for (region, ok) in &r.verified {
-                println!(
-                    "{region}: {}",
-                    if *ok {
-                        "matches the server"
-                    } else {
-                        "DIFFERS from the server"
-                    }
-                );
+                println!("{region}: {}", if *ok { "matches the server" } else { "DIFFERS from the server" });
             }
             if r.verified.values().any(|ok| !ok) {
                 bail!("this device's state differs from the server's");
@@ -758,8 +653,7 @@ fn place_json(p: &Place) -> Value {
 }
 
 fn parse_kind(s: &str) -> Result<PlaceKind> {
-    PlaceKind::parse(s)
-        .ok_or_else(|| anyhow!("--kind: `{s}` is not compound, entrance, charger or rest-stop"))
+    PlaceKind::parse(s).ok_or_else(|| anyhow!("--kind: `{s}` is not compound, entrance, charger or rest-stop"))
 }
 
 fn snake(s: &str) -> String {
@@ -767,8 +661,7 @@ fn snake(s: &str) -> String {
 }
 
 fn parse_enum<T: serde::de::DeserializeOwned>(flag: &str, s: &str, allowed: &str) -> Result<T> {
-    serde_json::from_value(Value::String(snake(s)))
-        .map_err(|_| anyhow!("{flag}: `{s}` is not one of {allowed}"))
+    serde_json::from_value(Value::String(snake(s))).map_err(|_| anyhow!("{flag}: `{s}` is not one of {allowed}"))
 }
 
 /// RFC 3339, or a wall-clock time in Shanghai.
@@ -778,13 +671,10 @@ fn parse_time(flag: &str, s: &str) -> Result<DateTime<Utc>> {
     }
     for fmt in ["%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M:%S"] {
         if let Ok(n) = NaiveDateTime::parse_from_str(s.trim(), fmt) {
-            return local_to_utc(n, DEFAULT_TZ)
-                .ok_or_else(|| anyhow!("{flag}: `{s}` does not exist in Shanghai time"));
+            return local_to_utc(n, DEFAULT_TZ).ok_or_else(|| anyhow!("{flag}: `{s}` does not exist in Shanghai time"));
         }
     }
-    bail!(
-        "{flag}: `{s}` is not a time (use RFC 3339 like 2026-11-28T22:30:00+08:00, or \"2026-11-28 22:30\")"
-    )
+    bail!("{flag}: `{s}` is not a time (use RFC 3339 like 2026-11-28T22:30:00+08:00, or \"2026-11-28 22:30\")")
 }
 
 fn parse_sets(sets: &[String]) -> Result<Vec<(String, String)>> {
@@ -800,9 +690,7 @@ fn parse_sets(sets: &[String]) -> Result<Vec<(String, String)>> {
 /// A place by id, source, or (for compounds) name.
 fn resolve_place(store: &Store, key: &str) -> Result<Place> {
     if let Ok(id) = key.trim().parse::<Id>() {
-        return store
-            .place(id)?
-            .ok_or_else(|| anyhow!("no place with id {id}"));
+        return store.place(id)?.ok_or_else(|| anyhow!("no place with id {id}"));
     }
     if let Some(p) = store.place_by_source(key.trim())? {
         return Ok(p);
@@ -826,13 +714,9 @@ fn import(
     json: bool,
 ) -> Result<()> {
     let format = match format {
-        Some(f) => Format::parse(&f)
-            .ok_or_else(|| anyhow!("--format: `{f}` is not geojson, csv or osm"))?,
+        Some(f) => Format::parse(&f).ok_or_else(|| anyhow!("--format: `{f}` is not geojson, csv or osm"))?,
         None => Format::guess(&file).ok_or_else(|| {
-            anyhow!(
-                "{}: cannot tell the format from the name; pass --format geojson|csv|osm",
-                file.display()
-            )
+            anyhow!("{}: cannot tell the format from the name; pass --format geojson|csv|osm", file.display())
         })?,
     };
     let rows = ridermap_exchange::read(&file, format, &ReadOptions { default_kind: kind })?;
@@ -845,14 +729,7 @@ fn import(
         bar.set_draw_target(indicatif::ProgressDrawTarget::hidden());
     }
     let mut tick = |done: usize, _total: usize| bar.set_position(done as u64);
-    let report = cx.store.import(
-        &rows,
-        ImportOptions {
-            skip_invalid,
-            progress: Some(&mut tick),
-        },
-        &cx.actor,
-    );
+    let report = cx.store.import(&rows, ImportOptions { skip_invalid, progress: Some(&mut tick) }, &cx.actor);
     bar.finish_and_clear();
     let report = report?;
     if json {
@@ -914,16 +791,13 @@ fn nearby(cx: &Ctx, a: NearbyArgs) -> Result<()> {
     q.charger_kind = a
         .charger_kind
         .as_deref()
-        .map(|s| {
-            parse_enum::<ChargerKind>("--charger-kind", s, "swap-cabinet, charging-pile, socket")
-        })
+        .map(|s| parse_enum::<ChargerKind>("--charger-kind", s, "swap-cabinet, charging-pile, socket"))
         .transpose()?;
     q.volts = a
         .volts
         .as_deref()
         .map(|v| {
-            ridermap_core::parse_volts(v)
-                .ok_or_else(|| anyhow!("--volts: `{v}` is not a battery voltage like 48"))
+            ridermap_core::parse_volts(v).ok_or_else(|| anyhow!("--volts: `{v}` is not a battery voltage like 48"))
         })
         .transpose()?;
     q.amenities = a.amenities.iter().map(|s| parse_enum::<Amenity>("--amenity", s, "hot-water, cold-water, microwave, fridge, toilet, phone-charging, power-bank, seating, heating, cooling, first-aid, wifi, ebike-parking")).collect::<Result<_>>()?;
@@ -943,15 +817,9 @@ fn nearby(cx: &Ctx, a: NearbyArgs) -> Result<()> {
             };
             let cond = match n.condition {
                 ridermap_core::status::Condition::Ok => "",
-                ridermap_core::status::Condition::LikelyBroken => {
-                    l.pick("疑似故障", "likely broken")
-                }
-                ridermap_core::status::Condition::LikelyEmpty => {
-                    l.pick("疑似无电池", "likely empty")
-                }
-                ridermap_core::status::Condition::LikelyClosed => {
-                    l.pick("报告关闭", "reported closed")
-                }
+                ridermap_core::status::Condition::LikelyBroken => l.pick("疑似故障", "likely broken"),
+                ridermap_core::status::Condition::LikelyEmpty => l.pick("疑似无电池", "likely empty"),
+                ridermap_core::status::Condition::LikelyClosed => l.pick("报告关闭", "reported closed"),
             };
             vec![
                 format!("{:.0} m", n.distance_m),
@@ -985,21 +853,9 @@ fn gate(
     vehicle: &str,
     json: bool,
 ) -> Result<()> {
-    let at = at
-        .as_deref()
-        .map(|t| parse_time("--at", t))
-        .transpose()?
-        .unwrap_or_else(Utc::now);
-    let vehicle = Vehicle::parse(vehicle)
-        .ok_or_else(|| anyhow!("--vehicle: `{vehicle}` is not ebike or foot"))?;
-    let (c, ranked) = cx.store.best_gate(
-        compound,
-        &GateQuery {
-            building: building.clone(),
-            at,
-            vehicle,
-        },
-    )?;
+    let at = at.as_deref().map(|t| parse_time("--at", t)).transpose()?.unwrap_or_else(Utc::now);
+    let vehicle = Vehicle::parse(vehicle).ok_or_else(|| anyhow!("--vehicle: `{vehicle}` is not ebike or foot"))?;
+    let (c, ranked) = cx.store.best_gate(compound, &GateQuery { building: building.clone(), at, vehicle })?;
     let l = cx.lang;
     let texts = |rs: &[ridermap_core::rank::Reason]| -> Vec<Value> {
         rs.iter()
@@ -1026,11 +882,7 @@ fn gate(
             "building": building, "at": at, "vehicle": vehicle, "gates": gates,
         }));
     }
-    println!(
-        "{} {}",
-        c.name,
-        building.map(|b| format!("· {b}")).unwrap_or_default()
-    );
+    println!("{} {}", c.name, building.map(|b| format!("· {b}")).unwrap_or_default());
     for (i, g) in ranked.iter().enumerate() {
         let mark = if i == 0 && g.usable {
             "★"
@@ -1051,9 +903,7 @@ fn gate(
 
 fn show_place(cx: &Ctx, p: &Place, json: bool) -> Result<()> {
     let now = Utc::now();
-    let reports = cx
-        .store
-        .reports_for(p.id, now - chrono::Duration::days(30))?;
+    let reports = cx.store.reports_for(p.id, now - chrono::Duration::days(30))?;
     let notes = cx.store.notes_for(p.id)?;
     let (condition, _) = ridermap_core::status::condition(&reports, now);
     let confirmed = ridermap_core::status::last_confirmed(&reports);
@@ -1083,31 +933,20 @@ fn show_place(cx: &Ctx, p: &Place, json: bool) -> Result<()> {
     let ago = |t: DateTime<Utc>| {
         let d = now - t;
         if d.num_days() >= 1 {
-            l.pick(
-                format!("{}天前", d.num_days()),
-                format!("{} days ago", d.num_days()),
-            )
+            l.pick(format!("{}天前", d.num_days()), format!("{} days ago", d.num_days()))
         } else {
-            l.pick(
-                format!("{}小时前", d.num_hours()),
-                format!("{} h ago", d.num_hours()),
-            )
+            l.pick(format!("{}小时前", d.num_hours()), format!("{} h ago", d.num_hours()))
         }
     };
     println!(
         "{:>18}  {}",
         l.pick("核实", "verified"),
-        p.stamp
-            .verified_at
-            .map(ago)
-            .unwrap_or_else(|| l.pick("从未", "never").into())
+        p.stamp.verified_at.map(ago).unwrap_or_else(|| l.pick("从未", "never").into())
     );
     println!(
         "{:>18}  {}",
         l.pick("最近确认", "last confirmed"),
-        confirmed
-            .map(ago)
-            .unwrap_or_else(|| l.pick("无", "none").into())
+        confirmed.map(ago).unwrap_or_else(|| l.pick("无", "none").into())
     );
     for r in &reports {
         println!(
@@ -1119,26 +958,14 @@ fn show_place(cx: &Ctx, p: &Place, json: bool) -> Result<()> {
         );
     }
     for n in &notes {
-        println!(
-            "{:>18}  {} {}",
-            l.pick("备注", "note"),
-            ago(n.created_at),
-            n.text
-        );
+        println!("{:>18}  {} {}", l.pick("备注", "note"), ago(n.created_at), n.text);
     }
     Ok(())
 }
 
 fn place(cx: &mut Ctx, c: PlaceCmd) -> Result<()> {
     match c {
-        PlaceCmd::Add {
-            kind,
-            name,
-            lat,
-            lon,
-            sets,
-            json,
-        } => {
+        PlaceCmd::Add { kind, name, lat, lon, sets, json } => {
             let mut p = Place::new(parse_kind(&kind)?, name, lat, lon);
             p.stamp = Stamp::now();
             p.stamp.updated_by = cx.actor.name.clone();
@@ -1196,12 +1023,7 @@ fn place(cx: &mut Ctx, c: PlaceCmd) -> Result<()> {
 fn grid(cx: &mut Ctx, c: GridCmd) -> Result<()> {
     match c {
         GridCmd::Add { code, name } => {
-            let g = Grid {
-                id: Id::new(),
-                code,
-                name,
-                stamp: Stamp::now(),
-            };
+            let g = Grid { id: Id::new(), code, name, stamp: Stamp::now() };
             cx.store.put_grid(&g, &cx.actor)?;
             println!("{}", g.id);
         }
@@ -1210,10 +1032,7 @@ fn grid(cx: &mut Ctx, c: GridCmd) -> Result<()> {
             if json {
                 return print_json(&grids);
             }
-            let rows = grids
-                .iter()
-                .map(|g| vec![g.code.clone(), g.name.clone(), g.id.to_string()])
-                .collect::<Vec<_>>();
+            let rows = grids.iter().map(|g| vec![g.code.clone(), g.name.clone(), g.id.to_string()]).collect::<Vec<_>>();
             table::print(&["code", cx.lang.pick("名称", "name"), "id"], &rows);
         }
     }
@@ -1222,28 +1041,12 @@ fn grid(cx: &mut Ctx, c: GridCmd) -> Result<()> {
 
 fn report(cx: &mut Ctx, c: ReportCmd) -> Result<()> {
     match c {
-        ReportCmd::Add {
-            target,
-            outcome,
-            note,
-            at,
-            lat,
-            lon,
-            role,
-            json,
-        } => {
+        ReportCmd::Add { target, outcome, note, at, lat, lon, role, json } => {
             let outcome = Outcome::parse(&outcome).ok_or_else(|| {
                 anyhow!("--outcome: `{outcome}` is not one of got-in, refused, ebike-banned, cabinet-empty, broken, works, closed, hazard, confirmed")
             })?;
-            let target = target
-                .as_deref()
-                .map(|t| resolve_place(&cx.store, t))
-                .transpose()?;
-            let at = at
-                .as_deref()
-                .map(|t| parse_time("--at", t))
-                .transpose()?
-                .unwrap_or_else(Utc::now);
+            let target = target.as_deref().map(|t| resolve_place(&cx.store, t)).transpose()?;
+            let at = at.as_deref().map(|t| parse_time("--at", t)).transpose()?.unwrap_or_else(Utc::now);
             let (lat, lon) = match (lat, lon, &target) {
                 (Some(a), Some(o), _) => (a, o),
                 (None, None, Some(t)) => (t.lat, t.lon),
@@ -1257,8 +1060,7 @@ fn report(cx: &mut Ctx, c: ReportCmd) -> Result<()> {
             r.note = note;
             r.created_at = Utc::now();
             r.reporter = cx.actor.name.clone();
-            r.reporter_role =
-                parse_enum::<Role>("--role", &role, "rider, volunteer, grid-worker, admin")?;
+            r.reporter_role = parse_enum::<Role>("--role", &role, "rider, volunteer, grid-worker, admin")?;
             let r = cx.store.add_report(&r, &cx.actor)?;
             if json {
                 print_json(&r)
@@ -1271,8 +1073,7 @@ fn report(cx: &mut Ctx, c: ReportCmd) -> Result<()> {
             let reports = match target {
                 Some(t) => {
                     let p = resolve_place(&cx.store, &t)?;
-                    cx.store
-                        .reports_for(p.id, Utc::now() - chrono::Duration::days(30))?
+                    cx.store.reports_for(p.id, Utc::now() - chrono::Duration::days(30))?
                 }
                 None => cx.store.review_queue(grid.as_deref())?,
             };
@@ -1288,10 +1089,7 @@ fn report(cx: &mut Ctx, c: ReportCmd) -> Result<()> {
                         .map(|p| p.name)
                         .unwrap_or_else(|| format!("{:.5},{:.5}", r.lat, r.lon));
                     vec![
-                        r.observed_at
-                            .with_timezone(&DEFAULT_TZ)
-                            .format("%m-%d %H:%M")
-                            .to_string(),
+                        r.observed_at.with_timezone(&DEFAULT_TZ).format("%m-%d %H:%M").to_string(),
                         r.outcome.as_str().into(),
                         target,
                         r.note.clone().unwrap_or_default(),
@@ -1313,22 +1111,14 @@ fn report(cx: &mut Ctx, c: ReportCmd) -> Result<()> {
             Ok(())
         }
         ReportCmd::Accept { id, reason } => {
-            let id: Id = id
-                .parse()
-                .map_err(|_| anyhow!("`{id}` is not a report id"))?;
-            let r = cx
-                .store
-                .resolve_report(id, true, reason.as_deref(), &cx.actor)?;
+            let id: Id = id.parse().map_err(|_| anyhow!("`{id}` is not a report id"))?;
+            let r = cx.store.resolve_report(id, true, reason.as_deref(), &cx.actor)?;
             println!("accepted {}", r.id);
             Ok(())
         }
         ReportCmd::Reject { id, reason } => {
-            let id: Id = id
-                .parse()
-                .map_err(|_| anyhow!("`{id}` is not a report id"))?;
-            let r = cx
-                .store
-                .resolve_report(id, false, Some(&reason), &cx.actor)?;
+            let id: Id = id.parse().map_err(|_| anyhow!("`{id}` is not a report id"))?;
+            let r = cx.store.resolve_report(id, false, Some(&reason), &cx.actor)?;
             println!("rejected {}", r.id);
             Ok(())
         }
@@ -1337,16 +1127,7 @@ fn report(cx: &mut Ctx, c: ReportCmd) -> Result<()> {
 
 fn visit(cx: &mut Ctx, c: VisitCmd) -> Result<()> {
     match c {
-        VisitCmd::Add {
-            station,
-            headcount,
-            services,
-            supplies,
-            open,
-            note,
-            at,
-            json,
-        } => {
+        VisitCmd::Add { station, headcount, services, supplies, open, note, at, json } => {
             let station = resolve_place(&cx.store, &station)?;
             let services = services
                 .iter()
@@ -1367,11 +1148,7 @@ fn visit(cx: &mut Ctx, c: VisitCmd) -> Result<()> {
             let v = Visit {
                 id: Id::new(),
                 station: station.id,
-                at: at
-                    .as_deref()
-                    .map(|t| parse_time("--at", t))
-                    .transpose()?
-                    .unwrap_or_else(Utc::now),
+                at: at.as_deref().map(|t| parse_time("--at", t)).transpose()?.unwrap_or_else(Utc::now),
                 headcount,
                 services,
                 supplies,
@@ -1397,9 +1174,7 @@ fn visit(cx: &mut Ctx, c: VisitCmd) -> Result<()> {
             };
             let start = local_to_utc(day.and_hms_opt(0, 0, 0).expect("midnight"), DEFAULT_TZ)
                 .ok_or_else(|| anyhow!("bad day"))?;
-            let visits = cx
-                .store
-                .visits(station.id, start, start + chrono::Duration::days(1))?;
+            let visits = cx.store.visits(station.id, start, start + chrono::Duration::days(1))?;
             let headcount: u32 = visits.iter().map(|v| v.headcount).sum();
             if json {
                 return print_json(
@@ -1428,19 +1203,10 @@ fn visit(cx: &mut Ctx, c: VisitCmd) -> Result<()> {
                 })
                 .collect::<Vec<_>>();
             table::print(
-                &[
-                    l.pick("时间", "time"),
-                    l.pick("人数", "riders"),
-                    l.pick("服务", "services"),
-                    l.pick("备注", "note"),
-                ],
+                &[l.pick("时间", "time"), l.pick("人数", "riders"), l.pick("服务", "services"), l.pick("备注", "note")],
                 &rows,
             );
-            println!(
-                "{} {day}: {} {headcount}",
-                station.name,
-                l.pick("合计人次", "riders in all")
-            );
+            println!("{} {day}: {} {headcount}", station.name, l.pick("合计人次", "riders in all"));
             Ok(())
         }
     }

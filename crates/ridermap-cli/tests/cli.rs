@@ -26,9 +26,7 @@ impl Out {
 
 impl Env {
     fn new() -> Env {
-        Env {
-            dir: tempfile::tempdir().unwrap(),
-        }
+        Env { dir: tempfile::tempdir().unwrap() }
     }
 
     fn db(&self) -> PathBuf {
@@ -72,37 +70,19 @@ impl Env {
 }
 
 fn fixture(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../tests/fixtures")
-        .join(name)
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures").join(name)
 }
 
 #[test]
 fn best_gate_before_and_after_closing_on_demo_data() {
     let env = Env::new();
-    let gate = |at: &str| {
-        env.ok(&[
-            "gate",
-            "--compound",
-            "开鲁六村",
-            "--building",
-            "12",
-            "--at",
-            at,
-            "--json",
-        ])
-        .json()
-    };
+    let gate = |at: &str| env.ok(&["gate", "--compound", "开鲁六村", "--building", "12", "--at", at, "--json"]).json();
     let before = gate("2026-11-27 21:45");
     let first = &before["gates"][0];
     assert_eq!(first["name"], "1号门（正门）");
     assert_eq!(first["open"], true);
-    let warnings: Vec<&str> = first["warnings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|w| w["code"].as_str().unwrap())
-        .collect();
+    let warnings: Vec<&str> =
+        first["warnings"].as_array().unwrap().iter().map(|w| w["code"].as_str().unwrap()).collect();
     assert!(warnings.contains(&"closes_soon"), "{warnings:?}");
     assert_eq!(first["warnings"][0]["text"], "closes at 22:00 — in 15 min");
     for key in ["id", "kind", "name", "lat", "lon", "open", "reasons"] {
@@ -111,37 +91,16 @@ fn best_gate_before_and_after_closing_on_demo_data() {
 
     let after = gate("2026-11-27T22:30:00+08:00");
     assert_eq!(after["gates"][0]["name"], "2号门（侧门）");
-    let main = after["gates"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|g| g["name"] == "1号门（正门）")
-        .unwrap();
+    let main = after["gates"].as_array().unwrap().iter().find(|g| g["name"] == "1号门（正门）").unwrap();
     assert_eq!(main["open"], false);
-    assert_eq!(
-        main["reasons"][0]["text"],
-        "closed now — opens at 11-28 06:00"
-    );
+    assert_eq!(main["reasons"][0]["text"], "closed now — opens at 11-28 06:00");
 }
 
 #[test]
 fn buildings_are_found_by_compound_name_or_alias() {
     let env = Env::new();
-    for (compound, number) in [
-        ("开鲁六村", "12"),
-        ("开鲁6村", "12号"),
-        ("开鲁六村", "12号楼"),
-    ] {
-        let b = env
-            .ok(&[
-                "building",
-                "--compound",
-                compound,
-                "--number",
-                number,
-                "--json",
-            ])
-            .json();
+    for (compound, number) in [("开鲁六村", "12"), ("开鲁6村", "12号"), ("开鲁六村", "12号楼")] {
+        let b = env.ok(&["building", "--compound", compound, "--number", number, "--json"]).json();
         assert_eq!(
             (b["compound"]["name"].as_str(), b["number"].as_str()),
             (Some("开鲁六村"), Some("12")),
@@ -162,72 +121,20 @@ fn bad_arguments_get_one_line_errors() {
             &["gate", "--compound", "开鲁六村", "--building", "99"],
             "compound `开鲁六村` has no building `99` (known: 1, 2,",
         ),
+        (&["gate", "--compound", "没有这个村"], "no compound named `没有这个村`"),
+        (&["gate", "--compound", "开鲁", "--building", "1"], "`开鲁` matches"),
+        (&["gate", "--compound", "开鲁六村", "--at", "tonight"], "--at: `tonight` is not a time"),
+        (&["gate", "--compound", "开鲁六村", "--vehicle", "car"], "--vehicle: `car` is not ebike or foot"),
+        (&["nearby", "--lat", "95", "--lon", "121.5"], "--lat/--lon: latitude 95 is outside -90..90"),
+        (&["nearby", "--lat", "31.3", "--lon", "121.5", "--amenity", "sauna"], "--amenity: `sauna` is not one of"),
+        (&["nearby", "--lat", "31.3", "--lon", "121.5", "--kind", "toilet"], "--kind: `toilet` is not"),
+        (&["report", "add", "--outcome", "broken"], "--lat/--lon: a report without --target needs a location"),
         (
-            &["gate", "--compound", "没有这个村"],
-            "no compound named `没有这个村`",
-        ),
-        (
-            &["gate", "--compound", "开鲁", "--building", "1"],
-            "`开鲁` matches",
-        ),
-        (
-            &["gate", "--compound", "开鲁六村", "--at", "tonight"],
-            "--at: `tonight` is not a time",
-        ),
-        (
-            &["gate", "--compound", "开鲁六村", "--vehicle", "car"],
-            "--vehicle: `car` is not ebike or foot",
-        ),
-        (
-            &["nearby", "--lat", "95", "--lon", "121.5"],
-            "--lat/--lon: latitude 95 is outside -90..90",
-        ),
-        (
-            &[
-                "nearby",
-                "--lat",
-                "31.3",
-                "--lon",
-                "121.5",
-                "--amenity",
-                "sauna",
-            ],
-            "--amenity: `sauna` is not one of",
-        ),
-        (
-            &[
-                "nearby", "--lat", "31.3", "--lon", "121.5", "--kind", "toilet",
-            ],
-            "--kind: `toilet` is not",
-        ),
-        (
-            &["report", "add", "--outcome", "broken"],
-            "--lat/--lon: a report without --target needs a location",
-        ),
-        (
-            &[
-                "report",
-                "add",
-                "--outcome",
-                "exploded",
-                "--lat",
-                "31.3",
-                "--lon",
-                "121.5",
-            ],
+            &["report", "add", "--outcome", "exploded", "--lat", "31.3", "--lon", "121.5"],
             "--outcome: `exploded` is not one of",
         ),
         (
-            &[
-                "report",
-                "add",
-                "--outcome",
-                "broken",
-                "--lat",
-                "31.3",
-                "--lon",
-                "121.5",
-            ],
+            &["report", "add", "--outcome", "broken", "--lat", "31.3", "--lon", "121.5"],
             "field `target`: a `broken` report needs a target place",
         ),
         (
@@ -265,33 +172,18 @@ fn bad_arguments_get_one_line_errors() {
             "field `grid`: no grid with code `nowhere`",
         ),
         (
-            &[
-                "place",
-                "edit",
-                "开鲁六村",
-                "--set",
-                "opening_hours=6am till late",
-            ],
+            &["place", "edit", "开鲁六村", "--set", "opening_hours=6am till late"],
             "field `opening_hours`: `6am till late` is not valid opening_hours syntax",
         ),
-        (
-            &["place", "delete", "开鲁六村"],
-            "places (gates, chargers, rest stops) belong to it",
-        ),
-        (
-            &["export", "--format", "xlsx"],
-            "--format: `xlsx` is not geojson or csv",
-        ),
+        (&["place", "delete", "开鲁六村"], "places (gates, chargers, rest stops) belong to it"),
+        (&["export", "--format", "xlsx"], "--format: `xlsx` is not geojson or csv"),
     ];
     let before = env.snapshot();
     for (args, want) in cases {
         let o = env.run(args);
         assert_eq!(o.code, 1, "{args:?} should fail: {}", o.stdout);
         let last = o.stderr.lines().last().unwrap_or_default();
-        assert!(
-            last.starts_with("error: ") && last.contains(want),
-            "{args:?}: wanted `{want}` in `{last}`"
-        );
+        assert!(last.starts_with("error: ") && last.contains(want), "{args:?}: wanted `{want}` in `{last}`");
     }
     assert_eq!(env.snapshot(), before, "a failed command changed the store");
 }
@@ -306,45 +198,23 @@ fn check_bad_import(name: &str, content: &[u8], extra: &[&str], wants: &[&str]) 
     let o = env.run(&args);
     assert_eq!(o.code, 1, "{name}: import should fail: {}", o.stdout);
     for want in wants {
-        assert!(
-            o.stderr.contains(want),
-            "{name}: wanted `{want}` in:\n{}",
-            o.stderr
-        );
+        assert!(o.stderr.contains(want), "{name}: wanted `{want}` in:\n{}", o.stderr);
     }
-    assert!(
-        o.stderr.lines().last().unwrap().starts_with("error: "),
-        "{}",
-        o.stderr
-    );
-    assert_eq!(
-        env.snapshot(),
-        before,
-        "{name}: a refused import changed the store"
-    );
+    assert!(o.stderr.lines().last().unwrap().starts_with("error: "), "{}", o.stderr);
+    assert_eq!(env.snapshot(), before, "{name}: a refused import changed the store");
 }
 
 fn feature(props: &str, lon: f64, lat: f64) -> String {
-    format!(
-        r#"{{"type":"Feature","geometry":{{"type":"Point","coordinates":[{lon},{lat}]}},"properties":{props}}}"#
-    )
+    format!(r#"{{"type":"Feature","geometry":{{"type":"Point","coordinates":[{lon},{lat}]}},"properties":{props}}}"#)
 }
 
 fn collection(features: &[String]) -> Vec<u8> {
-    format!(
-        r#"{{"type":"FeatureCollection","features":[{}]}}"#,
-        features.join(",")
-    )
-    .into_bytes()
+    format!(r#"{{"type":"FeatureCollection","features":[{}]}}"#, features.join(",")).into_bytes()
 }
 
 #[test]
 fn malformed_imports_change_nothing_and_name_the_place() {
-    let good = feature(
-        r#"{"kind":"charger","name":"好柜","source":"t:good"}"#,
-        121.53,
-        31.33,
-    );
+    let good = feature(r#"{"kind":"charger","name":"好柜","source":"t:good"}"#, 121.53, 31.33);
     check_bad_import(
         "bad.geojson",
         b"{\"type\":\"FeatureCollection\",\n\"features\":[",
@@ -353,19 +223,13 @@ fn malformed_imports_change_nothing_and_name_the_place() {
     );
     check_bad_import(
         "range.geojson",
-        &collection(&[
-            good.clone(),
-            feature(r#"{"kind":"charger","name":"远柜"}"#, 121.5, 95.0),
-        ]),
+        &collection(&[good.clone(), feature(r#"{"kind":"charger","name":"远柜"}"#, 121.5, 95.0)]),
         &[],
         &["range.geojson feature 1: field `lat`: latitude 95 is outside -90..90"],
     );
     check_bad_import(
         "kind.geojson",
-        &collection(&[
-            feature(r#"{"kind":"toilet","name":"厕所"}"#, 121.5, 31.3),
-            good.clone(),
-        ]),
+        &collection(&[feature(r#"{"kind":"toilet","name":"厕所"}"#, 121.5, 31.3), good.clone()]),
         &[],
         &["kind.geojson feature 0: field `kind`: unknown kind `toilet`"],
     );
@@ -373,24 +237,14 @@ fn malformed_imports_change_nothing_and_name_the_place() {
         "hours.geojson",
         &collection(&[
             good.clone(),
-            feature(
-                r#"{"kind":"entrance","name":"坏门","opening_hours":"6am till late"}"#,
-                121.5,
-                31.3,
-            ),
+            feature(r#"{"kind":"entrance","name":"坏门","opening_hours":"6am till late"}"#, 121.5, 31.3),
         ]),
         &[],
-        &[
-            "hours.geojson feature 1: field `opening_hours`: `6am till late` is not valid opening_hours syntax",
-        ],
+        &["hours.geojson feature 1: field `opening_hours`: `6am till late` is not valid opening_hours syntax"],
     );
     check_bad_import(
         "field.geojson",
-        &collection(&[feature(
-            r#"{"kind":"charger","name":"柜","volts":"48"}"#,
-            121.5,
-            31.3,
-        )]),
+        &collection(&[feature(r#"{"kind":"charger","name":"柜","volts":"48"}"#, 121.5, 31.3)]),
         &[],
         &["field.geojson feature 0: field `volts`: is not a field of a charger"],
     );
@@ -412,11 +266,7 @@ fn malformed_imports_change_nothing_and_name_the_place() {
     );
     check_bad_import(
         "enum.geojson",
-        &collection(&[feature(
-            r#"{"kind":"entrance","name":"门","ebike":"sometimes"}"#,
-            121.5,
-            31.3,
-        )]),
+        &collection(&[feature(r#"{"kind":"entrance","name":"门","ebike":"sometimes"}"#, 121.5, 31.3)]),
         &[],
         &["enum.geojson feature 0: field `ebike`: unknown variant `sometimes`"],
     );
@@ -426,26 +276,11 @@ fn malformed_imports_change_nothing_and_name_the_place() {
         &[],
         &["rows.csv:3: field `slots`", "rows.csv:4: field `compound`: no compound named `无此村`"],
     );
-    check_bad_import(
-        "nokind.csv",
-        b"name,lat,lon\nx,31.3,121.5\n",
-        &[],
-        &["nokind.csv:1: no `kind` column"],
-    );
+    check_bad_import("nokind.csv", b"name,lat,lon\nx,31.3,121.5\n", &[], &["nokind.csv:1: no `kind` column"]);
     let truncated = std::fs::read(fixture("truncated.osm.pbf")).unwrap();
-    check_bad_import(
-        "cut.osm.pbf",
-        &truncated,
-        &[],
-        &["cut.osm.pbf: truncated or corrupt OSM PBF"],
-    );
+    check_bad_import("cut.osm.pbf", &truncated, &[], &["cut.osm.pbf: truncated or corrupt OSM PBF"]);
     let bad_hours = std::fs::read(fixture("bad-hours.osm")).unwrap();
-    check_bad_import(
-        "hours.osm",
-        &bad_hours,
-        &[],
-        &["hours.osm node/40: field `opening_hours`"],
-    );
+    check_bad_import("hours.osm", &bad_hours, &[], &["hours.osm node/40: field `opening_hours`"]);
 }
 
 #[test]
@@ -454,21 +289,12 @@ fn skip_invalid_writes_the_good_rows() {
     let path = env.write(
         "mixed.geojson",
         &collection(&[
-            feature(
-                r#"{"kind":"charger","name":"好柜","source":"t:good","grid":"yinhang-1"}"#,
-                121.53,
-                31.33,
-            ),
+            feature(r#"{"kind":"charger","name":"好柜","source":"t:good","grid":"yinhang-1"}"#, 121.53, 31.33),
             feature(r#"{"kind":"charger","name":"坏柜"}"#, 121.5, 95.0),
         ]),
     );
     let o = env.ok(&["import", &path, "--skip-invalid"]);
-    assert!(
-        o.stdout
-            .contains("1 inserted, 0 updated, 0 unchanged, 1 skipped"),
-        "{}",
-        o.stdout
-    );
+    assert!(o.stdout.contains("1 inserted, 0 updated, 0 unchanged, 1 skipped"), "{}", o.stdout);
     assert!(o.stderr.contains("feature 1: field `lat`"), "{}", o.stderr);
     let found = env.ok(&["search", "好柜", "--json"]).json();
     assert_eq!(found[0]["source"], "t:good");
@@ -483,41 +309,19 @@ fn osm_imports_map_tags_and_reimports_update() {
         let o = env.ok(&["--no-demo", "import", &path, "--json"]).json();
         assert_eq!(o["inserted"], 8, "{file}: {o}");
         let again = env.ok(&["import", &path, "--json"]).json();
-        assert_eq!(
-            (again["inserted"].as_u64(), again["unchanged"].as_u64()),
-            (Some(0), Some(8)),
-            "{file}: {again}"
-        );
+        assert_eq!((again["inserted"].as_u64(), again["unchanged"].as_u64()), (Some(0), Some(8)), "{file}: {again}");
 
         let gate = env
-            .ok(&[
-                "gate",
-                "--compound",
-                "测试1村",
-                "--building",
-                "1号",
-                "--at",
-                "2026-11-27 12:00",
-                "--json",
-            ])
+            .ok(&["gate", "--compound", "测试1村", "--building", "1号", "--at", "2026-11-27 12:00", "--json"])
             .json();
-        let names: Vec<&str> = gate["gates"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|g| g["name"].as_str().unwrap())
-            .collect();
+        let names: Vec<&str> = gate["gates"].as_array().unwrap().iter().map(|g| g["name"].as_str().unwrap()).collect();
         assert_eq!(names.len(), 3, "{file}: {names:?}");
         for n in ["1号门", "北侧门", "东南门"] {
             assert!(names.contains(&n), "{file}: {names:?}");
         }
         let main = env.ok(&["place", "show", "osm:node/10", "--json"]).json();
         assert_eq!(
-            (
-                main["ebike"].as_str(),
-                main["access_method"].as_str(),
-                main["gate_kind"].as_str()
-            ),
+            (main["ebike"].as_str(), main["access_method"].as_str(), main["gate_kind"].as_str()),
             (Some("allowed"), Some("guard"), Some("main"))
         );
         let north = env.ok(&["place", "show", "osm:node/11", "--json"]).json();
@@ -528,15 +332,9 @@ fn osm_imports_map_tags_and_reimports_update() {
         assert_eq!(cab["battery_standards"], serde_json::json!(["48V", "60V"]));
         assert_eq!(cab["slots"], 12);
         let shelter = env.ok(&["place", "show", "osm:node/30", "--json"]).json();
-        assert_eq!(
-            shelter["amenities"],
-            serde_json::json!(["seating", "toilet"])
-        );
+        assert_eq!(shelter["amenities"], serde_json::json!(["seating", "toilet"]));
         assert!(env.ok(&["place", "show", "osm:way/300", "--json"]).json()["name"] == "充电桩B");
-        assert!(
-            env.run(&["place", "show", "osm:node/12"]).code != 0,
-            "{file}: a building door became a gate"
-        );
+        assert!(env.run(&["place", "show", "osm:node/12"]).code != 0, "{file}: a building door became a gate");
     }
 }
 
@@ -565,15 +363,9 @@ fn export_then_import_is_lossless() {
 fn reports_change_what_nearby_shows() {
     let env = Env::new();
     let cab = env.ok(&["search", "铁塔换电柜·民京路站", "--json"]).json()[0].clone();
-    let (id, lat, lon) = (
-        cab["id"].as_str().unwrap(),
-        cab["lat"].to_string(),
-        cab["lon"].to_string(),
-    );
+    let (id, lat, lon) = (cab["id"].as_str().unwrap(), cab["lat"].to_string(), cab["lon"].to_string());
     let near = |extra: &[&str]| {
-        let mut args = vec![
-            "nearby", "--lat", &lat, "--lon", &lon, "--kind", "charger", "--limit", "3", "--json",
-        ];
+        let mut args = vec!["nearby", "--lat", &lat, "--lon", &lon, "--kind", "charger", "--limit", "3", "--json"];
         args.extend(extra);
         env.ok(&args).json()
     };
@@ -583,57 +375,23 @@ fn reports_change_what_nearby_shows() {
     for key in ["id", "kind", "name", "lat", "lon", "source", "distance_m"] {
         assert!(!first[0][key].is_null(), "missing {key}");
     }
-    let d: Vec<f64> = first
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|p| p["distance_m"].as_f64().unwrap())
-        .collect();
+    let d: Vec<f64> = first.as_array().unwrap().iter().map(|p| p["distance_m"].as_f64().unwrap()).collect();
     assert!(d.windows(2).all(|w| w[0] <= w[1]), "{d:?}");
 
-    env.ok(&[
-        "report",
-        "add",
-        "--target",
-        id,
-        "--outcome",
-        "broken",
-        "--note",
-        "屏幕黑了",
-    ]);
+    env.ok(&["report", "add", "--target", id, "--outcome", "broken", "--note", "屏幕黑了"]);
     assert_eq!(near(&[])[0]["condition"], "likely_broken");
     assert_ne!(near(&["--working"])[0]["id"], id);
     // An old report fades; a later "works" clears a fresh one.
     env.ok(&["report", "add", "--target", id, "--outcome", "works"]);
     assert_eq!(near(&[])[0]["condition"], "ok");
 
-    let queue = env
-        .ok(&[
-            "report",
-            "list",
-            "--grid",
-            cab["grid"].as_str().unwrap(),
-            "--json",
-        ])
-        .json();
+    let queue = env.ok(&["report", "list", "--grid", cab["grid"].as_str().unwrap(), "--json"]).json();
     assert_eq!(queue.as_array().unwrap().len(), 2);
     let rid = queue[0]["id"].as_str().unwrap().to_string();
     let o = env.run(&["report", "reject", &rid, "--reason", " "]);
-    assert!(
-        o.stderr
-            .contains("field `reason`: a rejection needs a reason"),
-        "{}",
-        o.stderr
-    );
+    assert!(o.stderr.contains("field `reason`: a rejection needs a reason"), "{}", o.stderr);
     env.ok(&["report", "reject", &rid, "--reason", "现场核实正常"]);
-    assert_eq!(
-        env.ok(&["report", "list", "--json"])
-            .json()
-            .as_array()
-            .unwrap()
-            .len(),
-        1
-    );
+    assert_eq!(env.ok(&["report", "list", "--json"]).json().as_array().unwrap().len(), 1);
 }
 
 #[test]
@@ -687,18 +445,7 @@ fn places_are_added_edited_verified_and_deleted() {
         .stdout
         .trim()
         .to_string();
-    let p = env
-        .ok(&[
-            "--as",
-            "网格员小王",
-            "place",
-            "edit",
-            &id,
-            "--set",
-            "slots=8",
-            "--json",
-        ])
-        .json();
+    let p = env.ok(&["--as", "网格员小王", "place", "edit", &id, "--set", "slots=8", "--json"]).json();
     assert_eq!(p["slots"], 8);
     assert_eq!(p["updated_by"], "网格员小王");
     env.ok(&["place", "verify", &id]);
@@ -711,23 +458,11 @@ fn places_are_added_edited_verified_and_deleted() {
         .map(|c| c["fields"].as_object().unwrap().keys().cloned().collect())
         .collect();
     assert_eq!(fields.len(), 3);
-    assert!(
-        fields[1].contains(&"slots".to_string()) && !fields[1].contains(&"name".to_string()),
-        "{fields:?}"
-    );
-    assert!(
-        changes
-            .as_array()
-            .unwrap()
-            .windows(2)
-            .all(|w| w[0]["hlc"].as_str() < w[1]["hlc"].as_str())
-    );
+    assert!(fields[1].contains(&"slots".to_string()) && !fields[1].contains(&"name".to_string()), "{fields:?}");
+    assert!(changes.as_array().unwrap().windows(2).all(|w| w[0]["hlc"].as_str() < w[1]["hlc"].as_str()));
     env.ok(&["place", "delete", &id]);
     assert_ne!(env.run(&["place", "show", &id]).code, 0);
-    assert_eq!(
-        env.ok(&["changes", "--since", "165", "--json"]).json()[0]["op"],
-        "delete"
-    );
+    assert_eq!(env.ok(&["changes", "--since", "165", "--json"]).json()[0]["op"], "delete");
 }
 
 #[test]
@@ -749,17 +484,7 @@ fn volunteers_log_visits_and_see_the_tally() {
     }
     let o = env.run(&["visit", "add", "--station", "开鲁六村", "--headcount", "1"]);
     assert!(o.stderr.contains("not a rest stop"), "{}", o.stderr);
-    let day = env
-        .ok(&[
-            "visit",
-            "list",
-            "--station",
-            "奉献园爱心驿站",
-            "--day",
-            "2026-11-27",
-            "--json",
-        ])
-        .json();
+    let day = env.ok(&["visit", "list", "--station", "奉献园爱心驿站", "--day", "2026-11-27", "--json"]).json();
     assert_eq!(day["headcount"], 5);
     assert_eq!(day["visits"].as_array().unwrap().len(), 2);
 }
@@ -776,35 +501,14 @@ fn serve_login_and_sync_through_the_cli() {
         .spawn()
         .unwrap();
     let mut first = String::new();
-    BufReader::new(server.stdout.take().unwrap())
-        .read_line(&mut first)
-        .unwrap();
-    let url = first
-        .trim()
-        .strip_prefix("listening on ")
-        .unwrap()
-        .to_string();
+    BufReader::new(server.stdout.take().unwrap()).read_line(&mut first).unwrap();
+    let url = first.trim().strip_prefix("listening on ").unwrap().to_string();
 
-    let invite = |role: &str| {
-        env.ok(&["--db", &server_db, "admin", "invite", "--role", role])
-            .stdout
-            .trim()
-            .to_string()
-    };
+    let invite =
+        |role: &str| env.ok(&["--db", &server_db, "admin", "invite", "--role", role]).stdout.trim().to_string();
     let code = invite("rider");
-    let o = env.run(&[
-        "--db",
-        &server_db,
-        "admin",
-        "invite",
-        "--role",
-        "grid-worker",
-    ]);
-    assert!(
-        o.stderr.contains("a grid worker invite needs --grid"),
-        "{}",
-        o.stderr
-    );
+    let o = env.run(&["--db", &server_db, "admin", "invite", "--role", "grid-worker"]);
+    assert!(o.stderr.contains("a grid worker invite needs --grid"), "{}", o.stderr);
 
     env.ok(&["login", "--server", &url, "--invite", &code]);
     let status = env.ok(&["sync", "--status", "--json"]).json();
@@ -813,54 +517,18 @@ fn serve_login_and_sync_through_the_cli() {
         (Some(true), Some(0)),
         "demo data is not for the server"
     );
-    env.ok(&[
-        "report",
-        "add",
-        "--outcome",
-        "hazard",
-        "--lat",
-        "31.331",
-        "--lon",
-        "121.531",
-        "--note",
-        "井盖缺失",
-    ]);
+    env.ok(&["report", "add", "--outcome", "hazard", "--lat", "31.331", "--lon", "121.531", "--note", "井盖缺失"]);
     assert_eq!(env.ok(&["sync", "--status", "--json"]).json()["pending"], 1);
     let r = env.ok(&["sync", "--verify", "--json"]).json();
-    assert_eq!(
-        (r["pushed"].as_u64(), r["refused"].as_u64()),
-        (Some(1), Some(0)),
-        "{r}"
-    );
-    assert!(
-        r["verified"]
-            .as_object()
-            .unwrap()
-            .values()
-            .all(|v| v == true),
-        "{r}"
-    );
+    assert_eq!((r["pushed"].as_u64(), r["refused"].as_u64()), (Some(1), Some(0)), "{r}");
+    assert!(r["verified"].as_object().unwrap().values().all(|v| v == true), "{r}");
     assert_eq!(env.ok(&["sync", "--status", "--json"]).json()["pending"], 0);
     let o = env.run(&["login", "--server", &url, "--invite", &code]);
-    assert!(
-        o.stderr
-            .contains("this invite code is unknown or already used"),
-        "{}",
-        o.stderr
-    );
+    assert!(o.stderr.contains("this invite code is unknown or already used"), "{}", o.stderr);
     server.kill().unwrap();
     let _ = server.wait();
     // With the server gone, writes still work and wait.
-    env.ok(&[
-        "report",
-        "add",
-        "--outcome",
-        "hazard",
-        "--lat",
-        "31.331",
-        "--lon",
-        "121.531",
-    ]);
+    env.ok(&["report", "add", "--outcome", "hazard", "--lat", "31.331", "--lon", "121.531"]);
     let o = env.run(&["sync"]);
     assert!(o.stderr.contains("cannot reach"), "{}", o.stderr);
     let s = env.ok(&["sync", "--status", "--json"]).json();

@@ -23,11 +23,7 @@ fn ridermap(db: &Path, args: &[&str]) -> std::process::Output {
 
 fn ok(db: &Path, args: &[&str]) -> String {
     let o = ridermap(db, args);
-    assert!(
-        o.status.success(),
-        "ridermap {args:?}: {}",
-        String::from_utf8_lossy(&o.stderr)
-    );
+    assert!(o.status.success(), "ridermap {args:?}: {}", String::from_utf8_lossy(&o.stderr));
     String::from_utf8_lossy(&o.stdout).into_owned()
 }
 
@@ -41,45 +37,30 @@ fn serve(db: &Path) -> (Child, String) {
         .spawn()
         .unwrap();
     let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    (
-        child,
-        line.trim().trim_start_matches("listening on ").to_string(),
-    )
+    BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
+    (child, line.trim().trim_start_matches("listening on ").to_string())
 }
 
 /// Wait (bounded) until `cond` holds; the processes involved run on their own.
 fn until(what: &str, mut cond: impl FnMut() -> bool) {
     let start = Instant::now();
     while !cond() {
-        assert!(
-            start.elapsed() < Duration::from_secs(60),
-            "timed out waiting for {what}"
-        );
+        assert!(start.elapsed() < Duration::from_secs(60), "timed out waiting for {what}");
         std::thread::sleep(Duration::from_millis(10)); // polling a condition, not ordering by time
     }
 }
 
 /// How many changes the server has stored (read while it runs: WAL allows it).
 fn server_changes(server_db: &Path) -> i64 {
-    let conn = rusqlite::Connection::open_with_flags(
-        server_db,
-        rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY,
-    )
-    .unwrap();
+    let conn = rusqlite::Connection::open_with_flags(server_db, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY).unwrap();
     conn.busy_timeout(Duration::from_secs(5)).unwrap();
-    conn.query_row("SELECT count(*) FROM changes", [], |r| r.get(0))
-        .unwrap_or(0)
+    conn.query_row("SELECT count(*) FROM changes", [], |r| r.get(0)).unwrap_or(0)
 }
 
 /// A device enrolled as a rider with `n` hazard reports waiting to be pushed.
 fn device_with_reports(dir: &Path, url: &str, server_db: &Path, n: usize) -> std::path::PathBuf {
     let device = dir.join("device.sqlite");
-    let code = ok(server_db, &["admin", "invite", "--role", "rider"])
-        .trim()
-        .to_string();
+    let code = ok(server_db, &["admin", "invite", "--role", "rider"]).trim().to_string();
     ok(&device, &["login", "--server", url, "--invite", &code]);
     let mut store = ridermap_store::Store::open(&device).unwrap();
     for i in 0..n {
@@ -89,9 +70,7 @@ fn device_with_reports(dir: &Path, url: &str, server_db: &Path, n: usize) -> std
             121.53 + i as f64 * 1e-5,
             chrono::Utc::now(),
         );
-        store
-            .add_report(&r, &ridermap_store::Actor::default())
-            .unwrap();
+        store.add_report(&r, &ridermap_store::Actor::default()).unwrap();
     }
     device
 }
@@ -123,11 +102,7 @@ fn killing_the_client_mid_sync_loses_and_duplicates_nothing() {
 
     ok(&device, &["sync", "--verify"]);
     assert_eq!(status(&device)["pending"], 0);
-    assert_eq!(
-        server_changes(&server_db),
-        n as i64,
-        "every report exactly once"
-    );
+    assert_eq!(server_changes(&server_db), n as i64, "every report exactly once");
     server.kill().unwrap();
     server.wait().unwrap();
 }
@@ -156,11 +131,7 @@ fn killing_the_server_mid_push_loses_and_duplicates_nothing() {
     let (mut server, url) = serve(&server_db);
     ok(&device, &["sync", "--server", &url, "--verify"]);
     assert_eq!(status(&device)["pending"], 0);
-    assert_eq!(
-        server_changes(&server_db),
-        n as i64,
-        "every report exactly once"
-    );
+    assert_eq!(server_changes(&server_db), n as i64, "every report exactly once");
     server.kill().unwrap();
     server.wait().unwrap();
 }
@@ -180,22 +151,8 @@ fn sync_watch_keeps_sending_new_writes() {
         .spawn()
         .unwrap();
     until("the first report", || server_changes(&server_db) == 1);
-    ok(
-        &device,
-        &[
-            "report",
-            "add",
-            "--outcome",
-            "hazard",
-            "--lat",
-            "31.33",
-            "--lon",
-            "121.53",
-        ],
-    );
-    until("the report written while watching", || {
-        server_changes(&server_db) == 2
-    });
+    ok(&device, &["report", "add", "--outcome", "hazard", "--lat", "31.33", "--lon", "121.53"]);
+    until("the report written while watching", || server_changes(&server_db) == 2);
     watcher.kill().unwrap();
     watcher.wait().unwrap();
     server.kill().unwrap();

@@ -9,10 +9,7 @@ pub struct Problem {
 
 impl Problem {
     pub fn new(field: impl Into<String>, reason: impl Into<String>) -> Self {
-        Problem {
-            field: field.into(),
-            reason: reason.into(),
-        }
+        Problem { field: field.into(), reason: reason.into() }
     }
 }
 
@@ -50,12 +47,6 @@ impl Checker {
         }
     }
     pub fn finish(self) -> Result<(), Invalid> {
-        if self.problems.is_empty() {
-            Ok(())
-        } else {
-            Err(Invalid {
-                problems: self.problems,
-            })
-        }
+        if self.problems.is_empty() { Ok(()) } else { Err(Invalid { problems: self.problems }) }
     }
 }

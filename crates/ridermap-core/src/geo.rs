@@ -89,28 +89,15 @@ mod tests {
         assert!((a.distance_m(&b) - 111_195.0).abs() < 50.0);
         assert_eq!(a.distance_m(&a), 0.0);
         let bb = a.bbox(1000.0);
-        for p in [
-            LatLon::new(bb.min_lat, 121.0),
-            LatLon::new(31.0, bb.max_lon),
-        ] {
+        for p in [LatLon::new(bb.min_lat, 121.0), LatLon::new(31.0, bb.max_lon)] {
             assert!((a.distance_m(&p) - 1000.0).abs() < 1.0, "{p:?}");
         }
     }
 
     #[test]
     fn problems() {
-        assert!(
-            LatLon::new(91.0, 0.0)
-                .problem()
-                .unwrap()
-                .contains("latitude")
-        );
-        assert!(
-            LatLon::new(0.0, -181.0)
-                .problem()
-                .unwrap()
-                .contains("longitude")
-        );
+        assert!(LatLon::new(91.0, 0.0).problem().unwrap().contains("latitude"));
+        assert!(LatLon::new(0.0, -181.0).problem().unwrap().contains("longitude"));
         assert!(LatLon::new(f64::NAN, 0.0).problem().is_some());
         assert!(LatLon::new(31.3, 121.5).problem().is_none());
     }

@@ -15,17 +15,7 @@ pub struct Hlc {
 impl Hlc {
     /// The next timestamp for a local event at wall time `now_ms`.
     pub fn tick(self, now_ms: i64) -> Hlc {
-        if now_ms > self.ms {
-            Hlc {
-                ms: now_ms,
-                counter: 0,
-            }
-        } else {
-            Hlc {
-                ms: self.ms,
-                counter: self.counter + 1,
-            }
-        }
+        if now_ms > self.ms { Hlc { ms: now_ms, counter: 0 } } else { Hlc { ms: self.ms, counter: self.counter + 1 } }
     }
 
     /// The next timestamp after receiving `remote` at wall time `now_ms`.
@@ -55,16 +45,10 @@ impl fmt::Display for Hlc {
 impl FromStr for Hlc {
     type Err = String;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        let (ms, counter) = s
-            .split_once('.')
-            .ok_or_else(|| format!("`{s}` is not a clock value"))?;
+        let (ms, counter) = s.split_once('.').ok_or_else(|| format!("`{s}` is not a clock value"))?;
         Ok(Hlc {
-            ms: ms
-                .parse()
-                .map_err(|_| format!("`{s}` is not a clock value"))?,
-            counter: counter
-                .parse()
-                .map_err(|_| format!("`{s}` is not a clock value"))?,
+            ms: ms.parse().map_err(|_| format!("`{s}` is not a clock value"))?,
+            counter: counter.parse().map_err(|_| format!("`{s}` is not a clock value"))?,
         })
     }
 }
@@ -95,34 +79,16 @@ mod tests {
             seen.push(c);
         }
         assert!(seen.windows(2).all(|w| w[0] < w[1]), "{seen:?}");
-        assert_eq!(
-            seen.last(),
-            Some(&Hlc {
-                ms: 200,
-                counter: 0
-            })
-        );
+        assert_eq!(seen.last(), Some(&Hlc { ms: 200, counter: 0 }));
     }
 
     #[test]
     fn observe_orders_after_remote() {
-        let local = Hlc {
-            ms: 100,
-            counter: 3,
-        };
-        let remote = Hlc {
-            ms: 150,
-            counter: 7,
-        };
+        let local = Hlc { ms: 100, counter: 3 };
+        let remote = Hlc { ms: 150, counter: 7 };
         let next = local.observe(remote, 120);
         assert!(next > remote && next > local);
-        assert_eq!(
-            next,
-            Hlc {
-                ms: 150,
-                counter: 8
-            }
-        );
+        assert_eq!(next, Hlc { ms: 150, counter: 8 });
     }
 
     #[test]

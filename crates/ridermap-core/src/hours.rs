@@ -53,13 +53,9 @@ impl Hours {
         if trimmed.is_empty() {
             return Err("opening hours are empty".into());
         }
-        let parsed: OpeningHours = trimmed
-            .parse()
-            .map_err(|e| format!("`{trimmed}` is not valid opening_hours syntax: {e}"))?;
-        Ok(Hours {
-            text: trimmed.to_string(),
-            parsed,
-        })
+        let parsed: OpeningHours =
+            trimmed.parse().map_err(|e| format!("`{trimmed}` is not valid opening_hours syntax: {e}"))?;
+        Ok(Hours { text: trimmed.to_string(), parsed })
     }
 
     pub fn text(&self) -> &str {
@@ -104,9 +100,7 @@ impl std::fmt::Debug for Hours {
 
 /// `local` (a wall-clock time in `tz`) as an instant; the earlier one when the clock repeats.
 pub fn local_to_utc(local: NaiveDateTime, tz: Tz) -> Option<DateTime<Utc>> {
-    tz.from_local_datetime(&local)
-        .earliest()
-        .map(|t| t.with_timezone(&Utc))
+    tz.from_local_datetime(&local).earliest().map(|t| t.with_timezone(&Utc))
 }
 
 #[cfg(test)]
@@ -139,16 +133,8 @@ mod tests {
         check("22:00-06:00", "2026-11-27 23:30", "open until Sat 06:00");
         check("22:00-06:00", "2026-11-28 05:59", "open until Sat 06:00");
         check("22:00-06:00", "2026-11-27 12:00", "closed until Fri 22:00");
-        check(
-            "Mo-Fr 07:00-19:00",
-            "2026-11-28 10:00",
-            "closed until Mon 07:00",
-        );
-        check(
-            "Mo-Su 06:00-23:00; Sa,Su off",
-            "2026-11-28 10:00",
-            "closed until Mon 06:00",
-        );
+        check("Mo-Fr 07:00-19:00", "2026-11-28 10:00", "closed until Mon 07:00");
+        check("Mo-Su 06:00-23:00; Sa,Su off", "2026-11-28 10:00", "closed until Mon 06:00");
         check("unknown", "2026-11-28 10:00", "unknown");
     }
 

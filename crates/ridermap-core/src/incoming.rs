@@ -55,11 +55,7 @@ impl fmt::Display for RowProblem {
         if self.field.is_empty() {
             write!(f, "{}: {}", self.origin, self.reason)
         } else {
-            write!(
-                f,
-                "{}: field `{}`: {}",
-                self.origin, self.field, self.reason
-            )
+            write!(f, "{}: field `{}`: {}", self.origin, self.field, self.reason)
         }
     }
 }

@@ -28,13 +28,7 @@ impl Stamp {
         Stamp::at(Utc::now())
     }
     pub fn at(t: DateTime<Utc>) -> Stamp {
-        Stamp {
-            created_at: t,
-            updated_at: t,
-            updated_by: None,
-            verified_at: None,
-            source: None,
-        }
+        Stamp { created_at: t, updated_at: t, updated_by: None, verified_at: None, source: None }
     }
 }
 
@@ -52,18 +46,14 @@ pub struct Grid {
 impl Grid {
     pub fn validate(&self) -> Result<(), Invalid> {
         let mut c = Checker::default();
-        c.check(valid_code(&self.code), "code", || {
-            format!("`{}` must be 1-40 letters, digits, `-` or `_`", self.code)
-        });
+        c.check(valid_code(&self.code), "code", || format!("`{}` must be 1-40 letters, digits, `-` or `_`", self.code));
         c.check(!self.name.trim().is_empty(), "name", || "is empty".into());
         c.finish()
     }
 }
 
 fn valid_code(s: &str) -> bool {
-    (1..=40).contains(&s.len())
-        && s.chars()
-            .all(|ch| ch.is_ascii_alphanumeric() || ch == '-' || ch == '_')
+    (1..=40).contains(&s.len()) && s.chars().all(|ch| ch.is_ascii_alphanumeric() || ch == '-' || ch == '_')
 }
 
 /// The kinds of place; also the `kind` field in every file format.
@@ -77,12 +67,7 @@ pub enum PlaceKind {
 }
 
 impl PlaceKind {
-    pub const ALL: [PlaceKind; 4] = [
-        PlaceKind::Compound,
-        PlaceKind::Entrance,
-        PlaceKind::Charger,
-        PlaceKind::RestStop,
-    ];
+    pub const ALL: [PlaceKind; 4] = [PlaceKind::Compound, PlaceKind::Entrance, PlaceKind::Charger, PlaceKind::RestStop];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -404,9 +389,7 @@ impl Place {
 
     /// Parsed opening hours; None when unknown. Validated places always parse.
     pub fn hours(&self) -> Option<Hours> {
-        self.opening_hours
-            .as_deref()
-            .and_then(|h| Hours::parse(h).ok())
+        self.opening_hours.as_deref().and_then(|h| Hours::parse(h).ok())
     }
 
     pub fn entrance(&self) -> Option<&Entrance> {
@@ -427,9 +410,7 @@ impl Place {
     pub fn validate(&self) -> Result<(), Invalid> {
         let mut c = Checker::default();
         c.check(!self.name.trim().is_empty(), "name", || "is empty".into());
-        c.check(self.name.chars().count() <= 200, "name", || {
-            "is longer than 200 characters".into()
-        });
+        c.check(self.name.chars().count() <= 200, "name", || "is longer than 200 characters".into());
         check_point(&mut c, "lat", "lon", self.lat, self.lon);
         if let Some(h) = &self.opening_hours
             && let Err(e) = Hours::parse(h)
@@ -437,55 +418,24 @@ impl Place {
             c.fail("opening_hours", e);
         }
         if let Some(g) = &self.grid {
-            c.check(valid_code(g), "grid", || {
-                format!("`{g}` is not a grid code")
-            });
+            c.check(valid_code(g), "grid", || format!("`{g}` is not a grid code"));
         }
-        c.check(
-            self.stamp.updated_at >= self.stamp.created_at,
-            "updated_at",
-            || "is before created_at".into(),
-        );
+        c.check(self.stamp.updated_at >= self.stamp.created_at, "updated_at", || "is before created_at".into());
         match &self.detail {
             Detail::Compound(comp) => {
                 for (i, b) in comp.buildings.iter().enumerate() {
-                    c.check(
-                        !b.number.trim().is_empty(),
-                        &format!("buildings[{i}].number"),
-                        || "is empty".into(),
-                    );
-                    check_point(
-                        &mut c,
-                        &format!("buildings[{i}].lat"),
-                        &format!("buildings[{i}].lon"),
-                        b.lat,
-                        b.lon,
-                    );
+                    c.check(!b.number.trim().is_empty(), &format!("buildings[{i}].number"), || "is empty".into());
+                    check_point(&mut c, &format!("buildings[{i}].lat"), &format!("buildings[{i}].lon"), b.lat, b.lon);
                 }
-                let mut numbers: Vec<String> = comp
-                    .buildings
-                    .iter()
-                    .map(|b| normalize_building(&b.number))
-                    .collect();
+                let mut numbers: Vec<String> = comp.buildings.iter().map(|b| normalize_building(&b.number)).collect();
                 numbers.sort();
                 if let Some(w) = numbers.windows(2).find(|w| w[0] == w[1]) {
-                    c.fail(
-                        "buildings",
-                        format!("building number `{}` appears twice", w[0]),
-                    );
+                    c.fail("buildings", format!("building number `{}` appears twice", w[0]));
                 }
                 if let Some(ring) = &comp.outline {
-                    c.check(ring.len() >= 3, "outline", || {
-                        "needs at least 3 points".into()
-                    });
+                    c.check(ring.len() >= 3, "outline", || "needs at least 3 points".into());
                     for (i, p) in ring.iter().enumerate() {
-                        check_point(
-                            &mut c,
-                            &format!("outline[{i}]"),
-                            &format!("outline[{i}]"),
-                            p[1],
-                            p[0],
-                        );
+                        check_point(&mut c, &format!("outline[{i}]"), &format!("outline[{i}]"), p[1], p[0]);
                     }
                 }
             }
@@ -496,11 +446,9 @@ impl Place {
             },
             Detail::Charger(ch) => {
                 for (i, s) in ch.battery_standards.iter().enumerate() {
-                    c.check(
-                        parse_volts(s).is_some(),
-                        &format!("battery_standards[{i}]"),
-                        || format!("`{s}` is not a battery standard like 48V or 60V"),
-                    );
+                    c.check(parse_volts(s).is_some(), &format!("battery_standards[{i}]"), || {
+                        format!("`{s}` is not a battery standard like 48V or 60V")
+                    });
                 }
             }
             Detail::RestStop(_) => {}
@@ -511,11 +459,7 @@ impl Place {
     /// Where a rider on a vehicle stops for this gate: the stopping point, else the gate itself.
     pub fn stop_point(&self) -> LatLon {
         match self.entrance() {
-            Some(Entrance {
-                stop_lat: Some(lat),
-                stop_lon: Some(lon),
-                ..
-            }) => LatLon::new(*lat, *lon),
+            Some(Entrance { stop_lat: Some(lat), stop_lon: Some(lon), .. }) => LatLon::new(*lat, *lon),
             _ => self.point(),
         }
     }
@@ -539,11 +483,7 @@ pub fn parse_volts(s: &str) -> Option<u32> {
 /// Building numbers as people type them: "12", "12号", "12号楼", " 12 " are the same building.
 pub fn normalize_building(s: &str) -> String {
     let t = s.trim();
-    let t = t
-        .trim_end_matches("号楼")
-        .trim_end_matches('号')
-        .trim_end_matches('幢')
-        .trim_end_matches('栋');
+    let t = t.trim_end_matches("号楼").trim_end_matches('号').trim_end_matches('幢').trim_end_matches('栋');
     t.trim().to_lowercase()
 }
 
@@ -689,28 +629,17 @@ impl StatusReport {
     pub fn validate(&self) -> Result<(), Invalid> {
         let mut c = Checker::default();
         check_point(&mut c, "lat", "lon", self.lat, self.lon);
-        c.check(
-            self.note.as_ref().is_none_or(|n| n.chars().count() <= 2000),
-            "note",
-            || "is longer than 2000 characters".into(),
-        );
+        c.check(self.note.as_ref().is_none_or(|n| n.chars().count() <= 2000), "note", || {
+            "is longer than 2000 characters".into()
+        });
         if let Some(p) = &self.photo {
-            c.check(
-                p.len() == 64 && p.chars().all(|ch| ch.is_ascii_hexdigit()),
-                "photo",
-                || "is not a SHA-256 hex digest".into(),
-            );
+            c.check(p.len() == 64 && p.chars().all(|ch| ch.is_ascii_hexdigit()), "photo", || {
+                "is not a SHA-256 hex digest".into()
+            });
         }
-        c.check(
-            self.target.is_some() || self.outcome == Outcome::Hazard,
-            "target",
-            || {
-                format!(
-                    "a `{}` report needs a target place; only hazards may be bare locations",
-                    self.outcome.as_str()
-                )
-            },
-        );
+        c.check(self.target.is_some() || self.outcome == Outcome::Hazard, "target", || {
+            format!("a `{}` report needs a target place; only hazards may be bare locations", self.outcome.as_str())
+        });
         c.finish()
     }
 }
@@ -763,9 +692,7 @@ pub struct Visit {
 impl Visit {
     pub fn validate(&self) -> Result<(), Invalid> {
         let mut c = Checker::default();
-        c.check(self.headcount <= 500, "headcount", || {
-            format!("{} is more than one station can host", self.headcount)
-        });
+        c.check(self.headcount <= 500, "headcount", || format!("{} is more than one station can host", self.headcount));
         c.finish()
     }
 }
@@ -785,9 +712,7 @@ impl Note {
     pub fn validate(&self) -> Result<(), Invalid> {
         let mut c = Checker::default();
         c.check(!self.text.trim().is_empty(), "text", || "is empty".into());
-        c.check(self.text.chars().count() <= 2000, "text", || {
-            "is longer than 2000 characters".into()
-        });
+        c.check(self.text.chars().count() <= 2000, "text", || "is longer than 2000 characters".into());
         c.finish()
     }
 }
@@ -817,10 +742,7 @@ mod tests {
         }
         let e = p.validate().unwrap_err();
         let fields: Vec<_> = e.problems.iter().map(|p| p.field.as_str()).collect();
-        assert_eq!(
-            fields,
-            ["name", "lat", "opening_hours", "battery_standards[1]"]
-        );
+        assert_eq!(fields, ["name", "lat", "opening_hours", "battery_standards[1]"]);
     }
 
     #[test]

@@ -17,9 +17,7 @@ pub fn field_names(place: &Place) -> Vec<String> {
 }
 
 fn invalid(field: &str, reason: impl Into<String>) -> Invalid {
-    Invalid {
-        problems: vec![Problem::new(field, reason)],
-    }
+    Invalid { problems: vec![Problem::new(field, reason)] }
 }
 
 /// Candidate JSON values for `raw` given the field's current value, most likely first.
@@ -56,9 +54,7 @@ fn candidates(raw: &str, current: &Value) -> Vec<Value> {
 
 /// Apply `sets` to `place`, returning the edited place or every problem found.
 pub fn apply(place: &Place, sets: &[(String, String)]) -> Result<Place, Invalid> {
-    let Value::Object(mut doc) =
-        serde_json::to_value(place).map_err(|e| invalid("place", e.to_string()))?
-    else {
+    let Value::Object(mut doc) = serde_json::to_value(place).map_err(|e| invalid("place", e.to_string()))? else {
         return Err(invalid("place", "is not an object"));
     };
     for (field, raw) in sets {
@@ -67,18 +63,10 @@ pub fn apply(place: &Place, sets: &[(String, String)]) -> Result<Place, Invalid>
             return Err(invalid(field, "cannot be changed"));
         }
         let Some(current) = doc.get(field).cloned() else {
-            let known: Vec<&str> = doc
-                .keys()
-                .map(String::as_str)
-                .filter(|k| !FIXED.contains(k))
-                .collect();
+            let known: Vec<&str> = doc.keys().map(String::as_str).filter(|k| !FIXED.contains(k)).collect();
             return Err(invalid(
                 field,
-                format!(
-                    "is not a field of {} (fields: {})",
-                    place.kind().with_article(),
-                    known.join(", ")
-                ),
+                format!("is not a field of {} (fields: {})", place.kind().with_article(), known.join(", ")),
             ));
         };
         let mut last_err = String::new();
@@ -99,8 +87,7 @@ pub fn apply(place: &Place, sets: &[(String, String)]) -> Result<Place, Invalid>
             return Err(invalid(field, format!("`{raw}` does not fit: {last_err}")));
         }
     }
-    let edited: Place =
-        serde_json::from_value(Value::Object(doc)).map_err(|e| invalid("place", e.to_string()))?;
+    let edited: Place = serde_json::from_value(Value::Object(doc)).map_err(|e| invalid("place", e.to_string()))?;
     edited.validate()?;
     Ok(edited)
 }
@@ -129,64 +116,19 @@ mod tests {
         check(Entrance, "name", "3号门", Ok("\"3号门\""));
         check(Entrance, "name", "123", Ok("\"123\""));
         check(Entrance, "ebike", "push", Ok("\"push\""));
-        check(
-            Entrance,
-            "ebike",
-            "sometimes",
-            Err("field `ebike`: `sometimes` does not fit"),
-        );
-        check(
-            Entrance,
-            "opening_hours",
-            "06:00-22:00",
-            Ok("\"06:00-22:00\""),
-        );
-        check(
-            Entrance,
-            "opening_hours",
-            "6 till late",
-            Err("field `opening_hours`"),
-        );
+        check(Entrance, "ebike", "sometimes", Err("field `ebike`: `sometimes` does not fit"));
+        check(Entrance, "opening_hours", "06:00-22:00", Ok("\"06:00-22:00\""));
+        check(Entrance, "opening_hours", "6 till late", Err("field `opening_hours`"));
         check(Entrance, "opening_hours", "", Ok("null"));
-        check(
-            Entrance,
-            "buildings_served",
-            "1,2, 3号",
-            Ok("[\"1\",\"2\",\"3号\"]"),
-        );
+        check(Entrance, "buildings_served", "1,2, 3号", Ok("[\"1\",\"2\",\"3号\"]"));
         check(Entrance, "lit", "true", Ok("true"));
-        check(
-            Entrance,
-            "lat",
-            "95",
-            Err("field `lat`: latitude 95 is outside -90..90"),
-        );
+        check(Entrance, "lat", "95", Err("field `lat`: latitude 95 is outside -90..90"));
         check(Charger, "slots", "12", Ok("12"));
         check(Charger, "slots", "many", Err("field `slots`"));
-        check(
-            Charger,
-            "battery_standards",
-            "48V,60V",
-            Ok("[\"48V\",\"60V\"]"),
-        );
-        check(
-            RestStop,
-            "amenities",
-            "hot_water,toilet",
-            Ok("[\"hot_water\",\"toilet\"]"),
-        );
-        check(
-            RestStop,
-            "amenities",
-            "hot_water,sauna",
-            Err("field `amenities`"),
-        );
-        check(
-            RestStop,
-            "ebike",
-            "push",
-            Err("is not a field of a rest_stop"),
-        );
+        check(Charger, "battery_standards", "48V,60V", Ok("[\"48V\",\"60V\"]"));
+        check(RestStop, "amenities", "hot_water,toilet", Ok("[\"hot_water\",\"toilet\"]"));
+        check(RestStop, "amenities", "hot_water,sauna", Err("field `amenities`"));
+        check(RestStop, "ebike", "push", Err("is not a field of a rest_stop"));
         check(RestStop, "id", "x", Err("cannot be changed"));
     }
 

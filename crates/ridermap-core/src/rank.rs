@@ -40,8 +40,7 @@ pub struct Ago {
 impl Ago {
     fn new(then: DateTime<Utc>, now: DateTime<Utc>, tz: chrono_tz::Tz) -> Ago {
         let hours = (now - then).num_hours();
-        let days =
-            (now.with_timezone(&tz).date_naive() - then.with_timezone(&tz).date_naive()).num_days();
+        let days = (now.with_timezone(&tz).date_naive() - then.with_timezone(&tz).date_naive()).num_days();
         Ago { hours, days }
     }
 
@@ -83,23 +82,18 @@ impl Reason {
         use Reason::*;
         match self {
             OpenAllDay => lang.pick("全天开放", "open 24/7").into(),
-            OpenUntil { until } => {
-                lang.pick(format!("开放至 {until}"), format!("open until {until}"))
+            OpenUntil { until } => lang.pick(format!("开放至 {until}"), format!("open until {until}")),
+            ClosedNow { opens: Some(t) } => {
+                lang.pick(format!("现在关闭 — {t} 开门"), format!("closed now — opens at {t}"))
             }
-            ClosedNow { opens: Some(t) } => lang.pick(
-                format!("现在关闭 — {t} 开门"),
-                format!("closed now — opens at {t}"),
-            ),
             ClosedNow { opens: None } => lang.pick("现在关闭", "closed now").into(),
-            ClosesSoon { at, minutes } => lang.pick(
-                format!("{at} 关门 — 还剩 {minutes} 分钟"),
-                format!("closes at {at} — in {minutes} min"),
-            ),
+            ClosesSoon { at, minutes } => {
+                lang.pick(format!("{at} 关门 — 还剩 {minutes} 分钟"), format!("closes at {at} — in {minutes} min"))
+            }
             HoursUnknown => lang.pick("开放时间未知", "opening hours unknown").into(),
-            ReportedClosed { ago } => lang.pick(
-                format!("骑手{}报告关闭", ago.text(lang)),
-                format!("reported closed {}", ago.text(lang)),
-            ),
+            ReportedClosed { ago } => {
+                lang.pick(format!("骑手{}报告关闭", ago.text(lang)), format!("reported closed {}", ago.text(lang)))
+            }
             ReportedClosedEarlier { ago } => lang.pick(
                 format!("{}曾有报告关闭（已过时）", ago.text(lang)),
                 format!("reported closed {} (no longer counts)", ago.text(lang)),
@@ -121,38 +115,26 @@ impl Reason {
                 AccessMethod::Intercom => lang.pick("对讲呼叫", "call on the intercom"),
             }
             .into(),
-            Distance { metres, building } => lang.pick(
-                format!("距{building}号楼 {metres} 米"),
-                format!("{metres} m to building {building}"),
-            ),
-            NotForBuilding { building } => lang.pick(
-                format!("此门不通{building}号楼"),
-                format!("not listed for building {building}"),
-            ),
-            ServesBuilding { building } => lang.pick(
-                format!("通往{building}号楼"),
-                format!("serves building {building}"),
-            ),
+            Distance { metres, building } => {
+                lang.pick(format!("距{building}号楼 {metres} 米"), format!("{metres} m to building {building}"))
+            }
+            NotForBuilding { building } => {
+                lang.pick(format!("此门不通{building}号楼"), format!("not listed for building {building}"))
+            }
+            ServesBuilding { building } => {
+                lang.pick(format!("通往{building}号楼"), format!("serves building {building}"))
+            }
             Refusals { count, ago } => lang.pick(
                 format!("{}有{count}位骑手在此被拒", ago.text(lang)),
-                format!(
-                    "{count} rider{} refused here {}",
-                    plural(*count),
-                    ago.text(lang)
-                ),
+                format!("{count} rider{} refused here {}", plural(*count), ago.text(lang)),
             ),
             EbikeBans { count, ago } => lang.pick(
                 format!("{}有{count}位骑手报告此门禁止电动车", ago.text(lang)),
-                format!(
-                    "{count} rider{} reported e-bikes banned here {}",
-                    plural(*count),
-                    ago.text(lang)
-                ),
+                format!("{count} rider{} reported e-bikes banned here {}", plural(*count), ago.text(lang)),
             ),
-            GotIn { ago } => lang.pick(
-                format!("{}有骑手顺利进入", ago.text(lang)),
-                format!("a rider got in {}", ago.text(lang)),
-            ),
+            GotIn { ago } => {
+                lang.pick(format!("{}有骑手顺利进入", ago.text(lang)), format!("a rider got in {}", ago.text(lang)))
+            }
             UnlitAtNight => lang.pick("夜间无照明", "unlit at night").into(),
         }
     }
@@ -186,11 +168,7 @@ pub enum GateError {
     #[error("`{0}` is not a compound")]
     NotACompound(String),
     #[error("compound `{compound}` has no building `{building}`{}", known_list(.known))]
-    UnknownBuilding {
-        compound: String,
-        building: String,
-        known: Vec<String>,
-    },
+    UnknownBuilding { compound: String, building: String, known: Vec<String> },
     #[error("compound `{0}` has no gates recorded")]
     NoGates(String),
 }
@@ -238,18 +216,13 @@ fn friction(m: AccessMethod) -> f64 {
 
 /// Find a building of `compound` by number as a person types it ("12", "12号").
 pub fn find_building<'a>(compound: &'a Place, number: &str) -> Result<&'a Building, GateError> {
-    let info = compound
-        .compound_info()
-        .ok_or_else(|| GateError::NotACompound(compound.name.clone()))?;
+    let info = compound.compound_info().ok_or_else(|| GateError::NotACompound(compound.name.clone()))?;
     let wanted = normalize_building(number);
-    info.buildings
-        .iter()
-        .find(|b| normalize_building(&b.number) == wanted)
-        .ok_or_else(|| GateError::UnknownBuilding {
-            compound: compound.name.clone(),
-            building: number.trim().to_string(),
-            known: info.buildings.iter().map(|b| b.number.clone()).collect(),
-        })
+    info.buildings.iter().find(|b| normalize_building(&b.number) == wanted).ok_or_else(|| GateError::UnknownBuilding {
+        compound: compound.name.clone(),
+        building: number.trim().to_string(),
+        known: info.buildings.iter().map(|b| b.number.clone()).collect(),
+    })
 }
 
 /// Rank `gates` (the compound's entrances) for `q`. `reports` are reports on those gates.
@@ -262,9 +235,7 @@ pub fn rank_gates(
     let building = match &q.building {
         Some(n) => Some(find_building(compound, n)?),
         None => {
-            compound
-                .compound_info()
-                .ok_or_else(|| GateError::NotACompound(compound.name.clone()))?;
+            compound.compound_info().ok_or_else(|| GateError::NotACompound(compound.name.clone()))?;
             None
         }
     };
@@ -275,37 +246,19 @@ pub fn rank_gates(
     let mut out: Vec<GateChoice> = gates
         .iter()
         .map(|g| {
-            let mine: Vec<StatusReport> = reports
-                .iter()
-                .filter(|r| r.target == Some(g.id))
-                .cloned()
-                .collect();
+            let mine: Vec<StatusReport> = reports.iter().filter(|r| r.target == Some(g.id)).cloned().collect();
             judge(g, building, &mine, q)
         })
         .collect();
-    out.sort_by(|a, b| {
-        b.usable
-            .cmp(&a.usable)
-            .then(a.score.total_cmp(&b.score))
-            .then_with(|| a.name.cmp(&b.name))
-    });
+    out.sort_by(|a, b| b.usable.cmp(&a.usable).then(a.score.total_cmp(&b.score)).then_with(|| a.name.cmp(&b.name)));
     Ok(out)
 }
 
 fn hhmm(t: NaiveDateTime, now: NaiveDateTime) -> String {
-    if t.date() == now.date() {
-        t.format("%H:%M").to_string()
-    } else {
-        t.format("%m-%d %H:%M").to_string()
-    }
+    if t.date() == now.date() { t.format("%H:%M").to_string() } else { t.format("%m-%d %H:%M").to_string() }
 }
 
-fn judge(
-    g: &Place,
-    building: Option<&Building>,
-    reports: &[StatusReport],
-    q: &GateQuery,
-) -> GateChoice {
+fn judge(g: &Place, building: Option<&Building>, reports: &[StatusReport], q: &GateQuery) -> GateChoice {
     let e = g.entrance().expect("filtered to entrances");
     let tz = g.tz();
     let now = q.at;
@@ -320,15 +273,10 @@ fn judge(
         Some((true, _)) => reasons.push(Reason::OpenAllDay),
         Some((_, HoursState::Open { until })) => {
             if let Some(t) = until {
-                reasons.push(Reason::OpenUntil {
-                    until: hhmm(t, local_now),
-                });
+                reasons.push(Reason::OpenUntil { until: hhmm(t, local_now) });
                 let left = (t - local_now).num_minutes();
                 if left <= CLOSES_SOON_MIN {
-                    warnings.push(Reason::ClosesSoon {
-                        at: hhmm(t, local_now),
-                        minutes: left.max(0),
-                    });
+                    warnings.push(Reason::ClosesSoon { at: hhmm(t, local_now), minutes: left.max(0) });
                 }
             } else {
                 reasons.push(Reason::OpenAllDay);
@@ -336,9 +284,7 @@ fn judge(
         }
         Some((_, HoursState::Closed { opens })) => {
             open = false;
-            reasons.push(Reason::ClosedNow {
-                opens: opens.map(|t| hhmm(t, local_now)),
-            });
+            reasons.push(Reason::ClosedNow { opens: opens.map(|t| hhmm(t, local_now)) });
         }
         Some((_, HoursState::Unknown)) | None => {
             score += HOURS_UNKNOWN_COST;
@@ -347,12 +293,7 @@ fn judge(
     }
 
     // Closures and passages reported by riders: the latest word counts.
-    let latest = status::latest(
-        reports,
-        now,
-        MAX_AGE_H,
-        &[Outcome::Closed, Outcome::GotIn, Outcome::Confirmed],
-    );
+    let latest = status::latest(reports, now, MAX_AGE_H, &[Outcome::Closed, Outcome::GotIn, Outcome::Confirmed]);
     if let Some(r) = latest {
         let ago = Ago::new(r.observed_at, now, tz);
         if r.outcome == Outcome::Closed {
@@ -380,19 +321,11 @@ fn judge(
                 EbikeAccess::Unknown => score += EBIKE_UNKNOWN_COST,
             }
             reasons.push(Reason::Ebike { access: e.ebike });
-            let bans: Vec<&StatusReport> = status::live(reports, now, MAX_AGE_H)
-                .filter(|r| r.outcome == Outcome::EbikeBanned)
-                .collect();
+            let bans: Vec<&StatusReport> =
+                status::live(reports, now, MAX_AGE_H).filter(|r| r.outcome == Outcome::EbikeBanned).collect();
             if let Some(newest) = bans.iter().map(|r| r.observed_at).max() {
-                score += bans
-                    .iter()
-                    .map(|r| status::weight(now - r.observed_at))
-                    .sum::<f64>()
-                    * REFUSAL_COST;
-                warnings.push(Reason::EbikeBans {
-                    count: bans.len() as u32,
-                    ago: Ago::new(newest, now, tz),
-                });
+                score += bans.iter().map(|r| status::weight(now - r.observed_at)).sum::<f64>() * REFUSAL_COST;
+                warnings.push(Reason::EbikeBans { count: bans.len() as u32, ago: Ago::new(newest, now, tz) });
             }
         }
         Vehicle::Foot => {
@@ -405,24 +338,14 @@ fn judge(
 
     // Access friction.
     score += friction(e.access_method);
-    reasons.push(Reason::Access {
-        method: e.access_method,
-    });
+    reasons.push(Reason::Access { method: e.access_method });
 
     // Riders turned away.
-    let refusals: Vec<&StatusReport> = status::live(reports, now, MAX_AGE_H)
-        .filter(|r| r.outcome == Outcome::Refused)
-        .collect();
+    let refusals: Vec<&StatusReport> =
+        status::live(reports, now, MAX_AGE_H).filter(|r| r.outcome == Outcome::Refused).collect();
     if let Some(newest) = refusals.iter().map(|r| r.observed_at).max() {
-        score += refusals
-            .iter()
-            .map(|r| status::weight(now - r.observed_at))
-            .sum::<f64>()
-            * REFUSAL_COST;
-        warnings.push(Reason::Refusals {
-            count: refusals.len() as u32,
-            ago: Ago::new(newest, now, tz),
-        });
+        score += refusals.iter().map(|r| status::weight(now - r.observed_at)).sum::<f64>() * REFUSAL_COST;
+        warnings.push(Reason::Refusals { count: refusals.len() as u32, ago: Ago::new(newest, now, tz) });
     }
 
     // Distance to the building, and whether the gate is meant for it.
@@ -435,24 +358,14 @@ fn judge(
         let d = from.distance_m(&crate::LatLon::new(b.lat, b.lon));
         distance_m = Some((d * 10.0).round() / 10.0);
         score += d;
-        reasons.push(Reason::Distance {
-            metres: d.round() as u32,
-            building: b.number.clone(),
-        });
+        reasons.push(Reason::Distance { metres: d.round() as u32, building: b.number.clone() });
         if !e.buildings_served.is_empty() {
             let wanted = normalize_building(&b.number);
-            if e.buildings_served
-                .iter()
-                .any(|s| normalize_building(s) == wanted)
-            {
-                reasons.push(Reason::ServesBuilding {
-                    building: b.number.clone(),
-                });
+            if e.buildings_served.iter().any(|s| normalize_building(s) == wanted) {
+                reasons.push(Reason::ServesBuilding { building: b.number.clone() });
             } else {
                 score += NOT_FOR_BUILDING_COST;
-                warnings.push(Reason::NotForBuilding {
-                    building: b.number.clone(),
-                });
+                warnings.push(Reason::NotForBuilding { building: b.number.clone() });
             }
         }
     }

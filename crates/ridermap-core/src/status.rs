@@ -16,23 +16,13 @@ pub const BROKEN_WINDOW_H: i64 = 48;
 /// Weight of a report of age `age` (1 when new, 0.5 after `HALF_LIFE_H`, 0 beyond `MAX_AGE_H`).
 pub fn weight(age: Duration) -> f64 {
     let h = age.num_seconds().max(0) as f64 / 3600.0;
-    if h > MAX_AGE_H as f64 {
-        0.0
-    } else {
-        0.5f64.powf(h / HALF_LIFE_H)
-    }
+    if h > MAX_AGE_H as f64 { 0.0 } else { 0.5f64.powf(h / HALF_LIFE_H) }
 }
 
 /// Reports that still count: not rejected, observed no later than `now`, not older than the window.
-pub fn live(
-    reports: &[StatusReport],
-    now: DateTime<Utc>,
-    window_h: i64,
-) -> impl Iterator<Item = &StatusReport> {
+pub fn live(reports: &[StatusReport], now: DateTime<Utc>, window_h: i64) -> impl Iterator<Item = &StatusReport> {
     reports.iter().filter(move |r| {
-        r.review != Review::Rejected
-            && r.observed_at <= now
-            && now - r.observed_at < Duration::hours(window_h)
+        r.review != Review::Rejected && r.observed_at <= now && now - r.observed_at < Duration::hours(window_h)
     })
 }
 
@@ -43,9 +33,7 @@ pub fn latest<'a>(
     window_h: i64,
     set: &[Outcome],
 ) -> Option<&'a StatusReport> {
-    live(reports, now, window_h)
-        .filter(|r| set.contains(&r.outcome))
-        .max_by_key(|r| r.observed_at)
+    live(reports, now, window_h).filter(|r| set.contains(&r.outcome)).max_by_key(|r| r.observed_at)
 }
 
 /// A place's condition as the crowd sees it.
@@ -61,17 +49,9 @@ pub enum Condition {
 }
 
 /// The condition of one place from its reports (`reports` may include other places' reports).
-pub fn condition(
-    reports: &[StatusReport],
-    now: DateTime<Utc>,
-) -> (Condition, Option<DateTime<Utc>>) {
+pub fn condition(reports: &[StatusReport], now: DateTime<Utc>) -> (Condition, Option<DateTime<Utc>>) {
     use Outcome::*;
-    let last = latest(
-        reports,
-        now,
-        BROKEN_WINDOW_H,
-        &[Broken, CabinetEmpty, Closed, Works, GotIn, Confirmed],
-    );
+    let last = latest(reports, now, BROKEN_WINDOW_H, &[Broken, CabinetEmpty, Closed, Works, GotIn, Confirmed]);
     match last {
         Some(r) if r.outcome == Broken => (Condition::LikelyBroken, Some(r.observed_at)),
         Some(r) if r.outcome == CabinetEmpty => (Condition::LikelyEmpty, Some(r.observed_at)),
@@ -85,11 +65,7 @@ pub fn last_confirmed(reports: &[StatusReport]) -> Option<DateTime<Utc>> {
     reports
         .iter()
         .filter(|r| {
-            r.review != Review::Rejected
-                && matches!(
-                    r.outcome,
-                    Outcome::Confirmed | Outcome::Works | Outcome::GotIn
-                )
+            r.review != Review::Rejected && matches!(r.outcome, Outcome::Confirmed | Outcome::Works | Outcome::GotIn)
         })
         .map(|r| r.observed_at)
         .max()

@@ -2,8 +2,7 @@
 
 use chrono::{DateTime, Duration, NaiveDateTime, Utc};
 use ridermap_core::{
-    AccessMethod, Building, Compound, Detail, EbikeAccess, Entrance, Id, Lang, Outcome, Place,
-    PlaceKind, StatusReport,
+    AccessMethod, Building, Compound, Detail, EbikeAccess, Entrance, Id, Lang, Outcome, Place, PlaceKind, StatusReport,
     hours::{DEFAULT_TZ, local_to_utc},
     rank::{GateQuery, Vehicle, rank_gates},
 };
@@ -51,27 +50,15 @@ struct Case<'a> {
 const B12: (f64, f64) = (31.3000, 121.5300);
 
 fn local(s: &str) -> DateTime<Utc> {
-    local_to_utc(
-        NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M").unwrap(),
-        DEFAULT_TZ,
-    )
-    .unwrap()
+    local_to_utc(NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M").unwrap(), DEFAULT_TZ).unwrap()
 }
 
 fn compound() -> Place {
     let mut c = Place::new(PlaceKind::Compound, "开鲁六村", B12.0, B12.1);
     c.detail = Detail::Compound(Compound {
         buildings: vec![
-            Building {
-                number: "12".into(),
-                lat: B12.0,
-                lon: B12.1,
-            },
-            Building {
-                number: "3".into(),
-                lat: B12.0 + 0.001,
-                lon: B12.1,
-            },
+            Building { number: "12".into(), lat: B12.0, lon: B12.1 },
+            Building { number: "3".into(), lat: B12.0 + 0.001, lon: B12.1 },
         ],
         outline: None,
         rules: None,
@@ -80,12 +67,7 @@ fn compound() -> Place {
 }
 
 fn gate(c: &Place, g: &Gate, i: u128) -> Place {
-    let mut p = Place::new(
-        PlaceKind::Entrance,
-        g.name,
-        B12.0 + g.north_m / 111_195.0,
-        B12.1,
-    );
+    let mut p = Place::new(PlaceKind::Entrance, g.name, B12.0 + g.north_m / 111_195.0, B12.1);
     p.id = Id::from_u128(i + 100);
     p.compound = Some(c.id);
     p.opening_hours = g.hours.map(str::to_string);
@@ -100,12 +82,7 @@ fn gate(c: &Place, g: &Gate, i: u128) -> Place {
 
 fn check(case: Case) {
     let c = compound();
-    let gates: Vec<Place> = case
-        .gates
-        .iter()
-        .enumerate()
-        .map(|(i, g)| gate(&c, g, i as u128))
-        .collect();
+    let gates: Vec<Place> = case.gates.iter().enumerate().map(|(i, g)| gate(&c, g, i as u128)).collect();
     let at = local(case.at);
     let reports: Vec<StatusReport> = case
         .reports
@@ -118,20 +95,12 @@ fn check(case: Case) {
             r
         })
         .collect();
-    let q = GateQuery {
-        building: case.building.map(str::to_string),
-        at,
-        vehicle: case.vehicle,
-    };
+    let q = GateQuery { building: case.building.map(str::to_string), at, vehicle: case.vehicle };
     let ranked = rank_gates(&c, &gates, &reports, &q).unwrap();
     let lines: Vec<String> = ranked
         .iter()
         .map(|g| {
-            let mut s = format!(
-                "{} {}",
-                g.name,
-                if g.usable { "usable" } else { "unusable" }
-            );
+            let mut s = format!("{} {}", g.name, if g.usable { "usable" } else { "unusable" });
             for w in &g.warnings {
                 let v = serde_json::to_value(w).unwrap();
                 s += &format!(" {}", v["code"].as_str().unwrap());
@@ -139,24 +108,12 @@ fn check(case: Case) {
             s
         })
         .collect();
-    assert_eq!(
-        lines, case.expect,
-        "at {} building {:?}",
-        case.at, case.building
-    );
+    assert_eq!(lines, case.expect, "at {} building {:?}", case.at, case.building);
     for t in case.texts {
         let (name, text) = t.split_once(": ").unwrap();
         let g = ranked.iter().find(|g| g.name == name).unwrap();
-        let all: Vec<String> = g
-            .reasons
-            .iter()
-            .chain(&g.warnings)
-            .map(|r| r.text(Lang::En))
-            .collect();
-        assert!(
-            all.iter().any(|a| a == text),
-            "{name}: wanted `{text}` in {all:?}"
-        );
+        let all: Vec<String> = g.reasons.iter().chain(&g.warnings).map(|r| r.text(Lang::En)).collect();
+        assert!(all.iter().any(|a| a == text), "{name}: wanted `{text}` in {all:?}");
     }
 }
 
@@ -234,10 +191,7 @@ fn reported_closures_fade() {
         at: "2026-11-27 12:00",
         building: Some("12"),
         vehicle: Vehicle::Ebike,
-        reports: &[
-            ("正门", Outcome::Closed, 3.0),
-            ("正门", Outcome::GotIn, 1.0),
-        ],
+        reports: &[("正门", Outcome::Closed, 3.0), ("正门", Outcome::GotIn, 1.0)],
         expect: &["正门 usable", "侧门 usable"],
         texts: &["正门: a rider got in 1 h ago"],
     });
@@ -245,23 +199,13 @@ fn reported_closures_fade() {
 
 #[test]
 fn refusals_weigh_by_age() {
-    let gates: &[Gate] = &[
-        MAIN,
-        Gate {
-            name: "北门",
-            north_m: 170.0,
-            ..MAIN
-        },
-    ];
+    let gates: &[Gate] = &[MAIN, Gate { name: "北门", north_m: 170.0, ..MAIN }];
     check(Case {
         gates,
         at: "2026-11-27 12:00",
         building: Some("12"),
         vehicle: Vehicle::Ebike,
-        reports: &[
-            ("正门", Outcome::Refused, 20.0),
-            ("正门", Outcome::Refused, 22.0),
-        ],
+        reports: &[("正门", Outcome::Refused, 20.0), ("正门", Outcome::Refused, 22.0)],
         expect: &["北门 usable", "正门 usable refusals"],
         texts: &["正门: 2 riders refused here yesterday"],
     });
@@ -278,18 +222,8 @@ fn refusals_weigh_by_age() {
 
 #[test]
 fn hours_across_midnight() {
-    let gates: &[Gate] = &[
-        Gate {
-            name: "夜门",
-            hours: Some("22:00-06:00"),
-            north_m: 10.0,
-            ..MAIN
-        },
-        Gate {
-            name: "正门",
-            ..MAIN
-        },
-    ];
+    let gates: &[Gate] =
+        &[Gate { name: "夜门", hours: Some("22:00-06:00"), north_m: 10.0, ..MAIN }, Gate { name: "正门", ..MAIN }];
     for (at, expect) in [
         ("2026-11-27 23:30", ["夜门 usable", "正门 unusable"]),
         ("2026-11-28 05:00", ["夜门 usable", "正门 unusable"]),
@@ -310,23 +244,9 @@ fn hours_across_midnight() {
 #[test]
 fn closed_or_refusing_gates_rank_after_every_usable_one() {
     let gates: &[Gate] = &[
-        Gate {
-            name: "禁车门",
-            ebike: EbikeAccess::Refused,
-            north_m: 5.0,
-            ..SIDE
-        },
-        Gate {
-            name: "远门",
-            access: AccessMethod::Intercom,
-            north_m: 900.0,
-            ..SIDE
-        },
-        Gate {
-            name: "近门",
-            north_m: 20.0,
-            ..SIDE
-        },
+        Gate { name: "禁车门", ebike: EbikeAccess::Refused, north_m: 5.0, ..SIDE },
+        Gate { name: "远门", access: AccessMethod::Intercom, north_m: 900.0, ..SIDE },
+        Gate { name: "近门", north_m: 20.0, ..SIDE },
     ];
     check(Case {
         gates,
@@ -351,18 +271,8 @@ fn closed_or_refusing_gates_rank_after_every_usable_one() {
 
 #[test]
 fn gates_meant_for_other_buildings_rank_lower() {
-    let gates: &[Gate] = &[
-        Gate {
-            name: "3号楼门",
-            north_m: 10.0,
-            serves: &["3"],
-            ..SIDE
-        },
-        Gate {
-            name: "正门",
-            ..SIDE
-        },
-    ];
+    let gates: &[Gate] =
+        &[Gate { name: "3号楼门", north_m: 10.0, serves: &["3"], ..SIDE }, Gate { name: "正门", ..SIDE }];
     check(Case {
         gates,
         at: "2026-11-27 12:00",
@@ -378,11 +288,7 @@ fn gates_meant_for_other_buildings_rank_lower() {
 fn unknown_building_is_an_error_not_a_guess() {
     let c = compound();
     let gates = vec![gate(&c, &MAIN, 0)];
-    let q = GateQuery {
-        building: Some("99".into()),
-        at: local("2026-11-27 12:00"),
-        vehicle: Vehicle::Ebike,
-    };
+    let q = GateQuery { building: Some("99".into()), at: local("2026-11-27 12:00"), vehicle: Vehicle::Ebike };
     let e = rank_gates(&c, &gates, &[], &q).unwrap_err().to_string();
     assert_eq!(e, "compound `开鲁六村` has no building `99` (known: 12, 3)");
 }

@@ -16,21 +16,13 @@ pub struct Backoff {
 impl Backoff {
     /// `base` after the first failure, doubling up to `max`; `seed` makes the jitter repeatable.
     pub fn new(base: Duration, max: Duration, seed: u64) -> Backoff {
-        Backoff {
-            base,
-            max,
-            failures: 0,
-            rng: StdRng::seed_from_u64(seed),
-        }
+        Backoff { base, max, failures: 0, rng: StdRng::seed_from_u64(seed) }
     }
 
     /// How long to wait after another failure.
     pub fn failed(&mut self) -> Duration {
         self.failures = self.failures.saturating_add(1);
-        let cap = self
-            .base
-            .saturating_mul(1u32 << (self.failures - 1).min(20))
-            .min(self.max);
+        let cap = self.base.saturating_mul(1u32 << (self.failures - 1).min(20)).min(self.max);
         let ms = cap.as_millis() as u64;
         Duration::from_millis(self.rng.random_range(ms / 2..=ms.max(1)))
     }
@@ -55,11 +47,7 @@ mod tests {
         let delays: Vec<u64> = (0..12).map(|_| b.failed().as_millis() as u64).collect();
         for (i, d) in delays.iter().enumerate() {
             let cap = (2_000u64 << i.min(20)).min(300_000);
-            assert!(
-                (cap / 2..=cap).contains(d),
-                "attempt {i}: {d} ms outside {}..={cap}",
-                cap / 2
-            );
+            assert!((cap / 2..=cap).contains(d), "attempt {i}: {d} ms outside {}..={cap}", cap / 2);
         }
         assert!(delays[11] >= 150_000, "capped delays stay near the cap");
         b.succeeded();

@@ -9,8 +9,8 @@ use std::{collections::BTreeMap, time::Duration};
 use chrono::Utc;
 use ridermap_store::Store;
 use ridermap_sync::protocol::{
-    ErrorBody, LoginRequest, LoginResponse, PROTOCOL_VERSION, PullRequest, PullResponse,
-    PushRequest, PushResponse, PushStatus,
+    ErrorBody, LoginRequest, LoginResponse, PROTOCOL_VERSION, PullRequest, PullResponse, PushRequest, PushResponse,
+    PushStatus,
 };
 use serde::{Serialize, de::DeserializeOwned};
 
@@ -75,20 +75,13 @@ fn call<Req: Serialize, Res: DeserializeOwned>(
     if let Some(t) = token {
         req = req.header("Authorization", &format!("Bearer {t}"));
     }
-    let mut res = req
-        .send_json(body)
-        .map_err(|e| SyncError::Offline(server.to_string(), e.to_string()))?;
+    let mut res = req.send_json(body).map_err(|e| SyncError::Offline(server.to_string(), e.to_string()))?;
     if res.status().is_success() {
-        return res
-            .body_mut()
-            .read_json()
-            .map_err(|e| SyncError::Offline(server.to_string(), e.to_string()));
+        return res.body_mut().read_json().map_err(|e| SyncError::Offline(server.to_string(), e.to_string()));
     }
     let status = res.status().as_u16();
-    let err: ErrorBody = res.body_mut().read_json().unwrap_or(ErrorBody {
-        code: status.to_string(),
-        message: format!("HTTP {status}"),
-    });
+    let err: ErrorBody =
+        res.body_mut().read_json().unwrap_or(ErrorBody { code: status.to_string(), message: format!("HTTP {status}") });
     Err(SyncError::Server(err.message, err.code))
 }
 
@@ -99,11 +92,7 @@ pub fn login(store: &mut Store, server: &str, invite: &str) -> Result<LoginRespo
         server,
         "/v1/login",
         None,
-        &LoginRequest {
-            protocol: PROTOCOL_VERSION,
-            invite: invite.trim().into(),
-            device,
-        },
+        &LoginRequest { protocol: PROTOCOL_VERSION, invite: invite.trim().into(), device },
     )?;
     store.set_setting(SERVER, server)?;
     store.set_setting(TOKEN, &res.token)?;
@@ -140,15 +129,8 @@ fn round(store: &mut Store, verify: bool) -> Result<SyncReport, SyncError> {
             break;
         }
         let sent: BTreeMap<_, _> = batch.iter().map(|c| (c.id, c.hlc)).collect();
-        let res: PushResponse = call(
-            &server,
-            "/v1/push",
-            Some(&token),
-            &PushRequest {
-                protocol: PROTOCOL_VERSION,
-                changes: batch,
-            },
-        )?;
+        let res: PushResponse =
+            call(&server, "/v1/push", Some(&token), &PushRequest { protocol: PROTOCOL_VERSION, changes: batch })?;
         let mut acked = vec![];
         for r in res.results {
             match r.status {
@@ -168,22 +150,15 @@ fn round(store: &mut Store, verify: bool) -> Result<SyncReport, SyncError> {
         report.pushed += acked.len();
         store.ack(&acked)?;
     }
-    let mut cursors: BTreeMap<String, i64> = store
-        .setting(CURSORS)?
-        .and_then(|c| serde_json::from_str(&c).ok())
-        .unwrap_or_default();
+    let mut cursors: BTreeMap<String, i64> =
+        store.setting(CURSORS)?.and_then(|c| serde_json::from_str(&c).ok()).unwrap_or_default();
     let mut last: PullResponse;
     loop {
         last = call(
             &server,
             "/v1/pull",
             Some(&token),
-            &PullRequest {
-                protocol: PROTOCOL_VERSION,
-                cursors: cursors.clone(),
-                regions: None,
-                limit: PULL_PAGE,
-            },
+            &PullRequest { protocol: PROTOCOL_VERSION, cursors: cursors.clone(), regions: None, limit: PULL_PAGE },
         )?;
         let saved = serde_json::to_string(&last.cursors).expect("cursors serialize");
         let applied = store.apply_remote(&last.changes, Some(&saved))?;
@@ -196,9 +171,7 @@ fn round(store: &mut Store, verify: bool) -> Result<SyncReport, SyncError> {
     }
     if verify {
         for (region, sum) in &last.checksums {
-            report
-                .verified
-                .insert(region.clone(), store.region_checksum(region)? == *sum);
+            report.verified.insert(region.clone(), store.region_checksum(region)? == *sum);
         }
     }
     Ok(report)

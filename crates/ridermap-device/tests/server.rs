@@ -24,17 +24,12 @@ impl Server {
 
     fn start_with_bound(bound_ms: i64) -> Server {
         let dir = tempfile::tempdir().unwrap();
-        let db = Db::open(dir.path().join("server.sqlite"))
-            .unwrap()
-            .with_clock_bound(bound_ms);
+        let db = Db::open(dir.path().join("server.sqlite")).unwrap().with_clock_bound(bound_ms);
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
         let (addr_tx, addr_rx) = std::sync::mpsc::channel();
         let served = db.clone();
         let thread = thread::spawn(move || {
-            let rt = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .unwrap();
+            let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
             rt.block_on(async move {
                 let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
                 addr_tx.send(listener.local_addr().unwrap()).unwrap();
@@ -46,13 +41,7 @@ impl Server {
             });
         });
         let addr = addr_rx.recv().unwrap();
-        Server {
-            url: format!("http://{addr}"),
-            db,
-            stop: Some(stop),
-            thread: Some(thread),
-            _dir: dir,
-        }
+        Server { url: format!("http://{addr}"), db, stop: Some(stop), thread: Some(thread), _dir: dir }
     }
 
     fn device(&self, role: Role, grids: &[&str], stations: &[Id]) -> Store {
@@ -78,20 +67,10 @@ impl Drop for Server {
 /// Move a device's clock `ahead_ms` into the future, as if its wall clock were wrong: it sees a
 /// change stamped that far ahead (in a region of its own, so no checksum is disturbed).
 fn skew(store: &mut Store, ahead_ms: i64) {
-    let hlc = ridermap_core::Hlc {
-        ms: Utc::now().timestamp_millis() + ahead_ms,
-        counter: 0,
-    };
+    let hlc = ridermap_core::Hlc { ms: Utc::now().timestamp_millis() + ahead_ms, counter: 0 };
     let id = Id::new();
-    let g = Grid {
-        id,
-        code: format!("clock-{}", hlc.ms),
-        name: "时钟".into(),
-        stamp: Stamp::now(),
-    };
-    let serde_json::Value::Object(fields) = serde_json::to_value(&g).unwrap() else {
-        unreachable!()
-    };
+    let g = Grid { id, code: format!("clock-{}", hlc.ms), name: "时钟".into(), stamp: Stamp::now() };
+    let serde_json::Value::Object(fields) = serde_json::to_value(&g).unwrap() else { unreachable!() };
     let c = ridermap_sync::WireChange {
         id: Id::new(),
         entity: ridermap_sync::Entity::Grid,
@@ -105,9 +84,7 @@ fn skew(store: &mut Store, ahead_ms: i64) {
 }
 
 fn me(name: &str) -> Actor {
-    Actor {
-        name: Some(name.into()),
-    }
+    Actor { name: Some(name.into()) }
 }
 
 #[test]
@@ -118,12 +95,7 @@ fn roles_decide_and_everyone_converges() {
 
     worker
         .put_grid(
-            &Grid {
-                id: Id::new(),
-                code: "yinhang-1".into(),
-                name: "第一网格".into(),
-                stamp: Stamp::now(),
-            },
+            &Grid { id: Id::new(), code: "yinhang-1".into(), name: "第一网格".into(), stamp: Stamp::now() },
             &me("王"),
         )
         .unwrap();
@@ -138,9 +110,7 @@ fn roles_decide_and_everyone_converges() {
     assert_eq!(rider.place(gate.id).unwrap().unwrap().name, "1号门");
 
     // A rider may not edit a place: the change comes back refused, with the reason, and stays visible.
-    rider
-        .edit_place(gate.id, &[("name".into(), "假门".into())], &me("骑手"))
-        .unwrap();
+    rider.edit_place(gate.id, &[("name".into(), "假门".into())], &me("骑手")).unwrap();
     let mut report = StatusReport::new(Outcome::Refused, 31.33, 121.53, Utc::now());
     report.target = Some(gate.id);
     rider.add_report(&report, &me("骑手")).unwrap();
@@ -157,31 +127,17 @@ fn roles_decide_and_everyone_converges() {
     assert_eq!(worker.place(gate.id).unwrap().unwrap().name, "1号门");
     let queue = worker.review_queue(Some("yinhang-1")).unwrap();
     assert_eq!(queue.len(), 1);
-    worker
-        .resolve_report(
-            queue[0].id,
-            false,
-            Some("门卫已说明：骑手可登记进入"),
-            &me("王"),
-        )
-        .unwrap();
+    worker.resolve_report(queue[0].id, false, Some("门卫已说明：骑手可登记进入"), &me("王")).unwrap();
     sync_once(&mut worker, false).unwrap();
     sync_once(&mut rider, false).unwrap();
     let back = rider.report(report.id).unwrap().unwrap();
-    assert_eq!(
-        back.resolution.as_deref(),
-        Some("门卫已说明：骑手可登记进入")
-    );
+    assert_eq!(back.resolution.as_deref(), Some("门卫已说明：骑手可登记进入"));
 
     // Both hold exactly the server's state for every region.
     for store in [&mut worker, &mut rider] {
         let r = sync_once(store, true).unwrap();
 
-        assert!(
-            !r.verified.is_empty() && r.verified.values().all(|ok| *ok),
-            "{:?}",
-            r.verified
-        );
+        assert!(!r.verified.is_empty() && r.verified.values().all(|ok| *ok), "{:?}", r.verified);
     }
     // Dismissing the refusal removes it from the list.
     rider.dismiss(refused[0].0.id).unwrap();
@@ -193,16 +149,7 @@ fn grid_workers_keep_to_their_grids_and_tokens_can_be_revoked() {
     let server = Server::start();
     let mut one = server.device(Role::GridWorker, &["g1"], &[]);
     let mut two = server.device(Role::GridWorker, &["g2"], &[]);
-    one.put_grid(
-        &Grid {
-            id: Id::new(),
-            code: "g1".into(),
-            name: "一".into(),
-            stamp: Stamp::now(),
-        },
-        &me("a"),
-    )
-    .unwrap();
+    one.put_grid(&Grid { id: Id::new(), code: "g1".into(), name: "一".into(), stamp: Stamp::now() }, &me("a")).unwrap();
     let mut p = Place::new(PlaceKind::Charger, "换电柜", 31.33, 121.53);
     p.grid = Some("g1".into());
     one.put_place(&p, &me("a")).unwrap();
@@ -211,49 +158,29 @@ fn grid_workers_keep_to_their_grids_and_tokens_can_be_revoked() {
     // g2's worker cannot read g1 ...
     assert!(two.place(p.id).unwrap().is_none());
     // ... nor write it, even knowing its id.
-    two.put_grid(
-        &Grid {
-            id: Id::new(),
-            code: "g1".into(),
-            name: "冒充".into(),
-            stamp: Stamp::now(),
-        },
-        &me("b"),
-    )
-    .unwrap();
+    two.put_grid(&Grid { id: Id::new(), code: "g1".into(), name: "冒充".into(), stamp: Stamp::now() }, &me("b"))
+        .unwrap();
     let r = sync_once(&mut two, false).unwrap();
     assert_eq!(r.refused, 1);
 
     // A forged token is refused; so is a revoked one.
     let mut forged = Store::open_in_memory().unwrap();
     forged.set_setting("sync_server", &server.url).unwrap();
-    forged
-        .set_setting("sync_token", "0123456789abcdef0123456789abcdef")
-        .unwrap();
+    forged.set_setting("sync_token", "0123456789abcdef0123456789abcdef").unwrap();
     match sync_once(&mut forged, false) {
-        Err(SyncError::Server(msg, code)) => assert_eq!(
-            (msg.as_str(), code.as_str()),
-            ("unknown or revoked token", "unauthorized")
-        ),
+        Err(SyncError::Server(msg, code)) => {
+            assert_eq!((msg.as_str(), code.as_str()), ("unknown or revoked token", "unauthorized"))
+        }
         other => panic!("{other:?}"),
     }
-    assert!(
-        status(&forged)
-            .unwrap()
-            .last_error
-            .unwrap()
-            .contains("unknown or revoked token")
-    );
+    assert!(status(&forged).unwrap().last_error.unwrap().contains("unknown or revoked token"));
     let account: Id = {
         let code = server.db.create_invite(Role::Rider, &[], &[]).unwrap();
         let mut s = Store::open_in_memory().unwrap();
         let acct = login(&mut s, &server.url, &code).unwrap().account;
         sync_once(&mut s, false).unwrap();
         assert_eq!(server.db.revoke(acct).unwrap(), 1);
-        assert!(matches!(
-            sync_once(&mut s, false),
-            Err(SyncError::Server(_, _))
-        ));
+        assert!(matches!(sync_once(&mut s, false), Err(SyncError::Server(_, _))));
         // An invite works once.
         assert!(matches!(
             login(&mut Store::open_in_memory().unwrap(), &server.url, &code),
@@ -272,11 +199,7 @@ fn a_retried_push_lands_once() {
     rider.add_report(&report, &me("骑手")).unwrap();
     let outbox = rider.outbox(10).unwrap();
     // The first push lands but its answer is lost: the device still has it in its outbox.
-    let account = server
-        .db
-        .account(&rider.setting("sync_token").unwrap().unwrap())
-        .unwrap()
-        .unwrap();
+    let account = server.db.account(&rider.setting("sync_token").unwrap().unwrap()).unwrap().unwrap();
     server.db.push(&account, &outbox).unwrap();
     let r = sync_once(&mut rider, false).unwrap();
     assert_eq!(r.pushed, 1);
@@ -290,15 +213,7 @@ fn the_open_feed_serves_verified_places_with_an_etag() {
     let server = Server::start();
     let mut worker = server.device(Role::GridWorker, &["g1"], &[]);
     worker
-        .put_grid(
-            &Grid {
-                id: Id::new(),
-                code: "g1".into(),
-                name: "一".into(),
-                stamp: Stamp::now(),
-            },
-            &me("王"),
-        )
+        .put_grid(&Grid { id: Id::new(), code: "g1".into(), name: "一".into(), stamp: Stamp::now() }, &me("王"))
         .unwrap();
     let mut checked = Place::new(PlaceKind::Charger, "已核实换电柜", 31.33, 121.53);
     checked.grid = Some("g1".into());
@@ -309,35 +224,16 @@ fn the_open_feed_serves_verified_places_with_an_etag() {
     worker.put_place(&unchecked, &me("王")).unwrap();
     sync_once(&mut worker, false).unwrap();
 
-    let agent: ureq::Agent = ureq::Agent::config_builder()
-        .http_status_as_error(false)
-        .build()
-        .into();
-    let mut res = agent
-        .get(&format!("{}/v1/feed?grid=g1", server.url))
-        .call()
-        .unwrap();
+    let agent: ureq::Agent = ureq::Agent::config_builder().http_status_as_error(false).build().into();
+    let mut res = agent.get(&format!("{}/v1/feed?grid=g1", server.url)).call().unwrap();
     assert_eq!(res.status().as_u16(), 200);
-    let etag = res
-        .headers()
-        .get("etag")
-        .unwrap()
-        .to_str()
-        .unwrap()
-        .to_string();
+    let etag = res.headers().get("etag").unwrap().to_str().unwrap().to_string();
     let body: serde_json::Value = res.body_mut().read_json().unwrap();
     let features = body["features"].as_array().unwrap();
     assert_eq!(features.len(), 1);
     assert_eq!(features[0]["properties"]["name"], "已核实换电柜");
-    assert!(
-        features[0]["properties"].get("updated_by").is_none(),
-        "no personal data in the feed"
-    );
-    let again = agent
-        .get(&format!("{}/v1/feed?grid=g1", server.url))
-        .header("If-None-Match", &etag)
-        .call()
-        .unwrap();
+    assert!(features[0]["properties"].get("updated_by").is_none(), "no personal data in the feed");
+    let again = agent.get(&format!("{}/v1/feed?grid=g1", server.url)).header("If-None-Match", &etag).call().unwrap();
     assert_eq!(again.status().as_u16(), 304);
     let outside = agent
         .get(&format!("{}/v1/feed?bbox=0,0,1,1", server.url))
@@ -347,10 +243,7 @@ fn the_open_feed_serves_verified_places_with_an_etag() {
         .read_json::<serde_json::Value>()
         .unwrap();
     assert_eq!(outside["features"].as_array().unwrap().len(), 0);
-    let bad = agent
-        .get(&format!("{}/v1/feed?bbox=1,2,3", server.url))
-        .call()
-        .unwrap();
+    let bad = agent.get(&format!("{}/v1/feed?bbox=1,2,3", server.url)).call().unwrap();
     assert_eq!(bad.status().as_u16(), 400);
 }
 
@@ -361,15 +254,7 @@ fn a_device_a_day_ahead_cannot_beat_later_edits_by_more_than_the_bound() {
     let mut ahead = server.device(Role::GridWorker, &["g1"], &[]);
     let mut later = server.device(Role::GridWorker, &["g1"], &[]);
     ahead
-        .put_grid(
-            &Grid {
-                id: Id::new(),
-                code: "g1".into(),
-                name: "一".into(),
-                stamp: Stamp::now(),
-            },
-            &me("a"),
-        )
+        .put_grid(&Grid { id: Id::new(), code: "g1".into(), name: "一".into(), stamp: Stamp::now() }, &me("a"))
         .unwrap();
     let mut gate = Place::new(PlaceKind::Entrance, "1号门", 31.33, 121.53);
     gate.grid = Some("g1".into());
@@ -378,30 +263,16 @@ fn a_device_a_day_ahead_cannot_beat_later_edits_by_more_than_the_bound() {
     sync_once(&mut later, false).unwrap();
 
     skew(&mut ahead, 24 * 3_600_000);
-    ahead
-        .edit_place(gate.id, &[("name".into(), "快钟门".into())], &me("a"))
-        .unwrap();
+    ahead.edit_place(gate.id, &[("name".into(), "快钟门".into())], &me("a")).unwrap();
     sync_once(&mut ahead, false).unwrap();
     // An edit made 5 s later (beyond the bound) wins, although the first device's clock said a day later.
     skew(&mut later, 5_000);
-    later
-        .edit_place(gate.id, &[("name".into(), "正门".into())], &me("b"))
-        .unwrap();
+    later.edit_place(gate.id, &[("name".into(), "正门".into())], &me("b")).unwrap();
     sync_once(&mut later, false).unwrap();
     sync_once(&mut ahead, true).unwrap();
     let r = sync_once(&mut later, true).unwrap();
     assert!(r.verified.values().all(|ok| *ok), "{:?}", r.verified);
     assert_eq!(later.place(gate.id).unwrap().unwrap().name, "正门");
-    assert_eq!(
-        ahead.place(gate.id).unwrap().unwrap().name,
-        "正门",
-        "the fast device re-stamped its own edit"
-    );
-    assert!(
-        sync_once(&mut ahead, true)
-            .unwrap()
-            .verified
-            .values()
-            .all(|ok| *ok)
-    );
+    assert_eq!(ahead.place(gate.id).unwrap().unwrap().name, "正门", "the fast device re-stamped its own edit");
+    assert!(sync_once(&mut ahead, true).unwrap().verified.values().all(|ok| *ok));
 }

@@ -9,9 +9,7 @@ pub fn load(store: &mut Store) -> ridermap_store::Result<ImportReport> {
     let rows = crate::geo_json::read("assets/yinhang-demo.geojson", DEMO_GEOJSON.as_bytes())
         .map_err(|e| ridermap_store::Error::Io(e.to_string()))?;
     let before = store.last_change_seq()?;
-    let actor = Actor {
-        name: Some("demo".into()),
-    };
+    let actor = Actor { name: Some("demo".into()) };
     let report = store.import(&rows, ImportOptions::default(), &actor)?;
     // Illustrative data stays on this device: it is never sent to a sync server.
     store.keep_local(before)?;

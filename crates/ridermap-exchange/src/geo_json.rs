@@ -12,31 +12,17 @@ use serde_json::Value;
 use crate::ReadError;
 
 pub fn read(file: &str, bytes: &[u8]) -> Result<Vec<Incoming>, ReadError> {
-    let text = std::str::from_utf8(bytes)
-        .map_err(|e| ReadError::new(file, None, format!("not UTF-8 text: {e}")))?;
+    let text = std::str::from_utf8(bytes).map_err(|e| ReadError::new(file, None, format!("not UTF-8 text: {e}")))?;
     // Parse JSON first so syntax errors carry a line and column.
-    let value: Value = serde_json::from_str(text).map_err(|e| {
-        ReadError::new(
-            file,
-            Some(format!("{}:{}", e.line(), e.column())),
-            format!("bad JSON: {e}"),
-        )
-    })?;
+    let value: Value = serde_json::from_str(text)
+        .map_err(|e| ReadError::new(file, Some(format!("{}:{}", e.line(), e.column())), format!("bad JSON: {e}")))?;
     let fc: FeatureCollection = serde_json::from_value(value)
         .map_err(|e| ReadError::new(file, None, format!("not a GeoJSON FeatureCollection: {e}")))?;
-    Ok(fc
-        .features
-        .into_iter()
-        .enumerate()
-        .map(|(i, f)| incoming(file, i, f))
-        .collect())
+    Ok(fc.features.into_iter().enumerate().map(|(i, f)| incoming(file, i, f)).collect())
 }
 
 fn incoming(file: &str, index: usize, f: Feature) -> Incoming {
-    let origin = Origin {
-        file: file.to_string(),
-        loc: Loc::Feature(index),
-    };
+    let origin = Origin { file: file.to_string(), loc: Loc::Feature(index) };
     let mut fields = f.properties.unwrap_or_default();
     if !fields.contains_key("id")
         && let Some(geojson::feature::Id::String(s)) = &f.id
@@ -51,32 +37,16 @@ fn incoming(file: &str, index: usize, f: Feature) -> Incoming {
         Some(GeometryValue::Polygon { coordinates }) => {
             let ring: Vec<[f64; 2]> = coordinates
                 .first()
-                .map(|r| {
-                    r.iter()
-                        .map(|p| [p[0], *p.as_slice().get(1).unwrap_or(&f64::NAN)])
-                        .collect()
-                })
+                .map(|r| r.iter().map(|p| [p[0], *p.as_slice().get(1).unwrap_or(&f64::NAN)]).collect())
                 .unwrap_or_default();
             if !fields.contains_key("lat") && !ring.is_empty() {
-                let pts = if ring.len() > 1 && ring.first() == ring.last() {
-                    &ring[..ring.len() - 1]
-                } else {
-                    &ring[..]
-                };
+                let pts =
+                    if ring.len() > 1 && ring.first() == ring.last() { &ring[..ring.len() - 1] } else { &ring[..] };
                 let n = pts.len() as f64;
-                fields.insert(
-                    "lon".into(),
-                    (pts.iter().map(|p| p[0]).sum::<f64>() / n).into(),
-                );
-                fields.insert(
-                    "lat".into(),
-                    (pts.iter().map(|p| p[1]).sum::<f64>() / n).into(),
-                );
+                fields.insert("lon".into(), (pts.iter().map(|p| p[0]).sum::<f64>() / n).into());
+                fields.insert("lat".into(), (pts.iter().map(|p| p[1]).sum::<f64>() / n).into());
             }
-            fields.insert(
-                "outline".into(),
-                serde_json::to_value(ring).unwrap_or_default(),
-            );
+            fields.insert("outline".into(), serde_json::to_value(ring).unwrap_or_default());
         }
         Some(other) => {
             fields.insert(
@@ -93,11 +63,7 @@ fn incoming(file: &str, index: usize, f: Feature) -> Incoming {
 }
 
 /// Write the grids and places of the store (optionally of one kind) as a FeatureCollection.
-pub fn write(
-    store: &Store,
-    kind: Option<ridermap_core::PlaceKind>,
-    out: &mut dyn Write,
-) -> std::io::Result<usize> {
+pub fn write(store: &Store, kind: Option<ridermap_core::PlaceKind>, out: &mut dyn Write) -> std::io::Result<usize> {
     let io = |e: ridermap_store::Error| std::io::Error::other(e.to_string());
     out.write_all(b"{\"type\":\"FeatureCollection\",\"features\":[\n")?;
     let mut n = 0;
@@ -119,8 +85,7 @@ pub fn write(
     let mut err = None;
     store
         .for_each_place(kind, |p| {
-            let r = sep(out, &mut n)
-                .and_then(|_| Ok(serde_json::to_writer(&mut *out, &place_feature(&p))?));
+            let r = sep(out, &mut n).and_then(|_| Ok(serde_json::to_writer(&mut *out, &place_feature(&p))?));
             if let Err(e) = r {
                 err = Some(e);
             }
@@ -142,13 +107,7 @@ fn to_object<T: serde::Serialize>(v: &T) -> JsonObject {
 }
 
 fn feature(geometry: Option<Geometry>, properties: JsonObject) -> Feature {
-    Feature {
-        bbox: None,
-        geometry,
-        id: None,
-        properties: Some(properties),
-        foreign_members: None,
-    }
+    Feature { bbox: None, geometry, id: None, properties: Some(properties), foreign_members: None }
 }
 
 /// A place as a feature: compounds with an outline become Polygons (keeping their label point in
@@ -158,12 +117,7 @@ pub fn place_feature(p: &Place) -> Feature {
     let geometry = match &p.detail {
         Detail::Compound(c) if c.outline.as_ref().is_some_and(|o| o.len() >= 3) => {
             props.remove("outline");
-            let ring: Vec<Vec<f64>> = c
-                .outline
-                .iter()
-                .flatten()
-                .map(|q| vec![q[0], q[1]])
-                .collect();
+            let ring: Vec<Vec<f64>> = c.outline.iter().flatten().map(|q| vec![q[0], q[1]]).collect();
             Geometry::new(GeometryValue::new_polygon([ring]))
         }
         _ => {

@@ -56,11 +56,7 @@ pub struct ReadError {
 
 impl ReadError {
     pub fn new(file: &str, at: Option<String>, reason: impl Into<String>) -> ReadError {
-        ReadError {
-            file: file.to_string(),
-            at,
-            reason: reason.into(),
-        }
+        ReadError { file: file.to_string(), at, reason: reason.into() }
     }
 }
 
@@ -74,8 +70,7 @@ pub struct ReadOptions {
 /// Read `path` in `format` into records.
 pub fn read(path: &Path, format: Format, opts: &ReadOptions) -> Result<Vec<Incoming>, ReadError> {
     let name = path.display().to_string();
-    let bytes = std::fs::read(path)
-        .map_err(|e| ReadError::new(&name, None, format!("cannot read: {e}")))?;
+    let bytes = std::fs::read(path).map_err(|e| ReadError::new(&name, None, format!("cannot read: {e}")))?;
     match format {
         Format::GeoJson => geo_json::read(&name, &bytes),
         Format::Csv => table::read(&name, &bytes, opts),

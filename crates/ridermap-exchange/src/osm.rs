@@ -34,20 +34,14 @@ fn tag<'a>(tags: &'a Tags, key: &str) -> Option<&'a str> {
 
 pub fn read(file: &str, bytes: &[u8]) -> Result<Vec<Incoming>, ReadError> {
     let head = bytes.iter().find(|b| !b.is_ascii_whitespace());
-    let osm = if head == Some(&b'<') {
-        read_xml(file, bytes)?
-    } else {
-        read_pbf(file, bytes)?
-    };
+    let osm = if head == Some(&b'<') { read_xml(file, bytes)? } else { read_pbf(file, bytes)? };
     Ok(map(file, &osm))
 }
 
 fn read_pbf(file: &str, bytes: &[u8]) -> Result<Osm, ReadError> {
     use osmpbf::{Element, ElementReader};
     let mut osm = Osm::default();
-    let owned = |t: &mut dyn Iterator<Item = (&str, &str)>| -> Tags {
-        t.map(|(k, v)| (k.into(), v.into())).collect()
-    };
+    let owned = |t: &mut dyn Iterator<Item = (&str, &str)>| -> Tags { t.map(|(k, v)| (k.into(), v.into())).collect() };
     ElementReader::new(std::io::Cursor::new(bytes))
         .for_each(|e| match e {
             Element::Node(n) => {
@@ -64,9 +58,7 @@ fn read_pbf(file: &str, bytes: &[u8]) -> Result<Osm, ReadError> {
                     osm.nodes.push((n.id(), tags));
                 }
             }
-            Element::Way(w) => osm
-                .ways
-                .push((w.id(), w.refs().collect(), owned(&mut w.tags()))),
+            Element::Way(w) => osm.ways.push((w.id(), w.refs().collect(), owned(&mut w.tags()))),
             Element::Relation(_) => {}
         })
         .map_err(|e| ReadError::new(file, None, format!("truncated or corrupt OSM PBF: {e}")))?;
@@ -80,21 +72,12 @@ fn read_xml(file: &str, bytes: &[u8]) -> Result<Osm, ReadError> {
     let mut buf = vec![];
     // The element being read: ("node"|"way", id, refs, tags).
     let mut cur: Option<(&'static str, i64, Vec<i64>, Tags)> = None;
-    let line_at = |pos: u64| {
-        1 + bytes[..(pos as usize).min(bytes.len())]
-            .iter()
-            .filter(|b| **b == b'\n')
-            .count()
-    };
+    let line_at = |pos: u64| 1 + bytes[..(pos as usize).min(bytes.len())].iter().filter(|b| **b == b'\n').count();
     loop {
         let pos = rdr.buffer_position();
-        let ev = rdr.read_event_into(&mut buf).map_err(|e| {
-            ReadError::new(
-                file,
-                Some(line_at(pos).to_string()),
-                format!("bad OSM XML: {e}"),
-            )
-        })?;
+        let ev = rdr
+            .read_event_into(&mut buf)
+            .map_err(|e| ReadError::new(file, Some(line_at(pos).to_string()), format!("bad OSM XML: {e}")))?;
         let bad = |what: String| ReadError::new(file, Some(line_at(pos).to_string()), what);
         match ev {
             Event::Start(ref e) | Event::Empty(ref e) => {
@@ -102,19 +85,11 @@ fn read_xml(file: &str, bytes: &[u8]) -> Result<Osm, ReadError> {
                 let mut attrs: HashMap<String, String> = HashMap::new();
                 for a in e.attributes() {
                     let a = a.map_err(|e| bad(format!("bad attribute: {e}")))?;
-                    let v = a
-                        .unescape_value()
-                        .map_err(|e| bad(format!("bad attribute value: {e}")))?;
-                    attrs.insert(
-                        String::from_utf8_lossy(a.key.as_ref()).into_owned(),
-                        v.into_owned(),
-                    );
+                    let v = a.unescape_value().map_err(|e| bad(format!("bad attribute value: {e}")))?;
+                    attrs.insert(String::from_utf8_lossy(a.key.as_ref()).into_owned(), v.into_owned());
                 }
                 let num = |k: &str| -> Result<f64, ReadError> {
-                    attrs
-                        .get(k)
-                        .and_then(|v| v.parse().ok())
-                        .ok_or_else(|| bad(format!("missing or bad `{k}`")))
+                    attrs.get(k).and_then(|v| v.parse().ok()).ok_or_else(|| bad(format!("missing or bad `{k}`")))
                 };
                 match e.name().as_ref() {
                     b"node" => {
@@ -130,9 +105,7 @@ fn read_xml(file: &str, bytes: &[u8]) -> Result<Osm, ReadError> {
                         }
                     }
                     b"tag" => {
-                        if let (Some((_, _, _, tags)), Some(k), Some(v)) =
-                            (&mut cur, attrs.get("k"), attrs.get("v"))
-                        {
+                        if let (Some((_, _, _, tags)), Some(k), Some(v)) = (&mut cur, attrs.get("k"), attrs.get("v")) {
                             tags.push((k.clone(), v.clone()));
                         }
                     }
@@ -142,9 +115,7 @@ fn read_xml(file: &str, bytes: &[u8]) -> Result<Osm, ReadError> {
                     finish(&mut osm, cur.take());
                 }
             }
-            Event::End(ref e) if matches!(e.name().as_ref(), b"node" | b"way") => {
-                finish(&mut osm, cur.take())
-            }
+            Event::End(ref e) if matches!(e.name().as_ref(), b"node" | b"way") => finish(&mut osm, cur.take()),
             Event::Eof => break,
             _ => {}
         }
@@ -174,16 +145,9 @@ struct CompoundOut {
 }
 
 fn centroid(pts: &[[f64; 2]]) -> LatLon {
-    let pts = if pts.len() > 1 && pts.first() == pts.last() {
-        &pts[..pts.len() - 1]
-    } else {
-        pts
-    };
+    let pts = if pts.len() > 1 && pts.first() == pts.last() { &pts[..pts.len() - 1] } else { pts };
     let n = pts.len().max(1) as f64;
-    LatLon::new(
-        pts.iter().map(|p| p[1]).sum::<f64>() / n,
-        pts.iter().map(|p| p[0]).sum::<f64>() / n,
-    )
+    LatLon::new(pts.iter().map(|p| p[1]).sum::<f64>() / n, pts.iter().map(|p| p[0]).sum::<f64>() / n)
 }
 
 fn address(tags: &Tags) -> Option<String> {
@@ -208,14 +172,9 @@ fn access_from(v: Option<&str>) -> Option<&'static str> {
 
 fn map(file: &str, osm: &Osm) -> Vec<Incoming> {
     let mut out: Vec<Incoming> = vec![];
-    let origin = |el: &str| Origin {
-        file: file.to_string(),
-        loc: Loc::Osm(el.to_string()),
-    };
+    let origin = |el: &str| Origin { file: file.to_string(), loc: Loc::Osm(el.to_string()) };
     let ring_of = |refs: &[i64]| -> Option<Vec<[f64; 2]>> {
-        refs.iter()
-            .map(|r| osm.coords.get(r).map(|(lat, lon)| [*lon, *lat]))
-            .collect()
+        refs.iter().map(|r| osm.coords.get(r).map(|(lat, lon)| [*lon, *lat])).collect()
     };
 
     // Compounds.
@@ -237,10 +196,8 @@ fn map(file: &str, osm: &Osm) -> Vec<Incoming> {
         let mut f = Map::new();
         f.insert("kind".into(), json!("compound"));
         f.insert("name".into(), json!(name));
-        let aliases: Vec<&str> = ["alt_name", "old_name", "short_name", "name:en"]
-            .iter()
-            .filter_map(|k| tag(tags, k))
-            .collect();
+        let aliases: Vec<&str> =
+            ["alt_name", "old_name", "short_name", "name:en"].iter().filter_map(|k| tag(tags, k)).collect();
         if !aliases.is_empty() {
             f.insert("aliases".into(), json!(aliases));
         }
@@ -259,49 +216,33 @@ fn map(file: &str, osm: &Osm) -> Vec<Incoming> {
             source: format!("osm:way/{id}"),
         });
     }
-    let containing = |p: LatLon, compounds: &[CompoundOut]| {
-        compounds.iter().position(|c| ring_contains(&c.ring, p))
-    };
+    let containing = |p: LatLon, compounds: &[CompoundOut]| compounds.iter().position(|c| ring_contains(&c.ring, p));
 
     // Buildings with numbers.
     let add_building = |compounds: &mut Vec<CompoundOut>, number: &str, p: LatLon| {
         if let Some(i) = containing(p, compounds) {
             let n = number.trim().trim_end_matches('号').to_string();
             if !n.is_empty() && compounds[i].numbers.insert(n.clone()) {
-                compounds[i]
-                    .buildings
-                    .push(json!({"number": n, "lat": p.lat, "lon": p.lon}));
+                compounds[i].buildings.push(json!({"number": n, "lat": p.lat, "lon": p.lon}));
             }
         }
     };
     for (_, refs, tags) in &osm.ways {
-        if let (Some(_), Some(n), Some(ring)) = (
-            tag(tags, "building"),
-            tag(tags, "addr:housenumber"),
-            ring_of(refs),
-        ) {
+        if let (Some(_), Some(n), Some(ring)) = (tag(tags, "building"), tag(tags, "addr:housenumber"), ring_of(refs)) {
             add_building(&mut compounds, n, centroid(&ring));
         }
     }
     for (id, tags) in &osm.nodes {
-        if let (Some(_), Some(n), Some((lat, lon))) = (
-            tag(tags, "building"),
-            tag(tags, "addr:housenumber"),
-            osm.coords.get(id),
-        ) {
+        if let (Some(_), Some(n), Some((lat, lon))) =
+            (tag(tags, "building"), tag(tags, "addr:housenumber"), osm.coords.get(id))
+        {
             add_building(&mut compounds, n, LatLon::new(*lat, *lon));
         }
     }
     for c in &mut compounds {
-        c.fields.insert(
-            "buildings".into(),
-            Value::Array(std::mem::take(&mut c.buildings)),
-        );
+        c.fields.insert("buildings".into(), Value::Array(std::mem::take(&mut c.buildings)));
         c.fields.insert("source".into(), json!(c.source));
-        out.push(Incoming {
-            origin: origin(c.source.trim_start_matches("osm:")),
-            fields: c.fields.clone(),
-        });
+        out.push(Incoming { origin: origin(c.source.trim_start_matches("osm:")), fields: c.fields.clone() });
     }
     let compound_name = |i: usize| compounds[i].fields["name"].clone();
 
@@ -332,8 +273,7 @@ fn map(file: &str, osm: &Osm) -> Vec<Incoming> {
         if let Some(a) = address(tags) {
             f.insert("address".into(), json!(a));
         }
-        let on_compound =
-            node_id.and_then(|n| compounds.iter().position(|c| c.node_ids.contains(&n)));
+        let on_compound = node_id.and_then(|n| compounds.iter().position(|c| c.node_ids.contains(&n)));
         let inside = on_compound.or_else(|| containing(p, &compounds));
         let entrance = tag(tags, "entrance");
         let gate = tag(tags, "barrier") == Some("gate") && on_compound.is_some();
@@ -341,18 +281,9 @@ fn map(file: &str, osm: &Osm) -> Vec<Incoming> {
         if (entrance.is_some() || gate) && !is_door {
             f.insert("kind".into(), json!("entrance"));
             let name = tag(tags, "name").map(str::to_string).or_else(|| {
-                tag(tags, "ref").map(|r| {
-                    if r.ends_with('门') {
-                        r.to_string()
-                    } else {
-                        format!("{r}号门")
-                    }
-                })
+                tag(tags, "ref").map(|r| if r.ends_with('门') { r.to_string() } else { format!("{r}号门") })
             });
-            f.insert(
-                "name".into(),
-                json!(name.unwrap_or_else(|| format!("入口 {el}"))),
-            );
+            f.insert("name".into(), json!(name.unwrap_or_else(|| format!("入口 {el}"))));
             let gate_kind = match entrance {
                 Some("main") => "main",
                 Some("service") => "service",
@@ -364,23 +295,14 @@ fn map(file: &str, osm: &Osm) -> Vec<Incoming> {
             if matches!(tag(tags, "foot"), Some("no")) || tag(tags, "access") == Some("no") {
                 f.insert("foot".into(), json!(false));
             }
-            if let Some(e) = access_from(tag(tags, "electric_bicycle"))
-                .or_else(|| access_from(tag(tags, "bicycle")))
-            {
+            if let Some(e) = access_from(tag(tags, "electric_bicycle")).or_else(|| access_from(tag(tags, "bicycle"))) {
                 f.insert("ebike".into(), json!(e));
             }
-            if matches!(
-                tag(tags, "access"),
-                Some("private" | "residents" | "destination" | "delivery")
-            ) {
+            if matches!(tag(tags, "access"), Some("private" | "residents" | "destination" | "delivery")) {
                 f.insert("access_method".into(), json!("guard"));
             }
             if let Some(flats) = tag(tags, "addr:flats") {
-                let list: Vec<&str> = flats
-                    .split([';', ','])
-                    .map(str::trim)
-                    .filter(|s| !s.is_empty())
-                    .collect();
+                let list: Vec<&str> = flats.split([';', ',']).map(str::trim).filter(|s| !s.is_empty()).collect();
                 f.insert("buildings_served".into(), json!(list));
             }
             match tag(tags, "lit") {
@@ -395,40 +317,21 @@ fn map(file: &str, osm: &Osm) -> Vec<Incoming> {
             if let Some(i) = inside {
                 f.insert("compound".into(), compound_name(i));
             }
-            out.push(Incoming {
-                origin: origin(&el),
-                fields: f,
-            });
+            out.push(Incoming { origin: origin(&el), fields: f });
             continue;
         }
         match tag(tags, "amenity") {
             Some("charging_station") => {
                 f.insert("kind".into(), json!("charger"));
-                let name = tag(tags, "name")
-                    .or(tag(tags, "brand"))
-                    .or(tag(tags, "operator"))
-                    .unwrap_or("充电站");
+                let name = tag(tags, "name").or(tag(tags, "brand")).or(tag(tags, "operator")).unwrap_or("充电站");
                 f.insert("name".into(), json!(name));
-                let swap = tags
-                    .iter()
-                    .any(|(k, v)| k.contains("swap") || v.contains("swap") || v.contains("换电"));
-                f.insert(
-                    "charger_kind".into(),
-                    json!(if swap {
-                        "swap_cabinet"
-                    } else {
-                        "charging_pile"
-                    }),
-                );
+                let swap = tags.iter().any(|(k, v)| k.contains("swap") || v.contains("swap") || v.contains("换电"));
+                f.insert("charger_kind".into(), json!(if swap { "swap_cabinet" } else { "charging_pile" }));
                 if let Some(op) = tag(tags, "operator").or(tag(tags, "brand")) {
                     f.insert("operator".into(), json!(op));
                 }
                 if let Some(v) = tag(tags, "voltage") {
-                    let volts: Vec<String> = v
-                        .split(';')
-                        .filter_map(parse_volts)
-                        .map(|v| format!("{v}V"))
-                        .collect();
+                    let volts: Vec<String> = v.split(';').filter_map(parse_volts).map(|v| format!("{v}V")).collect();
                     f.insert("battery_standards".into(), json!(volts));
                 }
                 if let Some(n) = tag(tags, "capacity").and_then(|c| c.trim().parse::<u32>().ok()) {
@@ -449,10 +352,7 @@ fn map(file: &str, osm: &Osm) -> Vec<Incoming> {
                     f.insert("inside_compound".into(), json!(true));
                     f.insert("compound".into(), compound_name(i));
                 }
-                out.push(Incoming {
-                    origin: origin(&el),
-                    fields: f,
-                });
+                out.push(Incoming { origin: origin(&el), fields: f });
             }
             Some(a @ ("shelter" | "toilets" | "drinking_water")) => {
                 let (amenity, default_name) = match a {
@@ -461,19 +361,13 @@ fn map(file: &str, osm: &Osm) -> Vec<Incoming> {
                     _ => ("cold_water", "饮水点"),
                 };
                 f.insert("kind".into(), json!("rest_stop"));
-                f.insert(
-                    "name".into(),
-                    json!(tag(tags, "name").unwrap_or(default_name)),
-                );
+                f.insert("name".into(), json!(tag(tags, "name").unwrap_or(default_name)));
                 f.insert("stop_kind".into(), json!("public"));
                 f.insert("amenities".into(), json!([amenity]));
                 if let Some(i) = inside {
                     f.insert("compound".into(), compound_name(i));
                 }
-                rest.push(Incoming {
-                    origin: origin(&el),
-                    fields: f,
-                });
+                rest.push(Incoming { origin: origin(&el), fields: f });
             }
             _ => {}
         }
@@ -484,29 +378,18 @@ fn map(file: &str, osm: &Osm) -> Vec<Incoming> {
 
 /// Toilets and water points near another rest place become its amenities.
 fn merge_rest(rest: Vec<Incoming>) -> Vec<Incoming> {
-    let point = |r: &Incoming| {
-        LatLon::new(
-            r.fields["lat"].as_f64().unwrap_or(0.0),
-            r.fields["lon"].as_f64().unwrap_or(0.0),
-        )
-    };
+    let point =
+        |r: &Incoming| LatLon::new(r.fields["lat"].as_f64().unwrap_or(0.0), r.fields["lon"].as_f64().unwrap_or(0.0));
     let is_primary = |r: &Incoming| r.fields["amenities"] == json!(["seating"]);
-    let (mut primary, minor): (Vec<Incoming>, Vec<Incoming>) =
-        rest.into_iter().partition(is_primary);
+    let (mut primary, minor): (Vec<Incoming>, Vec<Incoming>) = rest.into_iter().partition(is_primary);
     let mut kept = vec![];
     for m in minor {
         let p = point(&m);
-        let near = primary
-            .iter_mut()
-            .chain(kept.iter_mut())
-            .find(|r: &&mut Incoming| point(r).distance_m(&p) <= 30.0);
+        let near = primary.iter_mut().chain(kept.iter_mut()).find(|r: &&mut Incoming| point(r).distance_m(&p) <= 30.0);
         match near {
             Some(host) => {
                 let add = m.fields["amenities"][0].clone();
-                if let Some(list) = host
-                    .fields
-                    .get_mut("amenities")
-                    .and_then(Value::as_array_mut)
+                if let Some(list) = host.fields.get_mut("amenities").and_then(Value::as_array_mut)
                     && !list.contains(&add)
                 {
                     list.push(add);

@@ -11,23 +11,13 @@ use crate::{ReadError, ReadOptions};
 
 const NUMBERS: &[&str] = &["lat", "lon", "stop_lat", "stop_lon", "slots"];
 const BOOLS: &[&str] = &["foot", "lit", "inside_compound"];
-const LISTS: &[&str] = &[
-    "aliases",
-    "buildings_served",
-    "battery_standards",
-    "payment",
-    "amenities",
-];
+const LISTS: &[&str] = &["aliases", "buildings_served", "battery_standards", "payment", "amenities"];
 const JSONS: &[&str] = &["buildings", "outline"];
 
 /// The CSV header for `kind`: `kind` first, then the model's fields in order.
 pub fn header(kind: PlaceKind) -> Vec<String> {
     let mut h = vec!["kind".to_string()];
-    h.extend(
-        field_names(&Place::new(kind, "x", 0.0, 0.0))
-            .into_iter()
-            .filter(|f| f != "kind"),
-    );
+    h.extend(field_names(&Place::new(kind, "x", 0.0, 0.0)).into_iter().filter(|f| f != "kind"));
     h
 }
 
@@ -68,11 +58,7 @@ fn cell_value(field: &str, cell: &str) -> Result<Value, ()> {
             return Ok(v);
         }
         return Ok(Value::Array(
-            t.split([';', '；'])
-                .map(str::trim)
-                .filter(|s| !s.is_empty())
-                .map(|s| Value::String(s.into()))
-                .collect(),
+            t.split([';', '；']).map(str::trim).filter(|s| !s.is_empty()).map(|s| Value::String(s.into())).collect(),
         ));
     }
     if JSONS.contains(&field) {
@@ -91,11 +77,7 @@ pub fn read(file: &str, bytes: &[u8], opts: &ReadOptions) -> Result<Vec<Incoming
         .map(|h| h.trim().to_string())
         .collect();
     if !headers.iter().any(|h| h == "kind") && opts.default_kind.is_none() {
-        return Err(ReadError::new(
-            file,
-            Some("1".into()),
-            "no `kind` column (add one, or pass --kind)",
-        ));
+        return Err(ReadError::new(file, Some("1".into()), "no `kind` column (add one, or pass --kind)"));
     }
     let mut out = vec![];
     for rec in rdr.records() {
@@ -104,10 +86,7 @@ pub fn read(file: &str, bytes: &[u8], opts: &ReadOptions) -> Result<Vec<Incoming
             ReadError::new(file, line, format!("bad CSV: {e}"))
         })?;
         let line = rec.position().map(|p| p.line() as usize).unwrap_or(0);
-        let origin = Origin {
-            file: file.to_string(),
-            loc: Loc::Line(line),
-        };
+        let origin = Origin { file: file.to_string(), loc: Loc::Line(line) };
         let mut fields = Map::new();
         if let Some(k) = &opts.default_kind {
             fields.insert("kind".into(), Value::String(k.clone()));
@@ -130,11 +109,9 @@ fn cell(v: &Value) -> String {
     match v {
         Value::Null => String::new(),
         Value::String(s) => s.clone(),
-        Value::Array(items) if items.iter().all(|i| i.as_str().is_some_and(plain_item)) => items
-            .iter()
-            .filter_map(Value::as_str)
-            .collect::<Vec<_>>()
-            .join(";"),
+        Value::Array(items) if items.iter().all(|i| i.as_str().is_some_and(plain_item)) => {
+            items.iter().filter_map(Value::as_str).collect::<Vec<_>>().join(";")
+        }
         other => other.to_string(),
     }
 }
@@ -145,11 +122,7 @@ fn plain_item(s: &str) -> bool {
 }
 
 /// Write places (of one kind with its own header, or all kinds with the union header) and grids.
-pub fn write(
-    store: &Store,
-    kind: Option<PlaceKind>,
-    out: &mut dyn Write,
-) -> std::io::Result<usize> {
+pub fn write(store: &Store, kind: Option<PlaceKind>, out: &mut dyn Write) -> std::io::Result<usize> {
     let header = match kind {
         Some(k) => header(k),
         None => union_header(),
@@ -158,16 +131,12 @@ pub fn write(
     w.write_record(&header)?;
     let io = |e: ridermap_store::Error| std::io::Error::other(e.to_string());
     let mut n = 0;
-    let mut row =
-        |obj: Map<String, Value>, w: &mut csv::Writer<&mut dyn Write>| -> std::io::Result<()> {
-            let cells: Vec<String> = header
-                .iter()
-                .map(|h| obj.get(h).map(cell).unwrap_or_default())
-                .collect();
-            w.write_record(&cells)?;
-            n += 1;
-            Ok(())
-        };
+    let mut row = |obj: Map<String, Value>, w: &mut csv::Writer<&mut dyn Write>| -> std::io::Result<()> {
+        let cells: Vec<String> = header.iter().map(|h| obj.get(h).map(cell).unwrap_or_default()).collect();
+        w.write_record(&cells)?;
+        n += 1;
+        Ok(())
+    };
     if kind.is_none() {
         for g in store.grids().map_err(io)? {
             let Value::Object(mut m) = serde_json::to_value(&g).unwrap_or_default() else {

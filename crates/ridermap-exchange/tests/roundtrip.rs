@@ -8,11 +8,7 @@ use ridermap_exchange::{ReadOptions, geo_json, table};
 use ridermap_store::{Actor, ImportOptions, Store};
 
 fn cases() -> u32 {
-    if std::env::var_os("RIDERMAP_LONG").is_some() {
-        500
-    } else {
-        24
-    }
+    if std::env::var_os("RIDERMAP_LONG").is_some() { 500 } else { 24 }
 }
 
 fn text() -> impl Strategy<Value = String> {
@@ -22,8 +18,7 @@ fn text() -> impl Strategy<Value = String> {
 }
 
 fn time() -> impl Strategy<Value = DateTime<Utc>> {
-    (1_600_000_000i64..1_900_000_000, 0u32..1000)
-        .prop_map(|(s, ms)| Utc.timestamp_opt(s, ms * 1_000_000).unwrap())
+    (1_600_000_000i64..1_900_000_000, 0u32..1000).prop_map(|(s, ms)| Utc.timestamp_opt(s, ms * 1_000_000).unwrap())
 }
 
 fn place() -> impl Strategy<Value = (Place, Vec<(String, String)>)> {
@@ -33,12 +28,8 @@ fn place() -> impl Strategy<Value = (Place, Vec<(String, String)>)> {
         Just(PlaceKind::Charger),
         Just(PlaceKind::RestStop)
     ];
-    let hours = prop_oneof![
-        Just(None),
-        Just(Some("24/7")),
-        Just(Some("06:00-22:00")),
-        Just(Some("Mo-Fr 07:00-19:00; PH off"))
-    ];
+    let hours =
+        prop_oneof![Just(None), Just(Some("24/7")), Just(Some("06:00-22:00")), Just(Some("Mo-Fr 07:00-19:00; PH off"))];
     (
         kind,
         text(),
@@ -51,102 +42,52 @@ fn place() -> impl Strategy<Value = (Place, Vec<(String, String)>)> {
         proptest::option::of(time()),
         any::<u8>(),
     )
-        .prop_map(
-            |(kind, name, lat, lon, hours, aliases, address, t, verified, pick)| {
-                let mut p = Place::new(kind, name, lat, lon);
-                p.aliases = aliases;
-                p.address = address;
-                p.grid = Some("g1".into());
-                p.opening_hours = hours.map(String::from);
-                p.stamp = Stamp {
-                    created_at: t,
-                    updated_at: t,
-                    updated_by: None,
-                    verified_at: verified,
-                    source: None,
-                };
-                let sets: Vec<(String, String)> = match kind {
-                    PlaceKind::Compound => {
-                        p.detail = Detail::Compound(Compound {
-                            buildings: (0..(pick % 4))
-                                .map(|i| Building {
-                                    number: format!("{i}号"),
-                                    lat,
-                                    lon,
-                                })
-                                .collect(),
-                            outline: (pick % 2 == 0).then(|| {
-                                vec![
-                                    [lon, lat],
-                                    [lon + 0.001, lat],
-                                    [lon, lat + 0.001],
-                                    [lon, lat],
-                                ]
-                            }),
-                            rules: (pick % 3 == 0).then(|| "电动车推行".into()),
-                        });
-                        vec![]
-                    }
-                    PlaceKind::Entrance => vec![
-                        (
-                            "ebike".into(),
-                            ["allowed", "push", "refused", "unknown"][pick as usize % 4].into(),
-                        ),
-                        (
-                            "access_method".into(),
-                            ["open", "qr", "face", "card", "guard", "intercom"][pick as usize % 6]
-                                .into(),
-                        ),
-                        (
-                            "lit".into(),
-                            ["", "true", "false"][pick as usize % 3].into(),
-                        ),
-                        (
-                            "buildings_served".into(),
-                            ["", "1", "1,2号"][pick as usize % 3].into(),
-                        ),
-                    ],
-                    PlaceKind::Charger => vec![
-                        (
-                            "battery_standards".into(),
-                            ["", "48V", "48V,60V"][pick as usize % 3].into(),
-                        ),
-                        ("slots".into(), ["", "12"][pick as usize % 2].into()),
-                        (
-                            "payment".into(),
-                            ["", "微信,支付宝"][pick as usize % 2].into(),
-                        ),
-                        (
-                            "inside_compound".into(),
-                            ["true", "false"][pick as usize % 2].into(),
-                        ),
-                    ],
-                    PlaceKind::RestStop => vec![
-                        (
-                            "amenities".into(),
-                            ["", "hot_water", "toilet,seating"][pick as usize % 3].into(),
-                        ),
-                        (
-                            "stop_kind".into(),
-                            ["love_station", "union_relay", "public"][pick as usize % 3].into(),
-                        ),
-                    ],
-                };
-                (p, sets)
-            },
-        )
+        .prop_map(|(kind, name, lat, lon, hours, aliases, address, t, verified, pick)| {
+            let mut p = Place::new(kind, name, lat, lon);
+            p.aliases = aliases;
+            p.address = address;
+            p.grid = Some("g1".into());
+            p.opening_hours = hours.map(String::from);
+            p.stamp = Stamp { created_at: t, updated_at: t, updated_by: None, verified_at: verified, source: None };
+            let sets: Vec<(String, String)> = match kind {
+                PlaceKind::Compound => {
+                    p.detail = Detail::Compound(Compound {
+                        buildings: (0..(pick % 4)).map(|i| Building { number: format!("{i}号"), lat, lon }).collect(),
+                        outline: (pick % 2 == 0)
+                            .then(|| vec![[lon, lat], [lon + 0.001, lat], [lon, lat + 0.001], [lon, lat]]),
+                        rules: (pick % 3 == 0).then(|| "电动车推行".into()),
+                    });
+                    vec![]
+                }
+                PlaceKind::Entrance => vec![
+                    ("ebike".into(), ["allowed", "push", "refused", "unknown"][pick as usize % 4].into()),
+                    (
+                        "access_method".into(),
+                        ["open", "qr", "face", "card", "guard", "intercom"][pick as usize % 6].into(),
+                    ),
+                    ("lit".into(), ["", "true", "false"][pick as usize % 3].into()),
+                    ("buildings_served".into(), ["", "1", "1,2号"][pick as usize % 3].into()),
+                ],
+                PlaceKind::Charger => vec![
+                    ("battery_standards".into(), ["", "48V", "48V,60V"][pick as usize % 3].into()),
+                    ("slots".into(), ["", "12"][pick as usize % 2].into()),
+                    ("payment".into(), ["", "微信,支付宝"][pick as usize % 2].into()),
+                    ("inside_compound".into(), ["true", "false"][pick as usize % 2].into()),
+                ],
+                PlaceKind::RestStop => vec![
+                    ("amenities".into(), ["", "hot_water", "toilet,seating"][pick as usize % 3].into()),
+                    ("stop_kind".into(), ["love_station", "union_relay", "public"][pick as usize % 3].into()),
+                ],
+            };
+            (p, sets)
+        })
 }
 
 fn store_with(places: &[Place]) -> Store {
     let mut s = Store::open_in_memory().unwrap();
     let t = Utc.timestamp_opt(1_700_000_000, 0).unwrap();
     s.put_grid(
-        &Grid {
-            id: Id::from_u128(9),
-            code: "g1".into(),
-            name: "一网格".into(),
-            stamp: Stamp::at(t),
-        },
+        &Grid { id: Id::from_u128(9), code: "g1".into(), name: "一网格".into(), stamp: Stamp::at(t) },
         &Actor::default(),
     )
     .unwrap();
@@ -169,16 +110,11 @@ fn check(places: &[Place]) {
             _ => table::read("x.csv", &buf, &ReadOptions::default()).unwrap(),
         };
         let mut b = Store::open_in_memory().unwrap();
-        let r = b
-            .import(&rows, ImportOptions::default(), &Actor::default())
-            .unwrap_or_else(|e| panic!("{format}: {e:?}"));
+        let r =
+            b.import(&rows, ImportOptions::default(), &Actor::default()).unwrap_or_else(|e| panic!("{format}: {e:?}"));
         assert_eq!(r.inserted, places.len() + 1, "{format}");
         for (x, y) in a.places(None).unwrap().iter().zip(b.places(None).unwrap()) {
-            assert_eq!(
-                serde_json::to_string(x).unwrap(),
-                serde_json::to_string(&y).unwrap(),
-                "{format}"
-            );
+            assert_eq!(serde_json::to_string(x).unwrap(), serde_json::to_string(&y).unwrap(), "{format}");
         }
         assert_eq!(b.grids().unwrap(), a.grids().unwrap(), "{format}");
     }

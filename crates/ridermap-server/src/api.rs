@@ -8,9 +8,7 @@ use axum::{
     response::{IntoResponse, Response},
     routing::{get, post},
 };
-use ridermap_sync::protocol::{
-    ErrorBody, LoginRequest, PROTOCOL_VERSION, PullRequest, PushRequest, PushResponse,
-};
+use ridermap_sync::protocol::{ErrorBody, LoginRequest, PROTOCOL_VERSION, PullRequest, PushRequest, PushResponse};
 
 use crate::{Account, Db, DbError};
 
@@ -23,14 +21,7 @@ pub struct ApiError(StatusCode, &'static str, String);
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        (
-            self.0,
-            Json(ErrorBody {
-                code: self.1.into(),
-                message: self.2,
-            }),
-        )
-            .into_response()
+        (self.0, Json(ErrorBody { code: self.1.into(), message: self.2 })).into_response()
     }
 }
 
@@ -68,18 +59,10 @@ fn check_protocol(v: u32) -> Result<(), ApiError> {
     Ok(())
 }
 
-async fn blocking<T: Send + 'static>(
-    f: impl FnOnce() -> Result<T, DbError> + Send + 'static,
-) -> Result<T, ApiError> {
+async fn blocking<T: Send + 'static>(f: impl FnOnce() -> Result<T, DbError> + Send + 'static) -> Result<T, ApiError> {
     tokio::task::spawn_blocking(f)
         .await
-        .map_err(|_| {
-            ApiError(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "internal",
-                "worker failed".into(),
-            )
-        })?
+        .map_err(|_| ApiError(StatusCode::INTERNAL_SERVER_ERROR, "internal", "worker failed".into()))?
         .map_err(ApiError::from)
 }
 
@@ -92,15 +75,10 @@ async fn account(db: &Db, headers: &HeaderMap) -> Result<Account, ApiError> {
         .ok_or_else(|| unauthorized("missing `Authorization: Bearer <token>`"))?
         .to_string();
     let db = db.clone();
-    blocking(move || db.account(&token))
-        .await?
-        .ok_or_else(|| unauthorized("unknown or revoked token"))
+    blocking(move || db.account(&token)).await?.ok_or_else(|| unauthorized("unknown or revoked token"))
 }
 
-async fn login(
-    State(db): State<Db>,
-    body: Result<Json<LoginRequest>, JsonRejection>,
-) -> Result<Response, ApiError> {
+async fn login(State(db): State<Db>, body: Result<Json<LoginRequest>, JsonRejection>) -> Result<Response, ApiError> {
     let Json(req) = body?;
     check_protocol(req.protocol)?;
     let res = blocking(move || db.login(&req.invite, &req.device)).await?;
@@ -149,19 +127,12 @@ struct FeedQuery {
 }
 
 /// Open, read-only feed of verified places for delivery platforms' route planners.
-async fn feed(
-    State(db): State<Db>,
-    headers: HeaderMap,
-    Query(q): Query<FeedQuery>,
-) -> Result<Response, ApiError> {
+async fn feed(State(db): State<Db>, headers: HeaderMap, Query(q): Query<FeedQuery>) -> Result<Response, ApiError> {
     let bbox = match &q.bbox {
         None => None,
         Some(b) => {
-            let v: Vec<f64> = b
-                .split(',')
-                .map(|x| x.trim().parse::<f64>())
-                .collect::<Result<_, _>>()
-                .map_err(|_| bad_bbox(b))?;
+            let v: Vec<f64> =
+                b.split(',').map(|x| x.trim().parse::<f64>()).collect::<Result<_, _>>().map_err(|_| bad_bbox(b))?;
             match v.as_slice() {
                 [x0, y0, x1, y1] if x0 <= x1 && y0 <= y1 => Some([*x0, *y0, *x1, *y1]),
                 _ => return Err(bad_bbox(b)),
@@ -173,22 +144,11 @@ async fn feed(
         return Ok((StatusCode::NOT_MODIFIED, [("etag", etag)]).into_response());
     }
     let body = serde_json::json!({"type": "FeatureCollection", "features": features});
-    Ok((
-        [
-            ("etag", etag),
-            ("content-type", "application/geo+json".to_string()),
-        ],
-        body.to_string(),
-    )
-        .into_response())
+    Ok(([("etag", etag), ("content-type", "application/geo+json".to_string())], body.to_string()).into_response())
 }
 
 fn bad_bbox(b: &str) -> ApiError {
-    ApiError(
-        StatusCode::BAD_REQUEST,
-        "invalid",
-        format!("bbox `{b}` is not min_lon,min_lat,max_lon,max_lat"),
-    )
+    ApiError(StatusCode::BAD_REQUEST, "invalid", format!("bbox `{b}` is not min_lon,min_lat,max_lon,max_lat"))
 }
 
 pub fn router(db: Db) -> Router {

@@ -17,10 +17,7 @@ pub struct Account {
 }
 
 pub fn hash_secret(secret: &str) -> String {
-    Sha256::digest(secret.trim().as_bytes())
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    Sha256::digest(secret.trim().as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// A new random secret: 32 hex characters (128 bits).
@@ -55,9 +52,7 @@ pub fn authorize(
         }
         (Entity::Report, Op::Resolve) => match account.role {
             Role::GridWorker if keeps(region) => Ok(()),
-            Role::GridWorker => Err(format!(
-                "this report belongs to grid `{region}`, not one of yours"
-            )),
+            Role::GridWorker => Err(format!("this report belongs to grid `{region}`, not one of yours")),
             _ => Err("only grid workers resolve reports".into()),
         },
         (Entity::Visit, Op::Put) => match account.role {
@@ -72,16 +67,11 @@ pub fn authorize(
                 let from = existing.as_ref().map(|e| e.region);
                 let ok = from.is_none_or(|r| r != NO_REGION && keeps(r))
                     && target.is_none_or(keeps)
-                    && (from.is_some()
-                        || target.is_some()
-                        || change.entity == Entity::Grid && keeps(region));
+                    && (from.is_some() || target.is_some() || change.entity == Entity::Grid && keeps(region));
                 if ok {
                     Ok(())
                 } else {
-                    Err(format!(
-                        "grid workers change places only in their own grids ({})",
-                        account.grids.join(", ")
-                    ))
+                    Err(format!("grid workers change places only in their own grids ({})", account.grids.join(", ")))
                 }
             }
             _ => Err("only grid workers change places".into()),

@@ -92,10 +92,7 @@ pub struct Db {
 }
 
 fn role_str(r: Role) -> String {
-    serde_json::to_value(r)
-        .ok()
-        .and_then(|v| v.as_str().map(str::to_string))
-        .unwrap_or_default()
+    serde_json::to_value(r).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default()
 }
 
 fn now_ms() -> i64 {
@@ -118,10 +115,7 @@ impl Db {
         Migrations::new(vec![M::up(V1)])
             .to_latest(&mut conn)
             .map_err(|e| DbError::Invalid(format!("migration failed: {e}")))?;
-        Ok(Db {
-            conn: Arc::new(Mutex::new(conn)),
-            bound_ms: clock::DEFAULT_BOUND_MS,
-        })
+        Ok(Db { conn: Arc::new(Mutex::new(conn)), bound_ms: clock::DEFAULT_BOUND_MS })
     }
 
     /// Accept clocks at most `ms` ahead of the server's (default 60 s).
@@ -145,9 +139,7 @@ impl Db {
                 return Err(DbError::Invalid("a grid worker invite needs --grid".into()));
             }
             Role::Volunteer if stations.is_empty() => {
-                return Err(DbError::Invalid(
-                    "a volunteer invite needs --station".into(),
-                ));
+                return Err(DbError::Invalid("a volunteer invite needs --station".into()));
             }
             _ => {}
         }
@@ -155,7 +147,13 @@ impl Db {
         self.with(|tx| {
             tx.execute(
                 "INSERT INTO invites(code_hash, role, grids, stations, created_ms) VALUES (?1, ?2, ?3, ?4, ?5)",
-                params![hash_secret(&code), role_str(role), serde_json::to_string(grids).unwrap_or_default(), serde_json::to_string(stations).unwrap_or_default(), now_ms()],
+                params![
+                    hash_secret(&code),
+                    role_str(role),
+                    serde_json::to_string(grids).unwrap_or_default(),
+                    serde_json::to_string(stations).unwrap_or_default(),
+                    now_ms()
+                ],
             )?;
             Ok(())
         })?;
@@ -177,7 +175,8 @@ impl Db {
             };
             let account = Account {
                 id: Id::new(),
-                role: serde_json::from_value(Value::String(role.clone())).map_err(|e| DbError::Corrupt(e.to_string()))?,
+                role: serde_json::from_value(Value::String(role.clone()))
+                    .map_err(|e| DbError::Corrupt(e.to_string()))?,
                 grids: serde_json::from_str(&grids).map_err(|e| DbError::Corrupt(e.to_string()))?,
                 stations: serde_json::from_str(&stations).map_err(|e| DbError::Corrupt(e.to_string()))?,
             };
@@ -191,7 +190,13 @@ impl Db {
                 "INSERT INTO tokens(token_hash, account, device, created_ms) VALUES (?1, ?2, ?3, ?4)",
                 params![hash_secret(&token), account.id.to_string(), device, now_ms()],
             )?;
-            Ok(LoginResponse { token, account: account.id, role: account.role, grids: account.grids, stations: account.stations })
+            Ok(LoginResponse {
+                token,
+                account: account.id,
+                role: account.role,
+                grids: account.grids,
+                stations: account.stations,
+            })
         })
     }
 
@@ -232,12 +237,7 @@ impl Db {
     /// Authorize and merge a batch: each change lands once, however often it is pushed.
     pub fn push(&self, account: &Account, changes: &[WireChange]) -> Result<Vec<PushResult>> {
         let (server_ms, bound) = (now_ms(), self.bound_ms);
-        self.with(|tx| {
-            changes
-                .iter()
-                .map(|c| push_one(tx, account, c, server_ms, bound))
-                .collect()
-        })
+        self.with(|tx| changes.iter().map(|c| push_one(tx, account, c, server_ms, bound)).collect())
     }
 
     /// Verified places of `grid` (or of every grid) inside `bbox` (min_lon, min_lat, max_lon, max_lat),
@@ -286,7 +286,10 @@ impl Db {
     pub fn pull(&self, account: &Account, req: &PullRequest) -> Result<PullResponse> {
         const MAX_BYTES: usize = 1 << 20;
         self.with(|tx| {
-            let all: Vec<String> = tx.prepare("SELECT region FROM regions ORDER BY region")?.query_map([], |r| r.get(0))?.collect::<rusqlite::Result<_>>()?;
+            let all: Vec<String> = tx
+                .prepare("SELECT region FROM regions ORDER BY region")?
+                .query_map([], |r| r.get(0))?
+                .collect::<rusqlite::Result<_>>()?;
             let readable = |r: &String| match account.role {
                 Role::GridWorker => account.grids.contains(r) || r == NO_REGION,
                 _ => true,
@@ -296,13 +299,18 @@ impl Db {
                 None => all.iter().filter(|r| readable(r)).cloned().collect(),
             };
             let limit = req.limit.clamp(1, 5000);
-            let mut out = PullResponse { changes: vec![], cursors: req.cursors.clone(), more: false, checksums: BTreeMap::new() };
+            let mut out =
+                PullResponse { changes: vec![], cursors: req.cursors.clone(), more: false, checksums: BTreeMap::new() };
             let mut bytes = 0usize;
             for region in &wanted {
                 let from = req.cursors.get(region).copied().unwrap_or(0);
-                let mut stmt = tx.prepare_cached("SELECT rseq, body FROM changes WHERE region = ?1 AND rseq > ?2 ORDER BY rseq LIMIT ?3")?;
+                let mut stmt = tx.prepare_cached(
+                    "SELECT rseq, body FROM changes WHERE region = ?1 AND rseq > ?2 ORDER BY rseq LIMIT ?3",
+                )?;
                 let room = limit.saturating_sub(out.changes.len());
-                let rows: Vec<(i64, String)> = stmt.query_map(params![region, from, room as i64 + 1], |r| Ok((r.get(0)?, r.get(1)?)))?.collect::<rusqlite::Result<_>>()?;
+                let rows: Vec<(i64, String)> = stmt
+                    .query_map(params![region, from, room as i64 + 1], |r| Ok((r.get(0)?, r.get(1)?)))?
+                    .collect::<rusqlite::Result<_>>()?;
                 for (i, (rseq, body)) in rows.iter().enumerate() {
                     if i == room || bytes + body.len() > MAX_BYTES && !out.changes.is_empty() {
                         out.more = true;
@@ -312,7 +320,9 @@ impl Db {
                     out.changes.push(serde_json::from_str(body).map_err(|e| DbError::Corrupt(e.to_string()))?);
                     out.cursors.insert(region.clone(), *rseq);
                 }
-                let sum: Option<String> = tx.query_row("SELECT checksum FROM regions WHERE region = ?1", [region], |r| r.get(0)).optional()?;
+                let sum: Option<String> = tx
+                    .query_row("SELECT checksum FROM regions WHERE region = ?1", [region], |r| r.get(0))
+                    .optional()?;
                 out.checksums.insert(region.clone(), sum.unwrap_or_else(|| checksum::hex(&[0; 32])));
                 if out.more {
                     break;
@@ -328,33 +338,24 @@ fn entity_row(tx: &Transaction<'_>, id: Id) -> Result<Option<(String, EntityStat
         .prepare_cached("SELECT region, state FROM entities WHERE entity_id = ?1")?
         .query_row([id.to_string()], |r| Ok((r.get(0)?, r.get(1)?)))
         .optional()?;
-    row.map(|(region, state)| {
-        Ok((
-            region,
-            serde_json::from_str(&state).map_err(|e| DbError::Corrupt(e.to_string()))?,
-        ))
-    })
-    .transpose()
+    row.map(|(region, state)| Ok((region, serde_json::from_str(&state).map_err(|e| DbError::Corrupt(e.to_string()))?)))
+        .transpose()
 }
 
 fn field_id(c: &WireChange, field: &str) -> Option<Id> {
-    c.fields
-        .get(field)
-        .and_then(Value::as_str)
-        .and_then(|s| s.parse().ok())
+    c.fields.get(field).and_then(Value::as_str).and_then(|s| s.parse().ok())
 }
 
 /// The region a new entity joins: its grid, or its station's / target's region.
 fn region_for(tx: &Transaction<'_>, c: &WireChange) -> Result<String> {
     let failure = std::cell::RefCell::new(None);
-    let region =
-        ridermap_sync::protocol::region_of(c.entity, &c.fields, |id| match entity_row(tx, id) {
-            Ok(row) => row.map(|(r, _)| r),
-            Err(e) => {
-                *failure.borrow_mut() = Some(e);
-                None
-            }
-        });
+    let region = ridermap_sync::protocol::region_of(c.entity, &c.fields, |id| match entity_row(tx, id) {
+        Ok(row) => row.map(|(r, _)| r),
+        Err(e) => {
+            *failure.borrow_mut() = Some(e);
+            None
+        }
+    });
     match failure.into_inner() {
         Some(e) => Err(e),
         None => Ok(region),
@@ -366,13 +367,7 @@ fn check_record(entity: Entity, state: &EntityState, creating: bool) -> Result<(
     if state.is_deleted() {
         return Ok(());
     }
-    let values = Value::Object(
-        state
-            .fields
-            .iter()
-            .map(|(k, (v, _))| (k.clone(), v.clone()))
-            .collect(),
-    );
+    let values = Value::Object(state.fields.iter().map(|(k, (v, _))| (k.clone(), v.clone())).collect());
     let parsed = match entity {
         Entity::Place => serde_json::from_value::<Place>(values)
             .map_err(|e| e.to_string())
@@ -409,31 +404,15 @@ fn push_one(
         .query_row([c.id.to_string()], |r| r.get(0))
         .optional()?;
     if let Some(body) = kept {
-        let old: WireChange =
-            serde_json::from_str(&body).map_err(|e| DbError::Corrupt(e.to_string()))?;
-        return Ok(PushResult {
-            id: c.id,
-            status: PushStatus::Duplicate,
-            reason: None,
-            hlc: old.hlc,
-        });
+        let old: WireChange = serde_json::from_str(&body).map_err(|e| DbError::Corrupt(e.to_string()))?;
+        return Ok(PushResult { id: c.id, status: PushStatus::Duplicate, reason: None, hlc: old.hlc });
     }
-    let refuse = |why: String| {
-        Ok(PushResult {
-            id: c.id,
-            status: PushStatus::Refused,
-            reason: Some(why),
-            hlc: c.hlc,
-        })
-    };
+    let refuse = |why: String| Ok(PushResult { id: c.id, status: PushStatus::Refused, reason: Some(why), hlc: c.hlc });
     let existing = entity_row(tx, c.entity_id)?;
     if let Some((_, s)) = &existing
         && let Some(kind) = s.fields.get("kind").and_then(|(v, _)| v.as_str())
         && c.entity == Entity::Place
-        && c.fields
-            .get("kind")
-            .and_then(Value::as_str)
-            .is_some_and(|k| k != kind)
+        && c.fields.get("kind").and_then(Value::as_str).is_some_and(|k| k != kind)
     {
         return refuse("a place's kind cannot change".into());
     }
@@ -442,13 +421,7 @@ fn push_one(
         None => region_for(tx, c)?,
     };
     let station = field_id(c, "station");
-    if let Err(why) = authorize(
-        account,
-        c,
-        existing.as_ref().map(|(r, _)| Existing { region: r }),
-        &region,
-        station,
-    ) {
+    if let Err(why) = authorize(account, c, existing.as_ref().map(|(r, _)| Existing { region: r }), &region, station) {
         return refuse(why);
     }
     let mut change = c.clone();
@@ -462,18 +435,11 @@ fn push_one(
     };
     state.apply(&change);
     if let Err(why) = check_record(c.entity, &state, old_digest.is_none()) {
-        return refuse(format!(
-            "invalid {}: {why}",
-            format!("{:?}", c.entity).to_lowercase()
-        ));
+        return refuse(format!("invalid {}: {why}", format!("{:?}", c.entity).to_lowercase()));
     }
     // Region sequence and checksum move together with the change.
     let (seq, sum): (i64, String) = tx
-        .query_row(
-            "SELECT seq, checksum FROM regions WHERE region = ?1",
-            [&region],
-            |r| Ok((r.get(0)?, r.get(1)?)),
-        )
+        .query_row("SELECT seq, checksum FROM regions WHERE region = ?1", [&region], |r| Ok((r.get(0)?, r.get(1)?)))
         .optional()?
         .unwrap_or((0, checksum::hex(&[0; 32])));
     let mut sum = unhex(&sum)?;
@@ -498,14 +464,16 @@ fn push_one(
     )?;
     tx.execute(
         "INSERT INTO changes(id, region, rseq, body, account, received_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-        params![c.id.to_string(), region, seq + 1, serde_json::to_string(&change).expect("changes serialize"), account.id.to_string(), server_ms],
+        params![
+            c.id.to_string(),
+            region,
+            seq + 1,
+            serde_json::to_string(&change).expect("changes serialize"),
+            account.id.to_string(),
+            server_ms
+        ],
     )?;
-    Ok(PushResult {
-        id: c.id,
-        status: PushStatus::Applied,
-        reason: None,
-        hlc: change.hlc,
-    })
+    Ok(PushResult { id: c.id, status: PushStatus::Applied, reason: None, hlc: change.hlc })
 }
 
 fn unhex(s: &str) -> Result<Sum> {

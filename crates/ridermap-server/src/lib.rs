@@ -16,7 +16,5 @@ pub async fn serve(
     db: Db,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, router(db))
-        .with_graceful_shutdown(shutdown)
-        .await
+    axum::serve(listener, router(db)).with_graceful_shutdown(shutdown).await
 }

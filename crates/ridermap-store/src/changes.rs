@@ -27,24 +27,12 @@ pub struct Change {
 
 impl Writer<'_> {
     /// Append one change; its clock is the next tick of this device's clock.
-    pub(crate) fn log(
-        &mut self,
-        entity: &str,
-        entity_id: Id,
-        op: &str,
-        fields: Map<String, Value>,
-    ) -> Result<()> {
+    pub(crate) fn log(&mut self, entity: &str, entity_id: Id, op: &str, fields: Map<String, Value>) -> Result<()> {
         self.log_json(entity, entity_id, op, &Value::Object(fields).to_string())
     }
 
     /// `log` with the fields already written as a JSON object (the fast path for new records).
-    pub(crate) fn log_json(
-        &mut self,
-        entity: &str,
-        entity_id: Id,
-        op: &str,
-        fields: &str,
-    ) -> Result<()> {
+    pub(crate) fn log_json(&mut self, entity: &str, entity_id: Id, op: &str, fields: &str) -> Result<()> {
         self.clock = self.clock.tick(ms(Utc::now()));
         self.tx
             .prepare_cached(
@@ -68,10 +56,7 @@ impl Writer<'_> {
 }
 
 /// The fields of `new` that differ from `old` (all of `new` when there is no `old`).
-pub(crate) fn diff(
-    old: Option<&Map<String, Value>>,
-    new: &Map<String, Value>,
-) -> Map<String, Value> {
+pub(crate) fn diff(old: Option<&Map<String, Value>>, new: &Map<String, Value>) -> Map<String, Value> {
     let mut out = Map::new();
     for (k, v) in new {
         if old.and_then(|o| o.get(k)) != Some(v) {
@@ -137,8 +122,6 @@ impl Store {
 
     /// How many changes the log holds.
     pub fn change_count(&self) -> Result<i64> {
-        Ok(self
-            .conn
-            .query_row("SELECT count(*) FROM changes", [], |r| r.get(0))?)
+        Ok(self.conn.query_row("SELECT count(*) FROM changes", [], |r| r.get(0))?)
     }
 }

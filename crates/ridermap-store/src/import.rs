@@ -30,20 +30,11 @@ pub struct ImportReport {
     pub problems: Vec<RowProblem>,
 }
 
-fn problems_as_text<S: serde::Serializer>(
-    p: &[RowProblem],
-    s: S,
-) -> std::result::Result<S::Ok, S::Error> {
+fn problems_as_text<S: serde::Serializer>(p: &[RowProblem], s: S) -> std::result::Result<S::Ok, S::Error> {
     s.collect_seq(p.iter().map(|p| p.to_string()))
 }
 
-const STAMP_FIELDS: [&str; 5] = [
-    "created_at",
-    "updated_at",
-    "updated_by",
-    "verified_at",
-    "source",
-];
+const STAMP_FIELDS: [&str; 5] = ["created_at", "updated_at", "updated_by", "verified_at", "source"];
 
 /// Which field a serde error is about: the one whose removal (or, for a required field, whose
 /// replacement by a plain valid value) makes the record readable.
@@ -93,22 +84,14 @@ struct Importer<'r> {
 
 impl Importer<'_> {
     fn problem(&mut self, row: &Incoming, field: &str, reason: impl Into<String>) {
-        let p = RowProblem {
-            origin: row.origin.clone(),
-            field: field.into(),
-            reason: reason.into(),
-        };
+        let p = RowProblem { origin: row.origin.clone(), field: field.into(), reason: reason.into() };
         self.problems.push((self.current, p));
     }
 
     fn grid(&mut self, w: &mut Writer<'_>, row: &Incoming) -> Result<()> {
         let mut f = row.fields.clone();
         f.remove("kind");
-        let code = f
-            .get("code")
-            .and_then(Value::as_str)
-            .unwrap_or_default()
-            .to_string();
+        let code = f.get("code").and_then(Value::as_str).unwrap_or_default().to_string();
         let existing: Option<String> = rusqlite::OptionalExtension::optional(w.tx.query_row(
             "SELECT doc FROM grids WHERE code = ?1",
             [&code],
@@ -117,9 +100,7 @@ impl Importer<'_> {
         let existing: Option<Grid> = existing.and_then(|d| serde_json::from_str(&d).ok());
         fill_identity(
             &mut f,
-            existing
-                .as_ref()
-                .map(|g| (g.id, serde_json::to_value(&g.stamp).unwrap_or_default())),
+            existing.as_ref().map(|g| (g.id, serde_json::to_value(&g.stamp).unwrap_or_default())),
             &self.now,
         );
         let g: Grid = match serde_json::from_value(Value::Object(f.clone())) {
@@ -152,10 +133,9 @@ impl Importer<'_> {
         let known = self.known.entry(kind).or_insert_with(|| known_fields(kind));
         if let Some(k) = f.keys().find(|k| !known.contains(k)) {
             let msg = match k.as_str() {
-                "outline" => format!(
-                    "only compounds have an outline (Polygon geometry); {} is a Point",
-                    kind.with_article()
-                ),
+                "outline" => {
+                    format!("only compounds have an outline (Polygon geometry); {} is a Point", kind.with_article())
+                }
                 _ => format!("is not a field of {}", kind.with_article()),
             };
             let k = k.clone();
@@ -165,11 +145,7 @@ impl Importer<'_> {
         if let Some(src) = f.get("source").and_then(Value::as_str)
             && let Some(first) = self.sources.insert(src.to_string(), row.origin.to_string())
         {
-            self.problem(
-                row,
-                "source",
-                format!("`{src}` already appeared at {first}"),
-            );
+            self.problem(row, "source", format!("`{src}` already appeared at {first}"));
             return Ok(());
         }
         // A compound may be named instead of given by id.
@@ -191,9 +167,7 @@ impl Importer<'_> {
         let existing = find_existing(w, &f)?;
         fill_identity(
             &mut f,
-            existing
-                .as_ref()
-                .map(|p| (p.id, serde_json::to_value(&p.stamp).unwrap_or_default())),
+            existing.as_ref().map(|p| (p.id, serde_json::to_value(&p.stamp).unwrap_or_default())),
             &self.now,
         );
         let gave_updated = row.fields.contains_key("updated_at");
@@ -201,9 +175,7 @@ impl Importer<'_> {
         let mut p: Place = match Place::deserialize(&value) {
             Ok(p) => p,
             Err(e) => {
-                let Value::Object(f) = &value else {
-                    unreachable!("built as an object")
-                };
+                let Value::Object(f) = &value else { unreachable!("built as an object") };
                 let field = culprit::<Place>(f, &e.to_string());
                 self.problem(row, &field, e.to_string());
                 return Ok(());
@@ -266,8 +238,7 @@ fn fill_identity(f: &mut Map<String, Value>, existing: Option<(Id, Value)>, now:
             }
         }
         None => {
-            f.entry("id")
-                .or_insert_with(|| Value::String(Id::new().to_string()));
+            f.entry("id").or_insert_with(|| Value::String(Id::new().to_string()));
         }
     }
     f.entry("created_at").or_insert_with(|| now.clone());
@@ -277,9 +248,8 @@ fn fill_identity(f: &mut Map<String, Value>, existing: Option<(Id, Value)>, now:
 
 fn find_existing(w: &Writer<'_>, f: &Map<String, Value>) -> Result<Option<Place>> {
     let by = |sql: &str, key: &str| -> Result<Option<Place>> {
-        let doc: Option<String> = rusqlite::OptionalExtension::optional(
-            w.tx.prepare_cached(sql)?.query_row([key], |r| r.get(0)),
-        )?;
+        let doc: Option<String> =
+            rusqlite::OptionalExtension::optional(w.tx.prepare_cached(sql)?.query_row([key], |r| r.get(0)))?;
         doc.map(|d| crate::places::parse_place(&d)).transpose()
     };
     if let Some(id) = f.get("id").and_then(Value::as_str)
@@ -308,9 +278,7 @@ fn z_order(row: &Incoming) -> u64 {
     let (Some(lat), Some(lon)) = (get("lat"), get("lon")) else {
         return 0;
     };
-    let q = |v: f64, lo: f64, span: f64| {
-        (((v - lo) / span).clamp(0.0, 1.0) * f64::from(u32::MAX)) as u32
-    };
+    let q = |v: f64, lo: f64, span: f64| (((v - lo) / span).clamp(0.0, 1.0) * f64::from(u32::MAX)) as u32;
     let (y, x) = (q(lat, -90.0, 180.0), q(lon, -180.0, 360.0));
     let spread = |v: u32| {
         let mut v = u64::from(v);
@@ -325,16 +293,8 @@ fn z_order(row: &Incoming) -> u64 {
 
 impl Store {
     /// Import `rows` in one transaction: grids first, then compounds, then everything else.
-    pub fn import(
-        &mut self,
-        rows: &[Incoming],
-        opts: ImportOptions<'_>,
-        actor: &Actor,
-    ) -> Result<ImportReport> {
-        let ImportOptions {
-            skip_invalid,
-            mut progress,
-        } = opts;
+    pub fn import(&mut self, rows: &[Incoming], opts: ImportOptions<'_>, actor: &Actor) -> Result<ImportReport> {
+        let ImportOptions { skip_invalid, mut progress } = opts;
         let mut order: Vec<(u8, usize)> = Vec::with_capacity(rows.len());
         let mut report = ImportReport::default();
         let mut early: Vec<(usize, RowProblem)> = vec![];
@@ -344,17 +304,21 @@ impl Store {
                 Some(k) => match PlaceKind::parse(k) {
                     Some(PlaceKind::Compound) => order.push((1, i)),
                     Some(_) => order.push((2, i)),
-                    None => early.push((i, RowProblem {
-                        origin: row.origin.clone(),
-                        field: "kind".into(),
-                        reason: format!("unknown kind `{k}` (expected grid, compound, entrance, charger or rest_stop)"),
-                    })),
+                    None => early.push((
+                        i,
+                        RowProblem {
+                            origin: row.origin.clone(),
+                            field: "kind".into(),
+                            reason: format!(
+                                "unknown kind `{k}` (expected grid, compound, entrance, charger or rest_stop)"
+                            ),
+                        },
+                    )),
                 },
-                None => early.push((i, RowProblem {
-                    origin: row.origin.clone(),
-                    field: "kind".into(),
-                    reason: "is missing".into(),
-                })),
+                None => early.push((
+                    i,
+                    RowProblem { origin: row.origin.clone(), field: "kind".into(), reason: "is missing".into() },
+                )),
             }
         }
         // Within a stage, write in Z-order of position: consecutive R*Tree inserts then land in the
@@ -382,8 +346,8 @@ impl Store {
                 if *stage == 0 {
                     imp.grid(w, row)?;
                 } else {
-                    let kind = PlaceKind::parse(row.fields["kind"].as_str().unwrap_or_default())
-                        .expect("checked above");
+                    let kind =
+                        PlaceKind::parse(row.fields["kind"].as_str().unwrap_or_default()).expect("checked above");
                     imp.place(w, row, kind)?;
                 }
                 if n % 500 == 0
@@ -408,8 +372,7 @@ impl Store {
             Ok(())
         });
         if big {
-            self.conn
-                .pragma_update(None, "cache_size", crate::CACHE_KIB)?;
+            self.conn.pragma_update(None, "cache_size", crate::CACHE_KIB)?;
         }
         result?;
         Ok(report)

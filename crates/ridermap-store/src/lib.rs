@@ -48,11 +48,9 @@ impl Store {
     pub fn open(path: impl AsRef<Path>) -> Result<Store> {
         let path = path.as_ref();
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir)
-                .map_err(|e| Error::Io(format!("cannot create {}: {e}", dir.display())))?;
+            std::fs::create_dir_all(dir).map_err(|e| Error::Io(format!("cannot create {}: {e}", dir.display())))?;
         }
-        let conn = Connection::open(path)
-            .map_err(|e| Error::Io(format!("cannot open {}: {e}", path.display())))?;
+        let conn = Connection::open(path).map_err(|e| Error::Io(format!("cannot open {}: {e}", path.display())))?;
         Store::setup(conn)
     }
 
@@ -76,9 +74,7 @@ impl Store {
                 "this store has schema version {before}, newer than this program knows ({LATEST_VERSION}): update Ridermap"
             )));
         }
-        migrations()
-            .to_latest(&mut conn)
-            .map_err(|e| Error::Migration(e.to_string()))?;
+        migrations().to_latest(&mut conn).map_err(|e| Error::Migration(e.to_string()))?;
         let tx = conn.transaction()?;
         let device = match meta_get(&tx, "device_id")? {
             Some(d) => d,
@@ -88,16 +84,9 @@ impl Store {
                 d
             }
         };
-        let clock = meta_get(&tx, "hlc")?
-            .and_then(|s| s.parse().ok())
-            .unwrap_or_default();
+        let clock = meta_get(&tx, "hlc")?.and_then(|s| s.parse().ok()).unwrap_or_default();
         tx.commit()?;
-        Ok(Store {
-            conn,
-            device,
-            clock,
-            created: before == 0,
-        })
+        Ok(Store { conn, device, clock, created: before == 0 })
     }
 
     /// Whether this open created the store from nothing (so demo data may be loaded).
@@ -120,9 +109,7 @@ impl Store {
     }
 
     pub fn schema_version(&self) -> Result<u32> {
-        Ok(self
-            .conn
-            .pragma_query_value(None, "user_version", |r| r.get(0))?)
+        Ok(self.conn.pragma_query_value(None, "user_version", |r| r.get(0))?)
     }
 
     /// Direct read access for tests and tools.
@@ -131,20 +118,9 @@ impl Store {
     }
 
     /// Run `f` in one transaction with a change writer; all of it lands or none of it.
-    pub(crate) fn write<T>(
-        &mut self,
-        actor: &Actor,
-        f: impl FnOnce(&mut Writer<'_>) -> Result<T>,
-    ) -> Result<T> {
+    pub(crate) fn write<T>(&mut self, actor: &Actor, f: impl FnOnce(&mut Writer<'_>) -> Result<T>) -> Result<T> {
         let tx = self.conn.transaction()?;
-        let mut w = Writer {
-            tx,
-            device: &self.device,
-            clock: self.clock,
-            actor,
-            now: Utc::now(),
-            logged: 0,
-        };
+        let mut w = Writer { tx, device: &self.device, clock: self.clock, actor, now: Utc::now(), logged: 0 };
         let out = f(&mut w)?;
         let clock = w.clock;
         if w.logged > 0 {
@@ -167,9 +143,7 @@ pub(crate) struct Writer<'a> {
 }
 
 pub(crate) fn meta_get(conn: &Connection, key: &str) -> Result<Option<String>> {
-    Ok(conn
-        .query_row("SELECT value FROM meta WHERE key = ?1", [key], |r| r.get(0))
-        .optional()?)
+    Ok(conn.query_row("SELECT value FROM meta WHERE key = ?1", [key], |r| r.get(0)).optional()?)
 }
 
 pub(crate) fn meta_set(conn: &Connection, key: &str, value: &str) -> Result<()> {

@@ -40,9 +40,7 @@ pub(crate) fn parse_place(doc: &str) -> Result<Place> {
 fn invalid(what: &str, field: &str, reason: String) -> Error {
     Error::Invalid {
         what: what.to_string(),
-        invalid: ridermap_core::Invalid {
-            problems: vec![ridermap_core::Problem::new(field, reason)],
-        },
+        invalid: ridermap_core::Invalid { problems: vec![ridermap_core::Problem::new(field, reason)] },
     }
 }
 
@@ -77,26 +75,14 @@ impl Writer<'_> {
             match kind.as_deref() {
                 Some("compound") => {}
                 Some(k) => {
-                    return Err(invalid(
-                        &what,
-                        "compound",
-                        format!("{c} is a {k}, not a compound"),
-                    ));
+                    return Err(invalid(&what, "compound", format!("{c} is a {k}, not a compound")));
                 }
                 None => {
-                    return Err(invalid(
-                        &what,
-                        "compound",
-                        format!("no compound with id {c}"),
-                    ));
+                    return Err(invalid(&what, "compound", format!("no compound with id {c}")));
                 }
             }
             if p.kind() == PlaceKind::Compound {
-                return Err(invalid(
-                    &what,
-                    "compound",
-                    "a compound cannot belong to a compound".into(),
-                ));
+                return Err(invalid(&what, "compound", "a compound cannot belong to a compound".into()));
             }
         }
         Ok(())
@@ -155,9 +141,7 @@ impl Writer<'_> {
                         "UPDATE places_geo SET min_lat=?2, max_lat=?2, min_lon=?3, max_lon=?3, kind=?4 WHERE rid=?1",
                     )?
                     .execute(params![rid, p.lat, p.lon, kind_code(kind)])?;
-                self.tx
-                    .prepare_cached("DELETE FROM places_text WHERE rowid=?1")?
-                    .execute([rid])?;
+                self.tx.prepare_cached("DELETE FROM places_text WHERE rowid=?1")?.execute([rid])?;
                 self.index_text(*rid, p)?;
                 Written::Updated
             }
@@ -201,15 +185,8 @@ impl Writer<'_> {
 
     fn index_text(&self, rid: i64, p: &Place) -> Result<()> {
         self.tx
-            .prepare_cached(
-                "INSERT INTO places_text(rowid, name, aliases, address) VALUES (?1, ?2, ?3, ?4)",
-            )?
-            .execute(params![
-                rid,
-                p.name,
-                p.aliases.join(" / "),
-                p.address.as_deref().unwrap_or("")
-            ])?;
+            .prepare_cached("INSERT INTO places_text(rowid, name, aliases, address) VALUES (?1, ?2, ?3, ?4)")?
+            .execute(params![rid, p.name, p.aliases.join(" / "), p.address.as_deref().unwrap_or("")])?;
         Ok(())
     }
 
@@ -219,18 +196,13 @@ impl Writer<'_> {
         };
         let p = parse_place(&doc)?;
         if p.kind() == PlaceKind::Compound {
-            let members: i64 = self.tx.query_row(
-                "SELECT count(*) FROM places WHERE compound = ?1",
-                [id.to_string()],
-                |r| r.get(0),
-            )?;
+            let members: i64 =
+                self.tx.query_row("SELECT count(*) FROM places WHERE compound = ?1", [id.to_string()], |r| r.get(0))?;
             if members > 0 {
                 return Err(invalid(
                     &format!("compound `{}`", p.name),
                     "id",
-                    format!(
-                        "{members} places (gates, chargers, rest stops) belong to it: delete or move them first"
-                    ),
+                    format!("{members} places (gates, chargers, rest stops) belong to it: delete or move them first"),
                 ));
             }
         }
@@ -240,20 +212,14 @@ impl Writer<'_> {
     }
 
     pub(crate) fn remove_place_row(&self, rid: i64) -> Result<()> {
-        self.tx
-            .execute("DELETE FROM places WHERE rid = ?1", [rid])?;
-        self.tx
-            .execute("DELETE FROM places_geo WHERE rid = ?1", [rid])?;
-        self.tx
-            .execute("DELETE FROM places_text WHERE rowid = ?1", [rid])?;
+        self.tx.execute("DELETE FROM places WHERE rid = ?1", [rid])?;
+        self.tx.execute("DELETE FROM places_geo WHERE rid = ?1", [rid])?;
+        self.tx.execute("DELETE FROM places_text WHERE rowid = ?1", [rid])?;
         Ok(())
     }
 
     pub(crate) fn put_grid(&mut self, g: &Grid) -> Result<Written> {
-        g.validate().map_err(|invalid| Error::Invalid {
-            what: format!("grid `{}`", g.code),
-            invalid,
-        })?;
+        g.validate().map_err(|invalid| Error::Invalid { what: format!("grid `{}`", g.code), invalid })?;
         let new = to_map(g);
         let doc = Value::Object(new.clone()).to_string();
         let old: Option<String> = self
@@ -270,40 +236,22 @@ impl Writer<'_> {
                  ON CONFLICT(id) DO UPDATE SET code=excluded.code, name=excluded.name,
                  updated_ms=excluded.updated_ms, doc=excluded.doc",
             )?
-            .execute(params![
-                g.id.to_string(),
-                g.code,
-                g.name,
-                ms(g.stamp.updated_at),
-                doc
-            ])
+            .execute(params![g.id.to_string(), g.code, g.name, ms(g.stamp.updated_at), doc])
             .map_err(|e| match e {
-                rusqlite::Error::SqliteFailure(f, _)
-                    if f.code == rusqlite::ErrorCode::ConstraintViolation =>
-                {
-                    invalid(
-                        &format!("grid `{}`", g.code),
-                        "code",
-                        "another grid already has this code".into(),
-                    )
+                rusqlite::Error::SqliteFailure(f, _) if f.code == rusqlite::ErrorCode::ConstraintViolation => {
+                    invalid(&format!("grid `{}`", g.code), "code", "another grid already has this code".into())
                 }
                 e => e.into(),
             })?;
         let old_map: Option<Map<String, Value>> = old.and_then(|d| serde_json::from_str(&d).ok());
         self.log("grid", g.id, "put", diff(old_map.as_ref(), &new))?;
-        Ok(if old_map.is_some() {
-            Written::Updated
-        } else {
-            Written::Inserted
-        })
+        Ok(if old_map.is_some() { Written::Updated } else { Written::Inserted })
     }
 }
 
 impl Store {
     pub fn place(&self, id: Id) -> Result<Option<Place>> {
-        stored(&self.conn, id)?
-            .map(|(_, d)| parse_place(&d))
-            .transpose()
+        stored(&self.conn, id)?.map(|(_, d)| parse_place(&d)).transpose()
     }
 
     pub fn place_by_source(&self, source: &str) -> Result<Option<Place>> {
@@ -317,27 +265,15 @@ impl Store {
 
     /// Create or replace a place as given (validated; its references must exist).
     pub fn put_place(&mut self, p: &Place, actor: &Actor) -> Result<Written> {
-        p.validate().map_err(|invalid| Error::Invalid {
-            what: format!("{} `{}`", p.kind(), p.name),
-            invalid,
-        })?;
+        p.validate().map_err(|invalid| Error::Invalid { what: format!("{} `{}`", p.kind(), p.name), invalid })?;
         self.write(actor, |w| w.put_place(p))
     }
 
     /// Edit fields of place `id` with `field=value` pairs; stamps the edit time and editor.
-    pub fn edit_place(
-        &mut self,
-        id: Id,
-        sets: &[(String, String)],
-        actor: &Actor,
-    ) -> Result<Place> {
-        let old = self
-            .place(id)?
-            .ok_or_else(|| Error::NotFound(format!("no place with id {id}")))?;
-        let mut p = patch::apply(&old, sets).map_err(|invalid| Error::Invalid {
-            what: format!("{} `{}`", old.kind(), old.name),
-            invalid,
-        })?;
+    pub fn edit_place(&mut self, id: Id, sets: &[(String, String)], actor: &Actor) -> Result<Place> {
+        let old = self.place(id)?.ok_or_else(|| Error::NotFound(format!("no place with id {id}")))?;
+        let mut p = patch::apply(&old, sets)
+            .map_err(|invalid| Error::Invalid { what: format!("{} `{}`", old.kind(), old.name), invalid })?;
         if p != old {
             p.stamp.updated_at = chrono::Utc::now().max(old.stamp.updated_at);
             p.stamp.updated_by = actor.name.clone();
@@ -348,9 +284,7 @@ impl Store {
 
     /// Mark a place as checked on site now.
     pub fn verify_place(&mut self, id: Id, actor: &Actor) -> Result<Place> {
-        let mut p = self
-            .place(id)?
-            .ok_or_else(|| Error::NotFound(format!("no place with id {id}")))?;
+        let mut p = self.place(id)?.ok_or_else(|| Error::NotFound(format!("no place with id {id}")))?;
         let now = chrono::Utc::now();
         p.stamp.verified_at = Some(now);
         p.stamp.updated_at = now.max(p.stamp.updated_at);
@@ -368,17 +302,9 @@ impl Store {
     }
 
     pub fn grids(&self) -> Result<Vec<Grid>> {
-        let mut stmt = self
-            .conn
-            .prepare_cached("SELECT doc FROM grids ORDER BY code")?;
-        let docs: Vec<String> = stmt
-            .query_map([], |r| r.get(0))?
-            .collect::<rusqlite::Result<_>>()?;
-        docs.iter()
-            .map(|d| {
-                serde_json::from_str(d).map_err(|e| Error::Corrupt(format!("grid record: {e}")))
-            })
-            .collect()
+        let mut stmt = self.conn.prepare_cached("SELECT doc FROM grids ORDER BY code")?;
+        let docs: Vec<String> = stmt.query_map([], |r| r.get(0))?.collect::<rusqlite::Result<_>>()?;
+        docs.iter().map(|d| serde_json::from_str(d).map_err(|e| Error::Corrupt(format!("grid record: {e}")))).collect()
     }
 
     /// Every place of `kind` (all kinds when None), in a stable order (kind, then id).
@@ -392,32 +318,20 @@ impl Store {
     }
 
     /// Stream every place of `kind` without holding them all in memory.
-    pub fn for_each_place(
-        &self,
-        kind: Option<PlaceKind>,
-        mut f: impl FnMut(Place) -> Result<()>,
-    ) -> Result<()> {
+    pub fn for_each_place(&self, kind: Option<PlaceKind>, mut f: impl FnMut(Place) -> Result<()>) -> Result<()> {
         let order = "CASE kind WHEN 'compound' THEN 0 WHEN 'entrance' THEN 1 WHEN 'charger' THEN 2 ELSE 3 END, id";
         let mut stmt = match kind {
-            Some(_) => self.conn.prepare(&format!(
-                "SELECT doc FROM places WHERE kind = ?1 ORDER BY {order}"
-            ))?,
-            None => self.conn.prepare(&format!(
-                "SELECT doc FROM places WHERE ?1 IS NULL ORDER BY {order}"
-            ))?,
+            Some(_) => self.conn.prepare(&format!("SELECT doc FROM places WHERE kind = ?1 ORDER BY {order}"))?,
+            None => self.conn.prepare(&format!("SELECT doc FROM places WHERE ?1 IS NULL ORDER BY {order}"))?,
         };
         let mut rows = stmt.query([kind.map(|k| k.as_str())])?;
         while let Some(row) = rows.next()? {
-            f(parse_place(
-                row.get_ref(0)?.as_str().map_err(rusqlite::Error::from)?,
-            )?)?;
+            f(parse_place(row.get_ref(0)?.as_str().map_err(rusqlite::Error::from)?)?)?;
         }
         Ok(())
     }
 
     pub fn place_count(&self) -> Result<i64> {
-        Ok(self
-            .conn
-            .query_row("SELECT count(*) FROM places", [], |r| r.get(0))?)
+        Ok(self.conn.query_row("SELECT count(*) FROM places", [], |r| r.get(0))?)
     }
 }

@@ -91,9 +91,7 @@ impl Store {
         if let Some(p) = q.point.problem() {
             return Err(Error::Invalid {
                 what: "position".into(),
-                invalid: ridermap_core::Invalid {
-                    problems: vec![ridermap_core::Problem::new("lat/lon", p)],
-                },
+                invalid: ridermap_core::Invalid { problems: vec![ridermap_core::Problem::new("lat/lon", p)] },
             });
         }
         let needs_doc = q.open_at.is_some()
@@ -115,16 +113,9 @@ impl Store {
             // Box centres are within a metre of the stored point (32-bit floats rounded outwards).
             let mut cands: Vec<(f64, i64)> = stmt
                 .query_map(
-                    rusqlite::params![
-                        bb.min_lat,
-                        bb.max_lat,
-                        bb.min_lon,
-                        bb.max_lon,
-                        q.kind.map(kind_code)
-                    ],
+                    rusqlite::params![bb.min_lat, bb.max_lat, bb.min_lon, bb.max_lon, q.kind.map(kind_code)],
                     |r| {
-                        let (a, b, c, d): (f64, f64, f64, f64) =
-                            (r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?);
+                        let (a, b, c, d): (f64, f64, f64, f64) = (r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?);
                         Ok((r.get::<_, i64>(0)?, (a + b) / 2.0, (c + d) / 2.0))
                     },
                 )?
@@ -145,10 +136,7 @@ impl Store {
                     slot.insert(if needs_doc {
                         self.admit(self.place_at(rid)?, q)?
                     } else {
-                        Some(Candidate {
-                            place: None,
-                            condition: None,
-                        })
+                        Some(Candidate { place: None, condition: None })
                     });
                 }
                 if judged[&rid].is_some() {
@@ -160,10 +148,7 @@ impl Store {
             }
             let mut exact: Vec<(f64, i64)> = Vec::with_capacity(chosen.len());
             for rid in chosen {
-                let c = judged
-                    .get_mut(&rid)
-                    .and_then(Option::as_mut)
-                    .expect("admitted");
+                let c = judged.get_mut(&rid).and_then(Option::as_mut).expect("admitted");
                 if c.place.is_none() {
                     c.place = Some(self.place_at(rid)?);
                 }
@@ -172,8 +157,7 @@ impl Store {
             }
             exact.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
             exact.truncate(q.limit);
-            let complete =
-                exact.len() == q.limit && exact.last().is_some_and(|(d, _)| *d <= radius);
+            let complete = exact.len() == q.limit && exact.last().is_some_and(|(d, _)| *d <= radius);
             if complete || radius >= q.max_radius_m {
                 let mut out = Vec::with_capacity(exact.len());
                 for (d, rid) in exact {
@@ -187,10 +171,8 @@ impl Store {
     }
 
     fn place_at(&self, rid: i64) -> Result<Place> {
-        let doc: String = self
-            .conn
-            .prepare_cached("SELECT doc FROM places WHERE rid = ?1")?
-            .query_row([rid], |r| r.get(0))?;
+        let doc: String =
+            self.conn.prepare_cached("SELECT doc FROM places WHERE rid = ?1")?.query_row([rid], |r| r.get(0))?;
         parse_place(&doc)
     }
 
@@ -214,16 +196,11 @@ impl Store {
             return Ok(None);
         }
         let pass = match &place.detail {
-            Detail::Entrance(e) => {
-                !q.ebike || matches!(e.ebike, EbikeAccess::Allowed | EbikeAccess::Push)
-            }
+            Detail::Entrance(e) => !q.ebike || matches!(e.ebike, EbikeAccess::Allowed | EbikeAccess::Push),
             Detail::Charger(c) => {
                 q.charger_kind.is_none_or(|k| k == c.charger_kind)
-                    && q.volts.is_none_or(|v| {
-                        c.battery_standards
-                            .iter()
-                            .any(|s| ridermap_core::parse_volts(s) == Some(v))
-                    })
+                    && q.volts
+                        .is_none_or(|v| c.battery_standards.iter().any(|s| ridermap_core::parse_volts(s) == Some(v)))
             }
             Detail::RestStop(r) => q.amenities.iter().all(|a| r.amenities.contains(a)),
             Detail::Compound(_) => true,
@@ -239,17 +216,12 @@ impl Store {
         let mut condition = None;
         if q.working || q.open_at.is_some() {
             let c = self.condition_of(&place, q.now)?;
-            if q.working && c != Condition::Ok
-                || q.open_at.is_some() && c == Condition::LikelyClosed
-            {
+            if q.working && c != Condition::Ok || q.open_at.is_some() && c == Condition::LikelyClosed {
                 return Ok(None);
             }
             condition = Some(c);
         }
-        Ok(Some(Candidate {
-            place: Some(place),
-            condition,
-        }))
+        Ok(Some(Candidate { place: Some(place), condition }))
     }
 
     fn finish(&self, c: Candidate, distance_m: f64, q: &NearbyQuery) -> Result<Nearby> {
@@ -263,12 +235,7 @@ impl Store {
         if condition == Condition::LikelyClosed {
             open = Some(false);
         }
-        Ok(Nearby {
-            place,
-            distance_m,
-            open,
-            condition,
-        })
+        Ok(Nearby { place, distance_m, open, condition })
     }
 
     /// Places whose name, aliases or address contain `text`, best matches first.
@@ -279,25 +246,20 @@ impl Store {
         }
         // Trigram indexes need 3+ characters; shorter terms (common in Chinese: 开鲁, 民星) are
         // matched with LIKE on the rows the long terms leave, or on all rows when there are none.
-        let (long, short): (Vec<&str>, Vec<&str>) =
-            terms.iter().partition(|t| t.chars().count() >= 3);
+        let (long, short): (Vec<&str>, Vec<&str>) = terms.iter().partition(|t| t.chars().count() >= 3);
         let mut sql = String::from(
             "SELECT p.doc FROM places_text t JOIN places p ON p.rid = t.rowid WHERE (?1 IS NULL OR p.kind = ?1)",
         );
         let mut args: Vec<String> = vec![];
         if !long.is_empty() {
-            let expr: Vec<String> = long
-                .iter()
-                .map(|t| format!("\"{}\"", t.replace('"', "\"\"")))
-                .collect();
+            let expr: Vec<String> = long.iter().map(|t| format!("\"{}\"", t.replace('"', "\"\""))).collect();
             args.push(expr.join(" AND "));
             sql += &format!(" AND places_text MATCH ?{}", args.len() + 1);
         }
         for t in &short {
             args.push(format!("%{}%", t.replace(['%', '_'], "")));
             let n = args.len() + 1;
-            sql +=
-                &format!(" AND (t.name LIKE ?{n} OR t.aliases LIKE ?{n} OR t.address LIKE ?{n})");
+            sql += &format!(" AND (t.name LIKE ?{n} OR t.aliases LIKE ?{n} OR t.address LIKE ?{n})");
         }
         args.push(text.trim().to_string());
         let whole = args.len() + 1;
@@ -312,9 +274,7 @@ impl Store {
         for a in &args {
             params.push(a);
         }
-        let docs: Vec<String> = stmt
-            .query_map(params.as_slice(), |r| r.get(0))?
-            .collect::<rusqlite::Result<_>>()?;
+        let docs: Vec<String> = stmt.query_map(params.as_slice(), |r| r.get(0))?.collect::<rusqlite::Result<_>>()?;
         docs.iter().map(|d| parse_place(d)).collect()
     }
 
@@ -324,19 +284,12 @@ impl Store {
         if let Ok(id) = key.parse::<Id>() {
             return match self.place(id)? {
                 Some(p) if p.kind() == PlaceKind::Compound => Ok(p),
-                Some(p) => Err(Error::NotFound(format!(
-                    "`{}` is a {}, not a compound",
-                    p.name,
-                    p.kind()
-                ))),
+                Some(p) => Err(Error::NotFound(format!("`{}` is a {}, not a compound", p.name, p.kind()))),
                 None => Err(Error::NotFound(format!("no compound with id {id}"))),
             };
         }
         let found = self.search(key, Some(PlaceKind::Compound), 50)?;
-        let exact: Vec<&Place> = found
-            .iter()
-            .filter(|p| p.name == key || p.aliases.iter().any(|a| a == key))
-            .collect();
+        let exact: Vec<&Place> = found.iter().filter(|p| p.name == key || p.aliases.iter().any(|a| a == key)).collect();
         match (exact.as_slice(), found.as_slice()) {
             ([one], _) => Ok((*one).clone()),
             ([], [one]) => Ok(one.clone()),
@@ -344,25 +297,18 @@ impl Store {
             (_, many) => Err(Error::Ambiguous(format!(
                 "`{key}` matches {} compounds: {}; give the full name or the id",
                 many.len(),
-                many.iter()
-                    .take(8)
-                    .map(|p| p.name.as_str())
-                    .collect::<Vec<_>>()
-                    .join(", ")
+                many.iter().take(8).map(|p| p.name.as_str()).collect::<Vec<_>>().join(", ")
             ))),
         }
     }
 
     /// Places that belong to compound `id` (gates, chargers and rest stops inside it).
     pub fn compound_members(&self, id: Id, kind: Option<PlaceKind>) -> Result<Vec<Place>> {
-        let mut stmt = self.conn.prepare_cached(
-            "SELECT doc FROM places WHERE compound = ?1 AND (?2 IS NULL OR kind = ?2) ORDER BY name",
-        )?;
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT doc FROM places WHERE compound = ?1 AND (?2 IS NULL OR kind = ?2) ORDER BY name")?;
         let docs: Vec<String> = stmt
-            .query_map(
-                rusqlite::params![id.to_string(), kind.map(|k| k.as_str())],
-                |r| r.get(0),
-            )?
+            .query_map(rusqlite::params![id.to_string(), kind.map(|k| k.as_str())], |r| r.get(0))?
             .collect::<rusqlite::Result<_>>()?;
         docs.iter().map(|d| parse_place(d)).collect()
     }
@@ -380,9 +326,7 @@ impl Store {
     /// Counts for a grid (or everything).
     pub fn stats(&self, grid: Option<&str>, now: DateTime<Utc>) -> Result<Stats> {
         let count = |sql: &str, extra: i64| -> Result<i64> {
-            Ok(self
-                .conn
-                .query_row(sql, rusqlite::params![grid, extra], |r| r.get(0))?)
+            Ok(self.conn.query_row(sql, rusqlite::params![grid, extra], |r| r.get(0))?)
         };
         let mut places = vec![];
         for k in PlaceKind::ALL {
@@ -412,15 +356,10 @@ impl Store {
              WHERE (?1 IS NULL OR p.grid = ?1) AND v.at_ms >= ?2",
             week_ago,
         )?;
-        let unsynced: i64 = self
-            .conn
-            .query_row("SELECT count(*) FROM changes", [], |r| r.get(0))?;
+        let unsynced: i64 = self.conn.query_row("SELECT count(*) FROM changes", [], |r| r.get(0))?;
         Ok(Stats {
             grid: grid.map(str::to_string),
-            places: places
-                .into_iter()
-                .map(|(k, n)| (k.as_str().to_string(), n))
-                .collect(),
+            places: places.into_iter().map(|(k, n)| (k.as_str().to_string(), n)).collect(),
             stale,
             pending_reports: pending,
             visits_7d: visits,

@@ -24,35 +24,23 @@ fn invalid(what: String, invalid: ridermap_core::Invalid) -> Error {
 }
 
 impl Store {
-    fn docs<T: DeserializeOwned>(
-        &self,
-        what: &str,
-        sql: &str,
-        args: impl rusqlite::Params,
-    ) -> Result<Vec<T>> {
+    fn docs<T: DeserializeOwned>(&self, what: &str, sql: &str, args: impl rusqlite::Params) -> Result<Vec<T>> {
         let mut stmt = self.conn.prepare_cached(sql)?;
-        let docs: Vec<String> = stmt
-            .query_map(args, |r| r.get(0))?
-            .collect::<rusqlite::Result<_>>()?;
+        let docs: Vec<String> = stmt.query_map(args, |r| r.get(0))?.collect::<rusqlite::Result<_>>()?;
         docs.iter().map(|d| parse(what, d)).collect()
     }
 
     /// Save a rider's report. Its grid defaults to the target's, so it lands in that review queue.
     pub fn add_report(&mut self, report: &StatusReport, actor: &Actor) -> Result<StatusReport> {
         let mut r = report.clone();
-        r.validate()
-            .map_err(|i| invalid(format!("{} report", r.outcome.as_str()), i))?;
+        r.validate().map_err(|i| invalid(format!("{} report", r.outcome.as_str()), i))?;
         if let Some(t) = r.target {
-            let target = self
-                .place(t)?
-                .ok_or_else(|| Error::NotFound(format!("no place with id {t} to report on")))?;
+            let target = self.place(t)?.ok_or_else(|| Error::NotFound(format!("no place with id {t} to report on")))?;
             if r.grid.is_none() {
                 r.grid = target.grid.clone();
             }
             if r.distance_m.is_none() {
-                let d = target
-                    .point()
-                    .distance_m(&ridermap_core::LatLon::new(r.lat, r.lon));
+                let d = target.point().distance_m(&ridermap_core::LatLon::new(r.lat, r.lon));
                 r.distance_m = Some(d.round());
             }
         }
@@ -75,13 +63,7 @@ impl Store {
     }
 
     pub fn report(&self, id: Id) -> Result<Option<StatusReport>> {
-        Ok(self
-            .docs(
-                "report",
-                "SELECT doc FROM reports WHERE id = ?1",
-                [id.to_string()],
-            )?
-            .pop())
+        Ok(self.docs("report", "SELECT doc FROM reports WHERE id = ?1", [id.to_string()])?.pop())
     }
 
     /// Accept or reject a report; a rejection needs a reason, which goes back to the reporter.
@@ -92,9 +74,7 @@ impl Store {
         reason: Option<&str>,
         actor: &Actor,
     ) -> Result<StatusReport> {
-        let mut r = self
-            .report(id)?
-            .ok_or_else(|| Error::NotFound(format!("no report with id {id}")))?;
+        let mut r = self.report(id)?.ok_or_else(|| Error::NotFound(format!("no report with id {id}")))?;
         let reason = reason.map(str::trim).filter(|s| !s.is_empty());
         if !accept && reason.is_none() {
             return Err(invalid(
@@ -107,21 +87,16 @@ impl Store {
                 },
             ));
         }
-        r.review = if accept {
-            Review::Accepted
-        } else {
-            Review::Rejected
-        };
+        r.review = if accept { Review::Accepted } else { Review::Rejected };
         r.resolution = reason.map(str::to_string);
         r.resolved_at = Some(Utc::now());
         r.resolved_by = actor.name.clone();
         self.write(actor, |w| {
-            w.tx.prepare_cached("UPDATE reports SET review = ?2, doc = ?3 WHERE id = ?1")?
-                .execute(params![
-                    id.to_string(),
-                    review_str(r.review),
-                    serde_json::to_string(&r).expect("serializable")
-                ])?;
+            w.tx.prepare_cached("UPDATE reports SET review = ?2, doc = ?3 WHERE id = ?1")?.execute(params![
+                id.to_string(),
+                review_str(r.review),
+                serde_json::to_string(&r).expect("serializable")
+            ])?;
             let mut fields = Map::new();
             for k in ["review", "resolution", "resolved_at", "resolved_by"] {
                 fields.insert(k.into(), to_map(&r)[k].clone());
@@ -141,11 +116,7 @@ impl Store {
     }
 
     /// Reports on any of `targets` observed at or after `since`.
-    pub fn reports_for_all(
-        &self,
-        targets: &[Id],
-        since: DateTime<Utc>,
-    ) -> Result<Vec<StatusReport>> {
+    pub fn reports_for_all(&self, targets: &[Id], since: DateTime<Utc>) -> Result<Vec<StatusReport>> {
         let mut out = vec![];
         for t in targets {
             out.extend(self.reports_for(*t, since)?);
@@ -165,37 +136,26 @@ impl Store {
     /// Log a volunteer's visit at a rest stop.
     pub fn add_visit(&mut self, v: &Visit, actor: &Actor) -> Result<()> {
         v.validate().map_err(|i| invalid("visit".into(), i))?;
-        let station = self
-            .place(v.station)?
-            .ok_or_else(|| Error::NotFound(format!("no rest stop with id {}", v.station)))?;
+        let station =
+            self.place(v.station)?.ok_or_else(|| Error::NotFound(format!("no rest stop with id {}", v.station)))?;
         if station.kind() != PlaceKind::RestStop {
-            return Err(Error::NotFound(format!(
-                "`{}` is a {}, not a rest stop",
-                station.name,
-                station.kind()
-            )));
+            return Err(Error::NotFound(format!("`{}` is a {}, not a rest stop", station.name, station.kind())));
         }
         self.write(actor, |w| {
-            w.tx.prepare_cached(
-                "INSERT INTO visits(id, station, at_ms, doc) VALUES (?1, ?2, ?3, ?4)",
-            )?
-            .execute(params![
-                v.id.to_string(),
-                v.station.to_string(),
-                ms(v.at),
-                serde_json::to_string(v).expect("serializable")
-            ])?;
+            w.tx.prepare_cached("INSERT INTO visits(id, station, at_ms, doc) VALUES (?1, ?2, ?3, ?4)")?.execute(
+                params![
+                    v.id.to_string(),
+                    v.station.to_string(),
+                    ms(v.at),
+                    serde_json::to_string(v).expect("serializable")
+                ],
+            )?;
             w.log("visit", v.id, "put", to_map(v))
         })
     }
 
     /// Visits at `station` in `[from, to)`, oldest first.
-    pub fn visits(
-        &self,
-        station: Id,
-        from: DateTime<Utc>,
-        to: DateTime<Utc>,
-    ) -> Result<Vec<Visit>> {
+    pub fn visits(&self, station: Id, from: DateTime<Utc>, to: DateTime<Utc>) -> Result<Vec<Visit>> {
         self.docs(
             "visit",
             "SELECT doc FROM visits WHERE station = ?1 AND at_ms >= ?2 AND at_ms < ?3 ORDER BY at_ms",
@@ -206,45 +166,31 @@ impl Store {
     pub fn add_note(&mut self, n: &Note, actor: &Actor) -> Result<()> {
         n.validate().map_err(|i| invalid("note".into(), i))?;
         if self.place(n.target)?.is_none() {
-            return Err(Error::NotFound(format!(
-                "no place with id {} to note on",
-                n.target
-            )));
+            return Err(Error::NotFound(format!("no place with id {} to note on", n.target)));
         }
         self.write(actor, |w| {
-            w.tx.prepare_cached(
-                "INSERT INTO notes(id, target, created_ms, doc) VALUES (?1, ?2, ?3, ?4)",
-            )?
-            .execute(params![
-                n.id.to_string(),
-                n.target.to_string(),
-                ms(n.created_at),
-                serde_json::to_string(n).expect("serializable")
-            ])?;
+            w.tx.prepare_cached("INSERT INTO notes(id, target, created_ms, doc) VALUES (?1, ?2, ?3, ?4)")?.execute(
+                params![
+                    n.id.to_string(),
+                    n.target.to_string(),
+                    ms(n.created_at),
+                    serde_json::to_string(n).expect("serializable")
+                ],
+            )?;
             w.log("note", n.id, "put", to_map(n))
         })
     }
 
     pub fn notes_for(&self, target: Id) -> Result<Vec<Note>> {
-        self.docs(
-            "note",
-            "SELECT doc FROM notes WHERE target = ?1 ORDER BY created_ms DESC",
-            [target.to_string()],
-        )
+        self.docs("note", "SELECT doc FROM notes WHERE target = ?1 ORDER BY created_ms DESC", [target.to_string()])
     }
 
     /// Whether a record with this id exists in any table (ids are unique across kinds).
     pub fn exists(&self, id: Id) -> Result<bool> {
         let id = id.to_string();
         for table in ["places", "grids", "reports", "visits", "notes"] {
-            let hit: Option<i64> = self
-                .conn
-                .query_row(
-                    &format!("SELECT 1 FROM {table} WHERE id = ?1"),
-                    [&id],
-                    |r| r.get(0),
-                )
-                .optional()?;
+            let hit: Option<i64> =
+                self.conn.query_row(&format!("SELECT 1 FROM {table} WHERE id = ?1"), [&id], |r| r.get(0)).optional()?;
             if hit.is_some() {
                 return Ok(true);
             }

@@ -94,8 +94,7 @@ pub(crate) fn from_doc(doc: &str) -> Result<Place> {
     let s: StoredPlace = match serde_json::from_str(doc) {
         Ok(s) => s,
         Err(e) => {
-            return serde_json::from_str::<Place>(doc)
-                .map_err(|_| Error::Corrupt(format!("place record: {e}")));
+            return serde_json::from_str::<Place>(doc).map_err(|_| Error::Corrupt(format!("place record: {e}")));
         }
     };
     Ok(Place {

@@ -79,15 +79,7 @@ impl Store {
              WHERE acked = 0 AND refusal IS NULL ORDER BY seq LIMIT ?1",
         )?;
         let rows = stmt.query_map([limit as i64], |r| {
-            Ok((
-                r.get(0)?,
-                r.get(1)?,
-                r.get(2)?,
-                r.get(3)?,
-                r.get(4)?,
-                r.get(5)?,
-                r.get(6)?,
-            ))
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?))
         })?;
         rows.map(|row| {
             let (a, b, c, d, e, f, g) = row?;
@@ -98,36 +90,26 @@ impl Store {
 
     /// The newest change's sequence number (0 for none).
     pub fn last_change_seq(&self) -> Result<i64> {
-        Ok(self
-            .conn
-            .query_row("SELECT coalesce(max(seq), 0) FROM changes", [], |r| {
-                r.get(0)
-            })?)
+        Ok(self.conn.query_row("SELECT coalesce(max(seq), 0) FROM changes", [], |r| r.get(0))?)
     }
 
     /// Keep the changes after `seq` on this device only: never pushed, left out of checksums
     /// (the illustrative demo data).
     pub fn keep_local(&mut self, after_seq: i64) -> Result<()> {
-        self.conn
-            .execute("UPDATE changes SET acked = 2 WHERE seq > ?1", [after_seq])?;
+        self.conn.execute("UPDATE changes SET acked = 2 WHERE seq > ?1", [after_seq])?;
         Ok(())
     }
 
     /// How many local changes wait for the server.
     pub fn pending_count(&self) -> Result<i64> {
-        Ok(self.conn.query_row(
-            "SELECT count(*) FROM changes WHERE acked = 0 AND refusal IS NULL",
-            [],
-            |r| r.get(0),
-        )?)
+        Ok(self.conn.query_row("SELECT count(*) FROM changes WHERE acked = 0 AND refusal IS NULL", [], |r| r.get(0))?)
     }
 
     /// The server confirmed these changes: they leave the outbox.
     pub fn ack(&mut self, ids: &[Id]) -> Result<()> {
         let tx = self.conn.transaction()?;
         for id in ids {
-            tx.prepare_cached("UPDATE changes SET acked = 1 WHERE id = ?1")?
-                .execute([id.to_string()])?;
+            tx.prepare_cached("UPDATE changes SET acked = 1 WHERE id = ?1")?.execute([id.to_string()])?;
         }
         tx.commit()?;
         Ok(())
@@ -138,25 +120,18 @@ impl Store {
     pub fn restamp(&mut self, id: Id, hlc: ridermap_core::Hlc) -> Result<()> {
         let row: Option<(String, String)> = self
             .conn
-            .query_row(
-                "SELECT entity, entity_id FROM changes WHERE id = ?1",
-                [id.to_string()],
-                |r| Ok((r.get(0)?, r.get(1)?)),
-            )
+            .query_row("SELECT entity, entity_id FROM changes WHERE id = ?1", [id.to_string()], |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })
             .optional()?;
         let Some((entity, entity_id)) = row else {
             return Err(Error::NotFound(format!("no change with id {id}")));
         };
         let entity: Entity = serde_json::from_value(Value::String(entity))
             .map_err(|_| Error::Corrupt(format!("change {id}: bad entity")))?;
-        let entity_id: Id = entity_id
-            .parse()
-            .map_err(|_| Error::Corrupt(format!("change {id}: bad entity id")))?;
+        let entity_id: Id = entity_id.parse().map_err(|_| Error::Corrupt(format!("change {id}: bad entity id")))?;
         self.write(&crate::Actor::default(), |w| {
-            w.tx.execute(
-                "UPDATE changes SET hlc = ?2 WHERE id = ?1",
-                params![id.to_string(), hlc.to_string()],
-            )?;
+            w.tx.execute("UPDATE changes SET hlc = ?2 WHERE id = ?1", params![id.to_string(), hlc.to_string()])?;
             let state = fold(&w.tx, entity_id)?;
             materialize(w, entity, entity_id, &state)
         })
@@ -167,25 +142,18 @@ impl Store {
     pub fn refuse(&mut self, id: Id, reason: &str) -> Result<()> {
         let row: Option<(String, String)> = self
             .conn
-            .query_row(
-                "SELECT entity, entity_id FROM changes WHERE id = ?1",
-                [id.to_string()],
-                |r| Ok((r.get(0)?, r.get(1)?)),
-            )
+            .query_row("SELECT entity, entity_id FROM changes WHERE id = ?1", [id.to_string()], |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })
             .optional()?;
         let Some((entity, entity_id)) = row else {
             return Err(Error::NotFound(format!("no change with id {id}")));
         };
         let entity: Entity = serde_json::from_value(Value::String(entity))
             .map_err(|_| Error::Corrupt(format!("change {id}: bad entity")))?;
-        let entity_id: Id = entity_id
-            .parse()
-            .map_err(|_| Error::Corrupt(format!("change {id}: bad entity id")))?;
+        let entity_id: Id = entity_id.parse().map_err(|_| Error::Corrupt(format!("change {id}: bad entity id")))?;
         self.write(&crate::Actor::default(), |w| {
-            w.tx.execute(
-                "UPDATE changes SET refusal = ?2 WHERE id = ?1",
-                params![id.to_string(), reason],
-            )?;
+            w.tx.execute("UPDATE changes SET refusal = ?2 WHERE id = ?1", params![id.to_string(), reason])?;
             let state = fold(&w.tx, entity_id)?;
             materialize(w, entity, entity_id, &state)
         })
@@ -193,10 +161,7 @@ impl Store {
 
     /// Forget a refused change (the user has seen the reason).
     pub fn dismiss(&mut self, id: Id) -> Result<()> {
-        let n = self.conn.execute(
-            "DELETE FROM changes WHERE id = ?1 AND refusal IS NOT NULL",
-            [id.to_string()],
-        )?;
+        let n = self.conn.execute("DELETE FROM changes WHERE id = ?1 AND refusal IS NOT NULL", [id.to_string()])?;
         if n == 0 {
             return Err(Error::NotFound(format!("no refused change with id {id}")));
         }
@@ -210,16 +175,7 @@ impl Store {
              WHERE refusal IS NOT NULL ORDER BY seq",
         )?;
         let rows = stmt.query_map([], |r| {
-            Ok((
-                r.get(0)?,
-                r.get(1)?,
-                r.get(2)?,
-                r.get(3)?,
-                r.get(4)?,
-                r.get(5)?,
-                r.get(6)?,
-                r.get::<_, String>(7)?,
-            ))
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?, r.get::<_, String>(7)?))
         })?;
         rows.map(|row| {
             let (a, b, c, d, e, f, g, why) = row?;
@@ -261,15 +217,9 @@ impl Store {
                 conflict: Conflict {
                     field,
                     lost: serde_json::from_str(&lost).map_err(|_| bad("value"))?,
-                    lost_version: ridermap_sync::Version {
-                        hlc: lh.parse().map_err(|_| bad("clock"))?,
-                        device: ld,
-                    },
+                    lost_version: ridermap_sync::Version { hlc: lh.parse().map_err(|_| bad("clock"))?, device: ld },
                     kept: serde_json::from_str(&kept).map_err(|_| bad("value"))?,
-                    kept_version: ridermap_sync::Version {
-                        hlc: kh.parse().map_err(|_| bad("clock"))?,
-                        device: kd,
-                    },
+                    kept_version: ridermap_sync::Version { hlc: kh.parse().map_err(|_| bad("clock"))?, device: kd },
                 },
             })
         })
@@ -278,21 +228,16 @@ impl Store {
 
     /// Merge a page of pulled changes and save `cursor` with them, in one transaction: either the
     /// whole page and its cursor land, or neither.
-    pub fn apply_remote(
-        &mut self,
-        changes: &[WireChange],
-        cursor: Option<&str>,
-    ) -> Result<PullApplied> {
+    pub fn apply_remote(&mut self, changes: &[WireChange], cursor: Option<&str>) -> Result<PullApplied> {
         let me = self.device.clone();
         let actor = crate::Actor::default();
         self.write(&actor, |w| {
             let mut out = PullApplied::default();
             for c in changes {
-                let known: Option<i64> = w
-                    .tx
-                    .prepare_cached("SELECT 1 FROM changes WHERE id = ?1")?
-                    .query_row([c.id.to_string()], |r| r.get(0))
-                    .optional()?;
+                let known: Option<i64> =
+                    w.tx.prepare_cached("SELECT 1 FROM changes WHERE id = ?1")?
+                        .query_row([c.id.to_string()], |r| r.get(0))
+                        .optional()?;
                 if known.is_some() {
                     out.known += 1;
                     continue;
@@ -300,21 +245,20 @@ impl Store {
                 let mut state = fold(&w.tx, c.entity_id)?;
                 let applied = state.apply(c);
                 w.clock = w.clock.observe(c.hlc, ms(Utc::now()));
-                w.tx
-                    .prepare_cached(
-                        "INSERT INTO changes(id, entity, entity_id, op, fields, hlc, device, actor, at_ms, acked)
+                w.tx.prepare_cached(
+                    "INSERT INTO changes(id, entity, entity_id, op, fields, hlc, device, actor, at_ms, acked)
                          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, NULL, ?8, 1)",
-                    )?
-                    .execute(params![
-                        c.id.to_string(),
-                        entity_str(c.entity),
-                        c.entity_id.to_string(),
-                        op_str(c.op),
-                        Value::Object(c.fields.clone()).to_string(),
-                        c.hlc.to_string(),
-                        c.device,
-                        ms(Utc::now()),
-                    ])?;
+                )?
+                .execute(params![
+                    c.id.to_string(),
+                    entity_str(c.entity),
+                    c.entity_id.to_string(),
+                    op_str(c.op),
+                    Value::Object(c.fields.clone()).to_string(),
+                    c.hlc.to_string(),
+                    c.device,
+                    ms(Utc::now()),
+                ])?;
                 w.logged += 1;
                 for k in applied.conflicts.iter().filter(|k| k.lost_version.device == me) {
                     w.tx.prepare_cached(
@@ -355,15 +299,7 @@ fn fold(conn: &rusqlite::Connection, entity_id: Id) -> Result<EntityState> {
          WHERE entity_id = ?1 AND refusal IS NULL",
     )?;
     let rows = stmt.query_map([entity_id.to_string()], |r| {
-        Ok((
-            r.get(0)?,
-            r.get(1)?,
-            r.get(2)?,
-            r.get(3)?,
-            r.get(4)?,
-            r.get(5)?,
-            r.get(6)?,
-        ))
+        Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?))
     })?;
     let mut state = EntityState::default();
     for row in rows {
@@ -374,13 +310,8 @@ fn fold(conn: &rusqlite::Connection, entity_id: Id) -> Result<EntityState> {
 }
 
 fn record<T: serde::de::DeserializeOwned>(state: &EntityState, what: &str, id: Id) -> Result<T> {
-    let values: Map<String, Value> = state
-        .fields
-        .iter()
-        .map(|(k, (v, _))| (k.clone(), v.clone()))
-        .collect();
-    serde_json::from_value(Value::Object(values))
-        .map_err(|e| Error::Corrupt(format!("{what} {id} from sync: {e}")))
+    let values: Map<String, Value> = state.fields.iter().map(|(k, (v, _))| (k.clone(), v.clone())).collect();
+    serde_json::from_value(Value::Object(values)).map_err(|e| Error::Corrupt(format!("{what} {id} from sync: {e}")))
 }
 
 /// Write the merged state of an entity as its record (or remove it when deleted).
@@ -411,7 +342,13 @@ fn materialize(w: &mut Writer<'_>, entity: Entity, id: Id, state: &EntityState) 
             };
             w.tx.execute(
                 "INSERT OR REPLACE INTO grids(id, code, name, updated_ms, doc) VALUES (?1, ?2, ?3, ?4, ?5)",
-                params![key, g.code, g.name, ms(g.stamp.updated_at), serde_json::to_string(&g).expect("grids serialize")],
+                params![
+                    key,
+                    g.code,
+                    g.name,
+                    ms(g.stamp.updated_at),
+                    serde_json::to_string(&g).expect("grids serialize")
+                ],
             )?;
         }
         Entity::Report => {
@@ -438,12 +375,7 @@ fn materialize(w: &mut Writer<'_>, entity: Entity, id: Id, state: &EntityState) 
             };
             w.tx.execute(
                 "INSERT OR REPLACE INTO visits(id, station, at_ms, doc) VALUES (?1, ?2, ?3, ?4)",
-                params![
-                    key,
-                    v.station.to_string(),
-                    ms(v.at),
-                    serde_json::to_string(&v).expect("visits serialize")
-                ],
+                params![key, v.station.to_string(), ms(v.at), serde_json::to_string(&v).expect("visits serialize")],
             )?;
         }
         Entity::Note => {
@@ -473,24 +405,18 @@ impl Store {
             .prepare("SELECT DISTINCT entity_id, entity FROM changes WHERE acked != 2")?
             .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
             .collect::<rusqlite::Result<_>>()?;
-        let mut states: std::collections::HashMap<Id, (Entity, EntityState)> =
-            std::collections::HashMap::new();
+        let mut states: std::collections::HashMap<Id, (Entity, EntityState)> = std::collections::HashMap::new();
         // One read transaction, so every entity is folded from the same snapshot.
         let tx = self.conn.unchecked_transaction()?;
         for (id, entity) in ids {
-            let id: Id = id
-                .parse()
-                .map_err(|_| Error::Corrupt(format!("change for bad id {id}")))?;
-            let entity: Entity = serde_json::from_value(Value::String(entity))
-                .map_err(|_| Error::Corrupt("bad entity".into()))?;
+            let id: Id = id.parse().map_err(|_| Error::Corrupt(format!("change for bad id {id}")))?;
+            let entity: Entity =
+                serde_json::from_value(Value::String(entity)).map_err(|_| Error::Corrupt("bad entity".into()))?;
             states.insert(id, (entity, fold(&tx, id)?));
         }
         drop(tx);
         let values = |s: &EntityState| -> Map<String, Value> {
-            s.fields
-                .iter()
-                .map(|(k, (v, _))| (k.clone(), v.clone()))
-                .collect()
+            s.fields.iter().map(|(k, (v, _))| (k.clone(), v.clone())).collect()
         };
         let region_of = |id: Id| -> String {
             // Regions of stations and targets: one level of lookup is all the rules need.
@@ -501,14 +427,9 @@ impl Store {
         };
         let mut sum = [0u8; 32];
         for (id, (entity, state)) in &states {
-            let r = ridermap_sync::protocol::region_of(*entity, &values(state), |other| {
-                Some(region_of(other))
-            });
+            let r = ridermap_sync::protocol::region_of(*entity, &values(state), |other| Some(region_of(other)));
             if r == region {
-                ridermap_sync::checksum::xor(
-                    &mut sum,
-                    &ridermap_sync::checksum::entity_digest(*id, state),
-                );
+                ridermap_sync::checksum::xor(&mut sum, &ridermap_sync::checksum::entity_digest(*id, state));
             }
         }
         Ok(ridermap_sync::checksum::hex(&sum))

@@ -55,40 +55,23 @@ fn upgrades_from_every_earlier_version() {
             }
         }
         let store = Store::open(&path).unwrap();
-        assert_eq!(
-            store.schema_version().unwrap(),
-            LATEST_VERSION,
-            "from {start}"
-        );
+        assert_eq!(store.schema_version().unwrap(), LATEST_VERSION, "from {start}");
         assert_eq!(store.was_created(), start == 0);
         if start == LATEST_VERSION {
             // The newest fixture is written with the newest schema: it must read back too.
+            assert_eq!(store.place(Id::from_u128(4)).unwrap().expect("read").name, "新驿站");
             assert_eq!(
-                store.place(Id::from_u128(4)).unwrap().expect("read").name,
-                "新驿站"
-            );
-            assert_eq!(
-                store
-                    .nearby(&ridermap_store::NearbyQuery::new(
-                        ridermap_core::LatLon::new(31.331, 121.531)
-                    ))
-                    .unwrap()[0]
-                    .place
-                    .name,
+                store.nearby(&ridermap_store::NearbyQuery::new(ridermap_core::LatLon::new(31.331, 121.531))).unwrap()
+                    [0]
+                .place
+                .name,
                 "新驿站"
             );
         }
         if start >= 1 {
             let p = store.place(Id::from_u128(2)).unwrap().expect("place kept");
             assert_eq!(p.name, "老换电柜");
-            assert_eq!(
-                store
-                    .search("老换电", Some(PlaceKind::Charger), 5)
-                    .unwrap()
-                    .len(),
-                1,
-                "from {start}"
-            );
+            assert_eq!(store.search("老换电", Some(PlaceKind::Charger), 5).unwrap().len(), 1, "from {start}");
             assert_eq!(store.grids().unwrap()[0].code, "g1");
         }
         if start >= 2 {
@@ -96,13 +79,7 @@ fn upgrades_from_every_earlier_version() {
         }
         if start >= 3 {
             // A change received from another device is not in this device's outbox.
-            assert!(
-                store
-                    .outbox(10)
-                    .unwrap()
-                    .iter()
-                    .all(|c| c.device == store.device_id())
-            );
+            assert!(store.outbox(10).unwrap().iter().all(|c| c.device == store.device_id()));
         }
         if start >= 1 {
             // Places written by an earlier version are found by nearest queries.
@@ -122,10 +99,7 @@ fn a_store_from_a_newer_program_is_refused() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("new.sqlite");
     Store::open(&path).unwrap();
-    rusqlite::Connection::open(&path)
-        .unwrap()
-        .pragma_update(None, "user_version", LATEST_VERSION + 1)
-        .unwrap();
+    rusqlite::Connection::open(&path).unwrap().pragma_update(None, "user_version", LATEST_VERSION + 1).unwrap();
     let e = Store::open(&path).err().expect("refused").to_string();
     assert!(e.contains("newer than this program knows"), "{e}");
 }

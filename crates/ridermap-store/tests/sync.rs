@@ -19,31 +19,17 @@ impl Server {
                 self.log.push(c.clone());
             }
         }
-        s.ack(&out.iter().map(|c| c.id).collect::<Vec<_>>())
-            .unwrap();
-        let from: usize = s
-            .pull_cursor()
-            .unwrap()
-            .map(|c| c.parse().unwrap())
-            .unwrap_or(0);
-        s.apply_remote(&self.log[from..], Some(&self.log.len().to_string()))
-            .unwrap();
+        s.ack(&out.iter().map(|c| c.id).collect::<Vec<_>>()).unwrap();
+        let from: usize = s.pull_cursor().unwrap().map(|c| c.parse().unwrap()).unwrap_or(0);
+        s.apply_remote(&self.log[from..], Some(&self.log.len().to_string())).unwrap();
     }
 }
 
 /// Let `s` see a change stamped 10 s ahead, so its next edit is stamped after anything made now.
 fn clock_ahead(s: &mut Store) {
-    let hlc = ridermap_core::Hlc {
-        ms: Utc::now().timestamp_millis() + 10_000,
-        counter: 0,
-    };
+    let hlc = ridermap_core::Hlc { ms: Utc::now().timestamp_millis() + 10_000, counter: 0 };
     let id = Id::new();
-    let g = Grid {
-        id,
-        code: format!("g{}", hlc.ms),
-        name: "时钟".into(),
-        stamp: Stamp::now(),
-    };
+    let g = Grid { id, code: format!("g{}", hlc.ms), name: "时钟".into(), stamp: Stamp::now() };
     let fields = match serde_json::to_value(&g).unwrap() {
         serde_json::Value::Object(m) => m,
         _ => unreachable!(),
@@ -61,9 +47,7 @@ fn clock_ahead(s: &mut Store) {
 }
 
 fn actor(name: &str) -> Actor {
-    Actor {
-        name: Some(name.into()),
-    }
+    Actor { name: Some(name.into()) }
 }
 
 fn shown(s: &Store) -> String {
@@ -75,16 +59,8 @@ fn two_devices_converge_and_keep_what_lost() {
     let mut server = Server::default();
     let mut a = Store::open_in_memory().unwrap();
     let mut b = Store::open_in_memory().unwrap();
-    a.put_grid(
-        &Grid {
-            id: Id::new(),
-            code: "g1".into(),
-            name: "一网格".into(),
-            stamp: Stamp::now(),
-        },
-        &actor("a"),
-    )
-    .unwrap();
+    a.put_grid(&Grid { id: Id::new(), code: "g1".into(), name: "一网格".into(), stamp: Stamp::now() }, &actor("a"))
+        .unwrap();
     let mut gate = Place::new(PlaceKind::Entrance, "1号门", 31.33, 121.53);
     gate.grid = Some("g1".into());
     a.put_place(&gate, &actor("a")).unwrap();
@@ -97,23 +73,13 @@ fn two_devices_converge_and_keep_what_lost() {
     // Offline: different fields on each device, and the same field on both (b writes later).
     a.edit_place(
         gate.id,
-        &[
-            ("name".into(), "正门".into()),
-            ("opening_hours".into(), "06:00-22:00".into()),
-        ],
+        &[("name".into(), "正门".into()), ("opening_hours".into(), "06:00-22:00".into())],
         &actor("a"),
     )
     .unwrap();
     clock_ahead(&mut b); // b's next edit is stamped after a's
-    b.edit_place(
-        gate.id,
-        &[
-            ("ebike".into(), "push".into()),
-            ("opening_hours".into(), "24/7".into()),
-        ],
-        &actor("b"),
-    )
-    .unwrap();
+    b.edit_place(gate.id, &[("ebike".into(), "push".into()), ("opening_hours".into(), "24/7".into())], &actor("b"))
+        .unwrap();
     let mut report = StatusReport::new(Outcome::Refused, 31.33, 121.53, Utc::now());
     report.target = Some(gate.id);
     b.add_report(&report, &actor("b")).unwrap();
@@ -125,29 +91,12 @@ fn two_devices_converge_and_keep_what_lost() {
     let p = a.place(gate.id).unwrap().unwrap();
     assert_eq!(p.name, "正门");
     assert_eq!(p.opening_hours.as_deref(), Some("24/7"));
-    assert_eq!(
-        p.entrance().unwrap().ebike,
-        ridermap_core::EbikeAccess::Push
-    );
-    assert_eq!(
-        a.reports_for(gate.id, Utc::now() - chrono::Duration::hours(1))
-            .unwrap()
-            .len(),
-        1
-    );
+    assert_eq!(p.entrance().unwrap().ebike, ridermap_core::EbikeAccess::Push);
+    assert_eq!(a.reports_for(gate.id, Utc::now() - chrono::Duration::hours(1)).unwrap().len(), 1);
     // a's opening hours lost to b's later edit: a keeps a record of it, b does not.
     let lost = a.conflicts().unwrap();
-    assert!(
-        lost.iter()
-            .any(|c| c.conflict.field == "opening_hours" && c.conflict.lost == "06:00-22:00"),
-        "{lost:?}"
-    );
-    assert!(
-        b.conflicts()
-            .unwrap()
-            .iter()
-            .all(|c| c.conflict.lost_version.device == b.device_id())
-    );
+    assert!(lost.iter().any(|c| c.conflict.field == "opening_hours" && c.conflict.lost == "06:00-22:00"), "{lost:?}");
+    assert!(b.conflicts().unwrap().iter().all(|c| c.conflict.lost_version.device == b.device_id()));
 
     // Pulling the same page again changes nothing.
     let before = shown(&a);
@@ -157,8 +106,7 @@ fn two_devices_converge_and_keep_what_lost() {
 
     // Delete on one device, edit on the other: the delete wins everywhere.
     a.delete_place(gate.id, &actor("a")).unwrap();
-    b.edit_place(gate.id, &[("name".into(), "北门".into())], &actor("b"))
-        .unwrap();
+    b.edit_place(gate.id, &[("name".into(), "北门".into())], &actor("b")).unwrap();
     for _ in 0..2 {
         server.sync(&mut b);
         server.sync(&mut a);
@@ -174,8 +122,7 @@ fn edits_that_arrive_before_their_record_wait_for_it() {
     let mut b = Store::open_in_memory().unwrap();
     let p = Place::new(PlaceKind::Charger, "换电柜", 31.33, 121.53);
     a.put_place(&p, &actor("a")).unwrap();
-    a.edit_place(p.id, &[("slots".into(), "12".into())], &actor("a"))
-        .unwrap();
+    a.edit_place(p.id, &[("slots".into(), "12".into())], &actor("a")).unwrap();
     let mut out = a.outbox(10).unwrap();
     out.reverse(); // the edit first
     b.apply_remote(&out[..1], None).unwrap();
@@ -194,9 +141,6 @@ fn refused_changes_stay_visible_with_their_reason() {
     a.refuse(change.id, "riders cannot add places").unwrap();
     assert_eq!(a.pending_count().unwrap(), 0);
     let refused = a.refused().unwrap();
-    assert_eq!(
-        (refused[0].0.id, refused[0].1.as_str()),
-        (change.id, "riders cannot add places")
-    );
+    assert_eq!((refused[0].0.id, refused[0].1.as_str()), (change.id, "riders cannot add places"));
     assert!(a.refuse(Id::new(), "x").is_err());
 }

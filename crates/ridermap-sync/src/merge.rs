@@ -20,9 +20,7 @@ pub struct Version {
 
 impl Ord for Version {
     fn cmp(&self, other: &Self) -> Ordering {
-        self.hlc
-            .cmp(&other.hlc)
-            .then_with(|| self.device.cmp(&other.device))
+        self.hlc.cmp(&other.hlc).then_with(|| self.device.cmp(&other.device))
     }
 }
 
@@ -70,10 +68,7 @@ impl EntityState {
 
     /// The current values, without versions (what a reader sees).
     pub fn values(&self) -> BTreeMap<&str, &Value> {
-        self.fields
-            .iter()
-            .map(|(k, (v, _))| (k.as_str(), v))
-            .collect()
+        self.fields.iter().map(|(k, (v, _))| (k.as_str(), v)).collect()
     }
 
     /// Apply `change`. Idempotent and order-independent: see the module documentation.
@@ -91,8 +86,7 @@ impl EntityState {
                 for (field, value) in &change.fields {
                     match self.fields.get(field) {
                         None => {
-                            self.fields
-                                .insert(field.clone(), (value.clone(), incoming.clone()));
+                            self.fields.insert(field.clone(), (value.clone(), incoming.clone()));
                             out.changed.push(field.clone());
                         }
                         Some((held, held_version)) => {
@@ -102,19 +96,9 @@ impl EntityState {
                             let wins = incoming > *held_version;
                             if held != value {
                                 let (lost, lost_version, kept, kept_version) = if wins {
-                                    (
-                                        held.clone(),
-                                        held_version.clone(),
-                                        value.clone(),
-                                        incoming.clone(),
-                                    )
+                                    (held.clone(), held_version.clone(), value.clone(), incoming.clone())
                                 } else {
-                                    (
-                                        value.clone(),
-                                        incoming.clone(),
-                                        held.clone(),
-                                        held_version.clone(),
-                                    )
+                                    (value.clone(), incoming.clone(), held.clone(), held_version.clone())
                                 };
                                 out.conflicts.push(Conflict {
                                     field: field.clone(),
@@ -128,8 +112,7 @@ impl EntityState {
                                 if held != value {
                                     out.changed.push(field.clone());
                                 }
-                                self.fields
-                                    .insert(field.clone(), (value.clone(), incoming.clone()));
+                                self.fields.insert(field.clone(), (value.clone(), incoming.clone()));
                             }
                         }
                     }
@@ -162,34 +145,17 @@ mod tests {
     #[test]
     fn later_write_wins_per_field_and_the_loser_is_recorded() {
         let mut s = EntityState::default();
-        s.apply(&change(
-            Op::Put,
-            json!({"name": "1号门", "ebike": "allowed"}),
-            10,
-            "a",
-        ));
+        s.apply(&change(Op::Put, json!({"name": "1号门", "ebike": "allowed"}), 10, "a"));
         let r = s.apply(&change(Op::Put, json!({"ebike": "push"}), 20, "b"));
         assert_eq!(r.changed, ["ebike"]);
         assert_eq!(r.conflicts[0].lost, json!("allowed"));
         // A write arriving late wins only the fields where it is newer; each loser is recorded.
-        let r = s.apply(&change(
-            Op::Put,
-            json!({"ebike": "refused", "name": "正门"}),
-            15,
-            "c",
-        ));
+        let r = s.apply(&change(Op::Put, json!({"ebike": "refused", "name": "正门"}), 15, "c"));
         assert_eq!(r.changed, ["name"]);
         assert_eq!(s.values()["ebike"], &json!("push"));
         assert_eq!(s.values()["name"], &json!("正门"));
-        let lost: Vec<(&str, &Value)> = r
-            .conflicts
-            .iter()
-            .map(|c| (c.field.as_str(), &c.lost))
-            .collect();
-        assert_eq!(
-            lost,
-            [("ebike", &json!("refused")), ("name", &json!("1号门"))]
-        );
+        let lost: Vec<(&str, &Value)> = r.conflicts.iter().map(|c| (c.field.as_str(), &c.lost)).collect();
+        assert_eq!(lost, [("ebike", &json!("refused")), ("name", &json!("1号门"))]);
         // The same change again is a no-op.
         let again = s.apply(&change(Op::Put, json!({"ebike": "push"}), 20, "b"));
         assert_eq!(again, Applied::default());

@@ -54,10 +54,7 @@ pub struct WireChange {
 impl WireChange {
     /// The version every field this change sets is stamped with.
     pub fn version(&self) -> crate::Version {
-        crate::Version {
-            hlc: self.hlc,
-            device: self.device.clone(),
-        }
+        crate::Version { hlc: self.hlc, device: self.device.clone() }
     }
 }
 
@@ -146,19 +143,9 @@ pub struct ErrorBody {
 
 /// The region a record syncs in, from its fields: a grid's own code; a place's or report's grid; a
 /// visit's station's region; a note's target's region (`region_of_id` looks those up).
-pub fn region_of(
-    entity: Entity,
-    fields: &Map<String, Value>,
-    region_of_id: impl Fn(Id) -> Option<Region>,
-) -> Region {
+pub fn region_of(entity: Entity, fields: &Map<String, Value>, region_of_id: impl Fn(Id) -> Option<Region>) -> Region {
     let text = |f: &str| fields.get(f).and_then(Value::as_str).map(str::to_string);
-    let via = |f: &str| {
-        fields
-            .get(f)
-            .and_then(Value::as_str)
-            .and_then(|s| s.parse().ok())
-            .and_then(&region_of_id)
-    };
+    let via = |f: &str| fields.get(f).and_then(Value::as_str).and_then(|s| s.parse().ok()).and_then(&region_of_id);
     match entity {
         Entity::Grid => text("code"),
         Entity::Place | Entity::Report => text("grid"),

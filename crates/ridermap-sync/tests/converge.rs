@@ -52,19 +52,12 @@ impl Device {
         self.wall += rng.random_range(0..3); // clocks that stall
         self.clock = self.clock.tick(self.wall);
         let entity_id = entities[rng.random_range(0..entities.len())];
-        let op = if rng.random_range(0..12) == 0 {
-            Op::Delete
-        } else {
-            Op::Put
-        };
+        let op = if rng.random_range(0..12) == 0 { Op::Delete } else { Op::Put };
         let mut fields = serde_json::Map::new();
         if op == Op::Put {
             for f in ["name", "ebike", "opening_hours"] {
                 if rng.random_bool(0.5) {
-                    fields.insert(
-                        f.into(),
-                        json!(format!("{}-{}", self.name, rng.random_range(0..4))),
-                    );
+                    fields.insert(f.into(), json!(format!("{}-{}", self.name, rng.random_range(0..4))));
                 }
             }
         }
@@ -106,26 +99,17 @@ impl Device {
             self.states.entry(c.entity_id).or_default().apply(c);
         }
         // A replayed page (cursor saved before a crash) is harmless.
-        self.cursor = if rng.random_bool(0.1) {
-            self.cursor
-        } else {
-            end
-        };
+        self.cursor = if rng.random_bool(0.1) { self.cursor } else { end };
     }
 }
 
 fn values(states: &States) -> BTreeMap<Id, (bool, String)> {
-    states
-        .iter()
-        .map(|(id, s)| (*id, (s.is_deleted(), json!(s.values()).to_string())))
-        .collect()
+    states.iter().map(|(id, s)| (*id, (s.is_deleted(), json!(s.values()).to_string()))).collect()
 }
 
 fn schedule(seed: u64) {
     let mut rng = StdRng::seed_from_u64(seed);
-    let entities: Vec<Id> = (0..rng.random_range(1..4))
-        .map(|i| Id::from_u128(i + 1))
-        .collect();
+    let entities: Vec<Id> = (0..rng.random_range(1..4)).map(|i| Id::from_u128(i + 1)).collect();
     let mut server = Server::default();
     let mut devices: Vec<Device> = (0..rng.random_range(2..4))
         .map(|i| Device {
@@ -159,49 +143,26 @@ fn schedule(seed: u64) {
         }
     }
     // Any delivery order, with duplicates, gives the same state as the server's log order.
-    let mut shuffled: Vec<&WireChange> = server
-        .log
-        .iter()
-        .chain(server.log.iter().filter(|_| rng.random_bool(0.3)))
-        .collect();
+    let mut shuffled: Vec<&WireChange> =
+        server.log.iter().chain(server.log.iter().filter(|_| rng.random_bool(0.3))).collect();
     shuffled.shuffle(&mut rng);
     let mut replica = States::new();
     for c in shuffled {
         replica.entry(c.entity_id).or_default().apply(c);
     }
-    assert_eq!(
-        replica, server.states,
-        "seed {seed}: delivery order changed the result"
-    );
+    assert_eq!(replica, server.states, "seed {seed}: delivery order changed the result");
     let want = values(&server.states);
     let want_sum = hex(&region(server.states.iter().map(|(id, s)| (*id, s))));
     for d in &devices {
-        assert_eq!(
-            values(&d.states),
-            want,
-            "seed {seed}: device {} differs",
-            d.name
-        );
-        assert_eq!(
-            hex(&region(d.states.iter().map(|(id, s)| (*id, s)))),
-            want_sum,
-            "seed {seed}"
-        );
-        assert_eq!(
-            d.states, server.states,
-            "seed {seed}: versions differ on {}",
-            d.name
-        );
+        assert_eq!(values(&d.states), want, "seed {seed}: device {} differs", d.name);
+        assert_eq!(hex(&region(d.states.iter().map(|(id, s)| (*id, s)))), want_sum, "seed {seed}");
+        assert_eq!(d.states, server.states, "seed {seed}: versions differ on {}", d.name);
     }
 }
 
 #[test]
 fn replicas_converge_under_any_schedule() {
-    let n = if std::env::var_os("RIDERMAP_LONG").is_some() {
-        20_000
-    } else {
-        1_000
-    };
+    let n = if std::env::var_os("RIDERMAP_LONG").is_some() { 20_000 } else { 1_000 };
     for seed in 0..n {
         schedule(seed);
     }
@@ -224,11 +185,6 @@ fn checksums_tell_different_states_apart() {
     let one = region([(Id::from_u128(1), &a)]);
     assert_ne!(empty, one);
     let mut deleted = a.clone();
-    deleted.apply(&WireChange {
-        op: Op::Delete,
-        id: Id::new(),
-        hlc: Hlc { ms: 2, counter: 0 },
-        ..c
-    });
+    deleted.apply(&WireChange { op: Op::Delete, id: Id::new(), hlc: Hlc { ms: 2, counter: 0 }, ..c });
     assert_ne!(region([(Id::from_u128(1), &deleted)]), one);
 }
