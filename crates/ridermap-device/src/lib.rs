@@ -64,24 +64,43 @@ fn agent() -> ureq::Agent {
         .into()
 }
 
+/// POST `body` as gzip-compressed JSON and read the (possibly gzip-compressed) JSON answer.
 fn call<Req: Serialize, Res: DeserializeOwned>(
     server: &str,
     path: &str,
     token: Option<&str>,
     body: &Req,
 ) -> Result<Res, SyncError> {
+    use std::io::{Read, Write};
+    let offline = |e: &dyn std::fmt::Display| SyncError::Offline(server.to_string(), e.to_string());
     let url = format!("{}{path}", server.trim_end_matches('/'));
-    let mut req = agent().post(&url);
+    let mut gz = flate2::write::GzEncoder::new(vec![], flate2::Compression::default());
+    gz.write_all(&serde_json::to_vec(body).expect("requests serialize")).map_err(|e| offline(&e))?;
+    let compressed = gz.finish().map_err(|e| offline(&e))?;
+    let mut req = agent()
+        .post(&url)
+        .header("Content-Type", "application/json")
+        .header("Content-Encoding", "gzip")
+        .header("Accept-Encoding", "gzip");
     if let Some(t) = token {
         req = req.header("Authorization", &format!("Bearer {t}"));
     }
-    let mut res = req.send_json(body).map_err(|e| SyncError::Offline(server.to_string(), e.to_string()))?;
-    if res.status().is_success() {
-        return res.body_mut().read_json().map_err(|e| SyncError::Offline(server.to_string(), e.to_string()));
+    let mut res = req.send(&compressed[..]).map_err(|e| offline(&e))?;
+    let gzip = res.headers().get("content-encoding").and_then(|v| v.to_str().ok()) == Some("gzip");
+    let status = res.status();
+    let raw = res.body_mut().with_config().limit(64 << 20).read_to_vec().map_err(|e| offline(&e))?;
+    let mut bytes = raw;
+    if gzip {
+        let mut inflated = vec![];
+        flate2::read::GzDecoder::new(&bytes[..]).read_to_end(&mut inflated).map_err(|e| offline(&e))?;
+        bytes = inflated;
     }
-    let status = res.status().as_u16();
+    if status.is_success() {
+        return serde_json::from_slice(&bytes).map_err(|e| offline(&e));
+    }
+    let code = status.as_u16();
     let err: ErrorBody =
-        res.body_mut().read_json().unwrap_or(ErrorBody { code: status.to_string(), message: format!("HTTP {status}") });
+        serde_json::from_slice(&bytes).unwrap_or(ErrorBody { code: code.to_string(), message: format!("HTTP {code}") });
     Err(SyncError::Server(err.message, err.code))
 }
 

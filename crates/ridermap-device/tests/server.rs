@@ -276,3 +276,70 @@ fn a_device_a_day_ahead_cannot_beat_later_edits_by_more_than_the_bound() {
     assert_eq!(ahead.place(gate.id).unwrap().unwrap().name, "正门", "the fast device re-stamped its own edit");
     assert!(sync_once(&mut ahead, true).unwrap().verified.values().all(|ok| *ok));
 }
+
+#[test]
+fn malformed_and_oversized_pushes_get_4xx_and_change_nothing() {
+    let server = Server::start();
+    let rider = server.device(Role::Rider, &[], &[]);
+    let token = rider.setting("sync_token").unwrap().unwrap();
+    let agent: ureq::Agent = ureq::Agent::config_builder().http_status_as_error(false).build().into();
+    let post = |body: &[u8], gzip: bool| {
+        let mut req =
+            agent.post(&format!("{}/v1/push", server.url)).header("Authorization", &format!("Bearer {token}"));
+        if gzip {
+            req = req.header("Content-Encoding", "gzip");
+        }
+        let mut res = req.send(body).unwrap();
+        let status = res.status().as_u16();
+        let body: serde_json::Value = res.body_mut().read_json().unwrap_or_default();
+        (status, body["code"].as_str().unwrap_or_default().to_string())
+    };
+    assert_eq!(post(b"{not json", false), (400, "malformed".to_string()));
+    assert_eq!(post(b"\x1f\x8b garbage", true), (400, "malformed".to_string()));
+    let change = rider.outbox(1).unwrap();
+    assert!(change.is_empty());
+    let mut r = StatusReport::new(Outcome::Hazard, 31.33, 121.53, Utc::now());
+    let many: Vec<_> = (0..5001)
+        .map(|_| {
+            r.id = Id::new();
+            let serde_json::Value::Object(fields) = serde_json::to_value(&r).unwrap() else { unreachable!() };
+            ridermap_sync::WireChange {
+                id: Id::new(),
+                entity: ridermap_sync::Entity::Report,
+                entity_id: r.id,
+                op: ridermap_sync::Op::Put,
+                fields,
+                hlc: ridermap_core::Hlc { ms: 1, counter: 0 },
+                device: "x".into(),
+            }
+        })
+        .collect();
+    let body = serde_json::to_vec(&serde_json::json!({"protocol": 1, "changes": many})).unwrap();
+    assert_eq!(post(&body, false).0, 413);
+    // Nothing landed: another device pulls nothing.
+    let mut other = server.device(Role::Rider, &[], &[]);
+    assert_eq!(sync_once(&mut other, false).unwrap().pulled, 0);
+}
+
+#[test]
+fn an_idle_pull_is_small_on_the_wire() {
+    let server = Server::start();
+    let mut worker = server.device(Role::GridWorker, &["g1"], &[]);
+    worker
+        .put_grid(&Grid { id: Id::new(), code: "g1".into(), name: "一".into(), stamp: Stamp::now() }, &me("王"))
+        .unwrap();
+    sync_once(&mut worker, false).unwrap();
+    let token = worker.setting("sync_token").unwrap().unwrap();
+    let cursors = worker.setting("pull_cursor").unwrap().unwrap();
+    let body = format!(r#"{{"protocol":1,"cursors":{cursors},"limit":1000}}"#);
+    let agent: ureq::Agent = ureq::Agent::config_builder().http_status_as_error(false).build().into();
+    let mut res = agent
+        .post(&format!("{}/v1/pull", server.url))
+        .header("Authorization", &format!("Bearer {token}"))
+        .header("Accept-Encoding", "gzip")
+        .send(body.as_bytes())
+        .unwrap();
+    assert_eq!(res.headers().get("content-encoding").unwrap(), "gzip");
+    let wire = res.body_mut().read_to_vec().unwrap();
+    assert!(wire.len() + body.len() < 1024, "idle pull: {} bytes down, {} up", wire.len(), body.len());
+}

@@ -78,21 +78,55 @@ async fn account(db: &Db, headers: &HeaderMap) -> Result<Account, ApiError> {
     blocking(move || db.account(&token)).await?.ok_or_else(|| unauthorized("unknown or revoked token"))
 }
 
-async fn login(State(db): State<Db>, body: Result<Json<LoginRequest>, JsonRejection>) -> Result<Response, ApiError> {
-    let Json(req) = body?;
+async fn login(State(db): State<Db>, headers: HeaderMap, body: axum::body::Bytes) -> Result<Response, ApiError> {
+    let req: LoginRequest = read_body(&headers, &body)?;
     check_protocol(req.protocol)?;
     let res = blocking(move || db.login(&req.invite, &req.device)).await?;
     tracing::info!(account = %res.account, role = ?res.role, "device enrolled");
-    Ok(Json(res).into_response())
+    Ok(reply(&headers, &res))
 }
 
-async fn push(
-    State(db): State<Db>,
-    headers: HeaderMap,
-    body: Result<Json<PushRequest>, JsonRejection>,
-) -> Result<Response, ApiError> {
+/// Largest request body once decompressed.
+const MAX_INFLATED: u64 = 64 << 20;
+
+/// Read a JSON body, gzip-compressed when `Content-Encoding: gzip` says so.
+fn read_body<T: serde::de::DeserializeOwned>(headers: &HeaderMap, body: &[u8]) -> Result<T, ApiError> {
+    use std::io::Read;
+    let gzip = headers.get("content-encoding").and_then(|v| v.to_str().ok()) == Some("gzip");
+    let mut inflated = vec![];
+    let bytes = if gzip {
+        flate2::read::GzDecoder::new(body)
+            .take(MAX_INFLATED + 1)
+            .read_to_end(&mut inflated)
+            .map_err(|e| ApiError(StatusCode::BAD_REQUEST, "malformed", format!("bad gzip body: {e}")))?;
+        if inflated.len() as u64 > MAX_INFLATED {
+            return Err(ApiError(StatusCode::PAYLOAD_TOO_LARGE, "too_large", "the body inflates past 64 MiB".into()));
+        }
+        &inflated[..]
+    } else {
+        body
+    };
+    serde_json::from_slice(bytes)
+        .map_err(|e| ApiError(StatusCode::BAD_REQUEST, "malformed", format!("bad request body: {e}")))
+}
+
+/// A JSON answer, gzip-compressed for clients that accept it.
+fn reply<T: serde::Serialize>(headers: &HeaderMap, value: &T) -> Response {
+    use std::io::Write;
+    let json = serde_json::to_vec(value).expect("answers serialize");
+    let accepts = headers.get("accept-encoding").and_then(|v| v.to_str().ok()).is_some_and(|v| v.contains("gzip"));
+    if !accepts {
+        return ([("content-type", "application/json")], json).into_response();
+    }
+    let mut gz = flate2::write::GzEncoder::new(vec![], flate2::Compression::fast());
+    let _ = gz.write_all(&json);
+    let body = gz.finish().unwrap_or_default();
+    ([("content-type", "application/json"), ("content-encoding", "gzip")], body).into_response()
+}
+
+async fn push(State(db): State<Db>, headers: HeaderMap, body: axum::body::Bytes) -> Result<Response, ApiError> {
     let acct = account(&db, &headers).await?;
-    let Json(req) = body?;
+    let req: PushRequest = read_body(&headers, &body)?;
     check_protocol(req.protocol)?;
     if req.changes.len() > MAX_PUSH {
         return Err(ApiError(
@@ -104,19 +138,15 @@ async fn push(
     let n = req.changes.len();
     let results = blocking(move || db.push(&acct, &req.changes)).await?;
     tracing::info!(changes = n, "push");
-    Ok(Json(PushResponse { results }).into_response())
+    Ok(reply(&headers, &PushResponse { results }))
 }
 
-async fn pull(
-    State(db): State<Db>,
-    headers: HeaderMap,
-    body: Result<Json<PullRequest>, JsonRejection>,
-) -> Result<Response, ApiError> {
+async fn pull(State(db): State<Db>, headers: HeaderMap, body: axum::body::Bytes) -> Result<Response, ApiError> {
     let acct = account(&db, &headers).await?;
-    let Json(req) = body?;
+    let req: PullRequest = read_body(&headers, &body)?;
     check_protocol(req.protocol)?;
     let res = blocking(move || db.pull(&acct, &req)).await?;
-    Ok(Json(res).into_response())
+    Ok(reply(&headers, &res))
 }
 
 #[derive(serde::Deserialize)]
