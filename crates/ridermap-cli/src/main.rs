@@ -155,6 +155,11 @@ enum Cmd {
         #[arg(long)]
         json: bool,
     },
+    /// Local edits that lost to newer ones from other devices (field, mine, theirs, who, when).
+    Conflicts {
+        #[arg(long)]
+        json: bool,
+    },
     /// The local change log (what sync will send).
     Changes {
         #[arg(long, default_value_t = 0)]
@@ -615,6 +620,48 @@ fn run(cli: Cli) -> Result<()> {
             if r.verified.values().any(|ok| !ok) {
                 bail!("this device's state differs from the server's");
             }
+            Ok(())
+        }
+        Cmd::Conflicts { json } => {
+            let list = cx.store.conflicts()?;
+            if json {
+                return print_json(&list);
+            }
+            let l = cx.lang;
+            let rows = list
+                .iter()
+                .map(|c| {
+                    let name = cx
+                        .store
+                        .place(c.entity_id)
+                        .ok()
+                        .flatten()
+                        .map(|p| p.name)
+                        .unwrap_or_else(|| c.entity_id.to_string());
+                    let when = chrono::DateTime::from_timestamp_millis(c.conflict.kept_version.hlc.ms)
+                        .map(|t| t.with_timezone(&DEFAULT_TZ).format("%m-%d %H:%M").to_string())
+                        .unwrap_or_default();
+                    vec![
+                        name,
+                        c.conflict.field.clone(),
+                        c.conflict.lost.to_string(),
+                        c.conflict.kept.to_string(),
+                        c.conflict.kept_version.device.clone(),
+                        when,
+                    ]
+                })
+                .collect::<Vec<_>>();
+            table::print(
+                &[
+                    l.pick("记录", "record"),
+                    l.pick("字段", "field"),
+                    l.pick("我的", "mine"),
+                    l.pick("保留的", "kept"),
+                    l.pick("来自设备", "from device"),
+                    l.pick("时间", "when"),
+                ],
+                &rows,
+            );
             Ok(())
         }
         Cmd::Changes { since, limit, json } => {

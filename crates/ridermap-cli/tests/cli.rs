@@ -535,3 +535,34 @@ fn serve_login_and_sync_through_the_cli() {
     assert_eq!(s["pending"], 1);
     assert!(s["last_error"].as_str().unwrap().contains("cannot reach"));
 }
+
+#[test]
+fn conflicts_list_local_edits_that_lost() {
+    let env = Env::new();
+    let gate = env.ok(&["search", "1号门（正门）", "--json"]).json()[0]["id"].as_str().unwrap().to_string();
+    env.ok(&["place", "edit", &gate, "--set", "opening_hours=05:00-23:00"]);
+    // Another device's later edit of the same field arrives.
+    {
+        let mut store = ridermap_store::Store::open(env.db()).unwrap();
+        let hlc = ridermap_core::Hlc { ms: chrono::Utc::now().timestamp_millis() + 10_000, counter: 0 };
+        let mut fields = serde_json::Map::new();
+        fields.insert("opening_hours".into(), serde_json::json!("06:00-22:00"));
+        let change = ridermap_sync::WireChange {
+            id: ridermap_core::Id::new(),
+            entity: ridermap_sync::Entity::Place,
+            entity_id: gate.parse().unwrap(),
+            op: ridermap_sync::Op::Put,
+            fields,
+            hlc,
+            device: "网格员的平板".into(),
+        };
+        store.apply_remote(&[change], None).unwrap();
+    }
+    let list = env.ok(&["conflicts", "--json"]).json();
+    assert_eq!(list[0]["field"], "opening_hours");
+    assert_eq!(list[0]["lost"], "05:00-23:00");
+    assert_eq!(list[0]["kept"], "06:00-22:00");
+    assert_eq!(list[0]["kept_version"]["device"], "网格员的平板");
+    assert!(env.ok(&["conflicts"]).stdout.contains("网格员的平板"));
+    assert_eq!(env.ok(&["place", "show", &gate, "--json"]).json()["opening_hours"], "06:00-22:00");
+}
