@@ -118,28 +118,18 @@ impl Store {
     /// The server kept a change with an earlier clock than this device gave it (the device's
     /// clock ran too far ahead): re-stamp it here too, so both merge it the same way.
     pub fn restamp(&mut self, id: Id, hlc: ridermap_core::Hlc) -> Result<()> {
-        let row: Option<(String, String)> = self
-            .conn
-            .query_row("SELECT entity, entity_id FROM changes WHERE id = ?1", [id.to_string()], |r| {
-                Ok((r.get(0)?, r.get(1)?))
-            })
-            .optional()?;
-        let Some((entity, entity_id)) = row else {
-            return Err(Error::NotFound(format!("no change with id {id}")));
-        };
-        let entity: Entity = serde_json::from_value(Value::String(entity))
-            .map_err(|_| Error::Corrupt(format!("change {id}: bad entity")))?;
-        let entity_id: Id = entity_id.parse().map_err(|_| Error::Corrupt(format!("change {id}: bad entity id")))?;
-        self.write(&crate::Actor::default(), |w| {
-            w.tx.execute("UPDATE changes SET hlc = ?2 WHERE id = ?1", params![id.to_string(), hlc.to_string()])?;
-            let state = fold(&w.tx, entity_id)?;
-            materialize(w, entity, entity_id, &state)
-        })
+        self.amend_change(id, "UPDATE changes SET hlc = ?2 WHERE id = ?1", &hlc.to_string())
     }
 
     /// The server refused a change: it stays visible with the reason until dismissed, and stops
     /// counting — what the device shows goes back to what the server accepted.
     pub fn refuse(&mut self, id: Id, reason: &str) -> Result<()> {
+        self.amend_change(id, "UPDATE changes SET refusal = ?2 WHERE id = ?1", reason)
+    }
+
+    /// Update change `id` with `sql` (`?1` its id, `?2` the value) and re-merge its entity, in one
+    /// transaction.
+    fn amend_change(&mut self, id: Id, sql: &str, value: &str) -> Result<()> {
         let row: Option<(String, String)> = self
             .conn
             .query_row("SELECT entity, entity_id FROM changes WHERE id = ?1", [id.to_string()], |r| {
@@ -153,7 +143,7 @@ impl Store {
             .map_err(|_| Error::Corrupt(format!("change {id}: bad entity")))?;
         let entity_id: Id = entity_id.parse().map_err(|_| Error::Corrupt(format!("change {id}: bad entity id")))?;
         self.write(&crate::Actor::default(), |w| {
-            w.tx.execute("UPDATE changes SET refusal = ?2 WHERE id = ?1", params![id.to_string(), reason])?;
+            w.tx.execute(sql, params![id.to_string(), value])?;
             let state = fold(&w.tx, entity_id)?;
             materialize(w, entity, entity_id, &state)
         })
