@@ -6,5 +6,6 @@ cd "$(dirname "$0")/.."
 cargo test --workspace --locked
 # Short benchmark run: proves the bench still works and its in-run assertions hold (figures are not
 # judged here; see BENCHMARKS.md for the full run).
-cargo run --locked -q -p ridermap-bench -- --places 3000 --queries 30 >/dev/null
+cargo run --locked -q -p ridermap-bench --bin ridermap-bench -- --places 3000 --queries 30 >/dev/null
+cargo run --locked -q -p ridermap-bench --bin sync-bench -- --places 300 --devices 20 >/dev/null
 echo "benchmark smoke run: ok"

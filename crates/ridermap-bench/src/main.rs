@@ -1,4 +1,4 @@
-//! `cargo run --release -p ridermap-bench -- [--places N] [--queries Q]`
+//! `cargo run --release -p ridermap-bench --bin ridermap-bench -- [--places N] [--queries Q]`
 //!
 //! Builds a store of N places spread over a Shanghai-sized area (seeded), then measures each goal
 //! of the foundation issue as a median and as a ratio against a baseline measured in the same run.
