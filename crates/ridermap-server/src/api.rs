@@ -145,7 +145,7 @@ async fn pull(State(db): State<Db>, headers: HeaderMap, body: axum::body::Bytes)
     let acct = account(&db, &headers).await?;
     let req: PullRequest = read_body(&headers, &body)?;
     check_protocol(req.protocol)?;
-    let res = blocking(move || db.pull(&acct, &req)).await?;
+    let res = blocking(move || db.pull_raw(&acct, &req)).await?;
     Ok(reply(&headers, &res))
 }
 

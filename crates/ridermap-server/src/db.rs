@@ -16,7 +16,7 @@ use ridermap_sync::{
 };
 use rusqlite::{Connection, OptionalExtension, Transaction, params};
 use rusqlite_migration::{M, Migrations};
-use serde_json::Value;
+use serde_json::{Value, value::RawValue};
 use sha2::Digest;
 
 use crate::auth::{Account, Existing, authorize, hash_secret, new_secret};
@@ -284,6 +284,17 @@ impl Db {
 
     /// Changes after the request's cursors in the regions the account may read, paged.
     pub fn pull(&self, account: &Account, req: &PullRequest) -> Result<PullResponse> {
+        let page = self.pull_raw(account, req)?;
+        let changes = page
+            .changes
+            .iter()
+            .map(|b| serde_json::from_str(b.get()).map_err(|e| DbError::Corrupt(e.to_string())))
+            .collect::<Result<_>>()?;
+        Ok(PullResponse { changes, cursors: page.cursors, more: page.more, checksums: page.checksums })
+    }
+
+    /// `pull` with the changes as the stored JSON, passed through without being parsed again.
+    pub fn pull_raw(&self, account: &Account, req: &PullRequest) -> Result<PullResponse<Box<RawValue>>> {
         const MAX_BYTES: usize = 1 << 20;
         self.with(|tx| {
             let all: Vec<String> = tx
@@ -317,7 +328,7 @@ impl Db {
                         break;
                     }
                     bytes += body.len();
-                    out.changes.push(serde_json::from_str(body).map_err(|e| DbError::Corrupt(e.to_string()))?);
+                    out.changes.push(RawValue::from_string(body.clone()).map_err(|e| DbError::Corrupt(e.to_string()))?);
                     out.cursors.insert(region.clone(), *rseq);
                 }
                 let sum: Option<String> = tx

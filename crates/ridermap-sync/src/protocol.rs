@@ -107,9 +107,10 @@ pub struct PullRequest {
     pub limit: usize,
 }
 
+/// `C` is `WireChange`, or on the server the stored JSON of one, passed through unparsed.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct PullResponse {
-    pub changes: Vec<WireChange>,
+pub struct PullResponse<C = WireChange> {
+    pub changes: Vec<C>,
     /// Cursors after this page; save them with the changes.
     pub cursors: std::collections::BTreeMap<Region, i64>,
     /// More changes wait: pull again.
