@@ -223,32 +223,32 @@ impl Store {
         let actor = crate::Actor::default();
         self.write(&actor, |w| {
             let mut out = PullApplied::default();
+            let now = ms(Utc::now());
             for c in changes {
-                let known: Option<i64> =
-                    w.tx.prepare_cached("SELECT 1 FROM changes WHERE id = ?1")?
-                        .query_row([c.id.to_string()], |r| r.get(0))
-                        .optional()?;
-                if known.is_some() {
+                // Inserting first doubles as the "seen before?" check (the id is unique).
+                let inserted = w
+                    .tx
+                    .prepare_cached(
+                        "INSERT OR IGNORE INTO changes(id, entity, entity_id, op, fields, hlc, device, actor, at_ms, acked)
+                         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, NULL, ?8, 1)",
+                    )?
+                    .execute(params![
+                        c.id.to_string(),
+                        entity_str(c.entity),
+                        c.entity_id.to_string(),
+                        op_str(c.op),
+                        serde_json::to_string(&c.fields).expect("fields serialize"),
+                        c.hlc.to_string(),
+                        c.device,
+                        now,
+                    ])?;
+                if inserted == 0 {
                     out.known += 1;
                     continue;
                 }
-                let mut state = fold(&w.tx, c.entity_id)?;
+                let mut state = fold_except(&w.tx, c.entity_id, Some(c.id))?;
                 let applied = state.apply(c);
-                w.clock = w.clock.observe(c.hlc, ms(Utc::now()));
-                w.tx.prepare_cached(
-                    "INSERT INTO changes(id, entity, entity_id, op, fields, hlc, device, actor, at_ms, acked)
-                         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, NULL, ?8, 1)",
-                )?
-                .execute(params![
-                    c.id.to_string(),
-                    entity_str(c.entity),
-                    c.entity_id.to_string(),
-                    op_str(c.op),
-                    Value::Object(c.fields.clone()).to_string(),
-                    c.hlc.to_string(),
-                    c.device,
-                    ms(Utc::now()),
-                ])?;
+                w.clock = w.clock.observe(c.hlc, now);
                 w.logged += 1;
                 for k in applied.conflicts.iter().filter(|k| k.lost_version.device == me) {
                     w.tx.prepare_cached(
@@ -284,11 +284,16 @@ impl Store {
 
 /// Everything this store knows about an entity, merged.
 fn fold(conn: &rusqlite::Connection, entity_id: Id) -> Result<EntityState> {
+    fold_except(conn, entity_id, None)
+}
+
+/// `fold`, leaving out change `except`.
+fn fold_except(conn: &rusqlite::Connection, entity_id: Id, except: Option<Id>) -> Result<EntityState> {
     let mut stmt = conn.prepare_cached(
         "SELECT id, entity, entity_id, op, fields, hlc, device FROM changes
-         WHERE entity_id = ?1 AND refusal IS NULL",
+         WHERE entity_id = ?1 AND refusal IS NULL AND (?2 IS NULL OR id != ?2)",
     )?;
-    let rows = stmt.query_map([entity_id.to_string()], |r| {
+    let rows = stmt.query_map(params![entity_id.to_string(), except.map(|e| e.to_string())], |r| {
         Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?))
     })?;
     let mut state = EntityState::default();
