@@ -547,15 +547,14 @@ fn conflicts_list_local_edits_that_lost() {
         let hlc = ridermap_core::Hlc { ms: chrono::Utc::now().timestamp_millis() + 10_000, counter: 0 };
         let mut fields = serde_json::Map::new();
         fields.insert("opening_hours".into(), serde_json::json!("06:00-22:00"));
-        let change = ridermap_sync::WireChange {
-            id: ridermap_core::Id::new(),
-            entity: ridermap_sync::Entity::Place,
-            entity_id: gate.parse().unwrap(),
-            op: ridermap_sync::Op::Put,
+        let change = ridermap_sync::WireChange::new(
+            ridermap_sync::Entity::Place,
+            gate.parse().unwrap(),
+            ridermap_sync::Op::Put,
             fields,
             hlc,
-            device: "网格员的平板".into(),
-        };
+            "网格员的平板",
+        );
         store.apply_remote(&[change], None).unwrap();
     }
     let list = env.ok(&["conflicts", "--json"]).json();

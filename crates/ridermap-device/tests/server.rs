@@ -71,15 +71,8 @@ fn skew(store: &mut Store, ahead_ms: i64) {
     let id = Id::new();
     let g = Grid { id, code: format!("clock-{}", hlc.ms), name: "时钟".into(), stamp: Stamp::now() };
     let serde_json::Value::Object(fields) = serde_json::to_value(&g).unwrap() else { unreachable!() };
-    let c = ridermap_sync::WireChange {
-        id: Id::new(),
-        entity: ridermap_sync::Entity::Grid,
-        entity_id: id,
-        op: ridermap_sync::Op::Put,
-        fields,
-        hlc,
-        device: "clock".into(),
-    };
+    let c =
+        ridermap_sync::WireChange::new(ridermap_sync::Entity::Grid, id, ridermap_sync::Op::Put, fields, hlc, "clock");
     store.apply_remote(&[c], None).unwrap();
 }
 

@@ -30,19 +30,8 @@ fn clock_ahead(s: &mut Store) {
     let hlc = ridermap_core::Hlc { ms: Utc::now().timestamp_millis() + 10_000, counter: 0 };
     let id = Id::new();
     let g = Grid { id, code: format!("g{}", hlc.ms), name: "时钟".into(), stamp: Stamp::now() };
-    let fields = match serde_json::to_value(&g).unwrap() {
-        serde_json::Value::Object(m) => m,
-        _ => unreachable!(),
-    };
-    let c = WireChange {
-        id: Id::new(),
-        entity: ridermap_sync::Entity::Grid,
-        entity_id: id,
-        op: ridermap_sync::Op::Put,
-        fields,
-        hlc,
-        device: "clock".into(),
-    };
+    let serde_json::Value::Object(fields) = serde_json::to_value(&g).unwrap() else { unreachable!() };
+    let c = WireChange::new(ridermap_sync::Entity::Grid, id, ridermap_sync::Op::Put, fields, hlc, "clock");
     s.apply_remote(&[c], None).unwrap();
 }
 

@@ -52,6 +52,18 @@ pub struct WireChange {
 }
 
 impl WireChange {
+    /// A new change with a fresh id.
+    pub fn new(
+        entity: Entity,
+        entity_id: Id,
+        op: Op,
+        fields: Map<String, Value>,
+        hlc: Hlc,
+        device: &str,
+    ) -> WireChange {
+        WireChange { id: Id::new(), entity, entity_id, op, fields, hlc, device: device.to_string() }
+    }
+
     /// The version every field this change sets is stamped with.
     pub fn version(&self) -> crate::Version {
         crate::Version { hlc: self.hlc, device: self.device.clone() }
