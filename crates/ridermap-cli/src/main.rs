@@ -155,6 +155,13 @@ enum Cmd {
         #[arg(long)]
         json: bool,
     },
+    /// What waits to be sent, and what the server refused and why; `--dismiss ID` forgets a refusal.
+    Outbox {
+        #[arg(long)]
+        dismiss: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
     /// Local edits that lost to newer ones from other devices (field, mine, theirs, who, when).
     Conflicts {
         #[arg(long)]
@@ -620,6 +627,55 @@ fn run(cli: Cli) -> Result<()> {
             if r.verified.values().any(|ok| !ok) {
                 bail!("this device's state differs from the server's");
             }
+            Ok(())
+        }
+        Cmd::Outbox { dismiss, json } => {
+            if let Some(id) = dismiss {
+                let id: Id = id.parse().map_err(|_| anyhow!("--dismiss: `{id}` is not a change id"))?;
+                cx.store.dismiss(id)?;
+                println!("dismissed {id}");
+                return Ok(());
+            }
+            let pending = cx.store.outbox(10_000)?;
+            let refused = cx.store.refused()?;
+            if json {
+                let refused: Vec<Value> = refused.iter().map(|(c, why)| json!({"change": c, "reason": why})).collect();
+                return print_json(&json!({"pending": pending, "refused": refused}));
+            }
+            let l = cx.lang;
+            let mut rows: Vec<Vec<String>> = vec![];
+            let describe = |c: &ridermap_sync::WireChange| {
+                let what =
+                    serde_json::to_value(c.entity).ok().and_then(|v| v.as_str().map(String::from)).unwrap_or_default();
+                let name = cx.store.place(c.entity_id).ok().flatten().map(|p| p.name).unwrap_or_default();
+                (what, name, c.fields.keys().cloned().collect::<Vec<_>>().join(","))
+            };
+            for c in &pending {
+                let (what, name, fields) = describe(c);
+                rows.push(vec![
+                    l.pick("待发送", "pending").into(),
+                    what,
+                    name,
+                    fields,
+                    String::new(),
+                    c.id.to_string(),
+                ]);
+            }
+            for (c, why) in &refused {
+                let (what, name, fields) = describe(c);
+                rows.push(vec![l.pick("被拒绝", "refused").into(), what, name, fields, why.clone(), c.id.to_string()]);
+            }
+            table::print(
+                &[
+                    l.pick("状态", "state"),
+                    l.pick("类型", "record"),
+                    l.pick("名称", "name"),
+                    l.pick("字段", "fields"),
+                    l.pick("原因", "reason"),
+                    "id",
+                ],
+                &rows,
+            );
             Ok(())
         }
         Cmd::Conflicts { json } => {

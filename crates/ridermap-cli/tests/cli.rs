@@ -519,8 +519,23 @@ fn serve_login_and_sync_through_the_cli() {
     );
     env.ok(&["report", "add", "--outcome", "hazard", "--lat", "31.331", "--lon", "121.531", "--note", "井盖缺失"]);
     assert_eq!(env.ok(&["sync", "--status", "--json"]).json()["pending"], 1);
+    let outbox = env.ok(&["outbox", "--json"]).json();
+    assert_eq!(outbox["pending"][0]["entity"], "report");
+    // A rider may not add places: after sync the change is listed as refused, with the reason.
+    env.ok(&["place", "add", "--kind", "charger", "--name", "私加换电柜", "--lat", "31.33", "--lon", "121.53"]);
     let r = env.ok(&["sync", "--verify", "--json"]).json();
-    assert_eq!((r["pushed"].as_u64(), r["refused"].as_u64()), (Some(1), Some(0)), "{r}");
+    assert_eq!((r["pushed"].as_u64(), r["refused"].as_u64()), (Some(1), Some(1)), "{r}");
+    let outbox = env.ok(&["outbox", "--json"]).json();
+    assert_eq!(outbox["pending"].as_array().unwrap().len(), 0);
+    assert_eq!(outbox["refused"][0]["reason"], "only grid workers change places");
+    assert!(env.ok(&["outbox"]).stdout.contains("only grid workers change places"));
+    // The refused place is no longer shown as if it existed.
+    assert_eq!(env.ok(&["search", "私加换电柜", "--json"]).json().as_array().unwrap().len(), 0);
+    let refused_id = outbox["refused"][0]["change"]["id"].as_str().unwrap().to_string();
+    env.ok(&["outbox", "--dismiss", &refused_id]);
+    assert_eq!(env.ok(&["outbox", "--json"]).json()["refused"].as_array().unwrap().len(), 0);
+    let r = env.ok(&["sync", "--verify", "--json"]).json();
+    assert_eq!((r["pushed"].as_u64(), r["refused"].as_u64()), (Some(0), Some(0)), "{r}");
     assert!(r["verified"].as_object().unwrap().values().all(|v| v == true), "{r}");
     assert_eq!(env.ok(&["sync", "--status", "--json"]).json()["pending"], 0);
     let o = env.run(&["login", "--server", &url, "--invite", &code]);

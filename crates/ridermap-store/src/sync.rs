@@ -312,14 +312,23 @@ fn record<T: serde::de::DeserializeOwned>(state: &EntityState, what: &str, id: I
 /// Write the merged state of an entity as its record (or remove it when deleted).
 fn materialize(w: &mut Writer<'_>, entity: Entity, id: Id, state: &EntityState) -> Result<()> {
     let key = id.to_string();
-    match entity {
-        Entity::Place => {
-            if state.is_deleted() {
+    // Deleted, or nothing left that counts (its only changes were refused): the record goes.
+    if state.is_deleted() || state.fields.is_empty() {
+        match entity {
+            Entity::Place => {
                 if let Some((rid, _)) = stored(&w.tx, id)? {
                     w.remove_place_row(rid)?;
                 }
-                return Ok(());
             }
+            Entity::Grid => _ = w.tx.execute("DELETE FROM grids WHERE id = ?1", [&key])?,
+            Entity::Report => _ = w.tx.execute("DELETE FROM reports WHERE id = ?1", [&key])?,
+            Entity::Visit => _ = w.tx.execute("DELETE FROM visits WHERE id = ?1", [&key])?,
+            Entity::Note => _ = w.tx.execute("DELETE FROM notes WHERE id = ?1", [&key])?,
+        }
+        return Ok(());
+    }
+    match entity {
+        Entity::Place => {
             // Edits can arrive before the record's creation (out-of-order delivery): until the
             // merged fields make a whole record, there is nothing to show yet.
             let Ok(p) = record::<Place>(state, "place", id) else {
@@ -328,10 +337,6 @@ fn materialize(w: &mut Writer<'_>, entity: Entity, id: Id, state: &EntityState) 
             w.write_place_row(&p)?;
         }
         Entity::Grid => {
-            if state.is_deleted() {
-                w.tx.execute("DELETE FROM grids WHERE id = ?1", [&key])?;
-                return Ok(());
-            }
             let Ok(g) = record::<Grid>(state, "grid", id) else {
                 return Ok(());
             };
