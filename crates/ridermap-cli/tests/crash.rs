@@ -27,6 +27,18 @@ fn ok(db: &Path, args: &[&str]) -> String {
     String::from_utf8_lossy(&o.stdout).into_owned()
 }
 
+/// `ridermap --db DB ARGS` running on its own, output discarded.
+fn background(db: &Path, args: &[&str]) -> Child {
+    Command::new(env!("CARGO_BIN_EXE_ridermap"))
+        .arg("--db")
+        .arg(db)
+        .args(args)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap()
+}
+
 fn serve(db: &Path) -> (Child, String) {
     let mut child = Command::new(env!("CARGO_BIN_EXE_ridermap"))
         .arg("--db")
@@ -88,14 +100,7 @@ fn killing_the_client_mid_sync_loses_and_duplicates_nothing() {
     let device = device_with_reports(dir.path(), &url, &server_db, n);
     assert_eq!(status(&device)["pending"], n as i64);
 
-    let mut client = Command::new(env!("CARGO_BIN_EXE_ridermap"))
-        .arg("--db")
-        .arg(&device)
-        .arg("sync")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
+    let mut client = background(&device, &["sync"]);
     until("the first pushed batch", || server_changes(&server_db) > 0);
     client.kill().unwrap(); // SIGKILL
     client.wait().unwrap();
@@ -114,14 +119,7 @@ fn killing_the_server_mid_push_loses_and_duplicates_nothing() {
     let (mut server, url) = serve(&server_db);
     let n = 1200;
     let device = device_with_reports(dir.path(), &url, &server_db, n);
-    let mut client = Command::new(env!("CARGO_BIN_EXE_ridermap"))
-        .arg("--db")
-        .arg(&device)
-        .arg("sync")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
+    let mut client = background(&device, &["sync"]);
     until("the first pushed batch", || server_changes(&server_db) > 0);
     server.kill().unwrap(); // SIGKILL, possibly inside a push transaction
     server.wait().unwrap();
@@ -142,14 +140,7 @@ fn sync_watch_keeps_sending_new_writes() {
     let server_db = dir.path().join("server.sqlite");
     let (mut server, url) = serve(&server_db);
     let device = device_with_reports(dir.path(), &url, &server_db, 1);
-    let mut watcher = Command::new(env!("CARGO_BIN_EXE_ridermap"))
-        .arg("--db")
-        .arg(&device)
-        .args(["sync", "--watch", "--every", "1"])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
+    let mut watcher = background(&device, &["sync", "--watch", "--every", "1"]);
     until("the first report", || server_changes(&server_db) == 1);
     ok(&device, &["report", "add", "--outcome", "hazard", "--lat", "31.33", "--lon", "121.53"]);
     until("the report written while watching", || server_changes(&server_db) == 2);
