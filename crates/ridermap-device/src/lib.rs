@@ -19,6 +19,7 @@ const TOKEN: &str = "sync_token";
 const CURSORS: &str = "pull_cursor";
 const LAST_OK: &str = "sync_last_success";
 const LAST_ERROR: &str = "sync_last_error";
+const FOLLOW: &str = "sync_follow";
 const PUSH_BATCH: usize = 500;
 const PULL_PAGE: usize = 1000;
 
@@ -104,6 +105,68 @@ fn call<Req: Serialize, Res: DeserializeOwned>(
     Err(SyncError::Server(err.message, err.code))
 }
 
+/// Which regions a device pulls: all it may read, some grids, or the grids whose places reach into
+/// a bounding box. Records outside any grid always come along.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Follow {
+    #[default]
+    All,
+    Grids(Vec<String>),
+    /// min_lon, min_lat, max_lon, max_lat
+    Bbox([f64; 4]),
+}
+
+impl std::str::FromStr for Follow {
+    type Err = String;
+
+    /// `all`, `grids:G1,G2` or `bbox:MIN_LON,MIN_LAT,MAX_LON,MAX_LAT`.
+    fn from_str(s: &str) -> Result<Follow, String> {
+        let s = s.trim();
+        if s == "all" {
+            return Ok(Follow::All);
+        }
+        if let Some(list) = s.strip_prefix("grids:") {
+            let grids: Vec<String> = list.split(',').map(|g| g.trim().to_string()).filter(|g| !g.is_empty()).collect();
+            if grids.is_empty() {
+                return Err("`grids:` needs at least one grid code".into());
+            }
+            return Ok(Follow::Grids(grids));
+        }
+        if let Some(b) = s.strip_prefix("bbox:") {
+            let v: Vec<f64> = b
+                .split(',')
+                .map(|x| x.trim().parse::<f64>())
+                .collect::<Result<_, _>>()
+                .map_err(|_| format!("`{b}` is not four numbers"))?;
+            return match v.as_slice() {
+                [x0, y0, x1, y1]
+                    if x0 <= x1
+                        && y0 <= y1
+                        && (-180.0..=180.0).contains(x0)
+                        && (-180.0..=180.0).contains(x1)
+                        && (-90.0..=90.0).contains(y0)
+                        && (-90.0..=90.0).contains(y1) =>
+                {
+                    Ok(Follow::Bbox([*x0, *y0, *x1, *y1]))
+                }
+                _ => Err(format!("`{b}` is not min_lon,min_lat,max_lon,max_lat")),
+            };
+        }
+        Err(format!("`{s}` is not `all`, `grids:G1,G2` or `bbox:MIN_LON,MIN_LAT,MAX_LON,MAX_LAT`"))
+    }
+}
+
+/// What this device follows (all it may read until set).
+pub fn follow(store: &Store) -> Result<Follow, SyncError> {
+    Ok(store.setting(FOLLOW)?.and_then(|f| serde_json::from_str(&f).ok()).unwrap_or_default())
+}
+
+pub fn set_follow(store: &mut Store, follow: &Follow) -> Result<(), SyncError> {
+    store.set_setting(FOLLOW, &serde_json::to_string(follow).expect("follow serializes"))?;
+    Ok(())
+}
+
 /// Enrol this device with a one-time invite; the token is kept in the store.
 pub fn login(store: &mut Store, server: &str, invite: &str) -> Result<LoginResponse, SyncError> {
     let device = store.device_id().to_string();
@@ -171,14 +234,24 @@ fn round(store: &mut Store, verify: bool) -> Result<SyncReport, SyncError> {
     }
     let mut cursors: BTreeMap<String, i64> =
         store.setting(CURSORS)?.and_then(|c| serde_json::from_str(&c).ok()).unwrap_or_default();
+    let (regions, bbox) = match follow(store)? {
+        Follow::All => (None, None),
+        Follow::Grids(mut g) => {
+            g.push(ridermap_sync::protocol::NO_REGION.to_string());
+            (Some(g), None)
+        }
+        Follow::Bbox(b) => (None, Some(b)),
+    };
     let mut last: PullResponse;
     loop {
-        last = call(
-            &server,
-            "/v1/pull",
-            Some(&token),
-            &PullRequest { protocol: PROTOCOL_VERSION, cursors: cursors.clone(), regions: None, limit: PULL_PAGE },
-        )?;
+        let req = PullRequest {
+            protocol: PROTOCOL_VERSION,
+            cursors: cursors.clone(),
+            regions: regions.clone(),
+            bbox,
+            limit: PULL_PAGE,
+        };
+        last = call(&server, "/v1/pull", Some(&token), &req)?;
         let saved = serde_json::to_string(&last.cursors).expect("cursors serialize");
         let applied = store.apply_remote(&last.changes, Some(&saved))?;
         report.pulled += applied.applied;

@@ -48,6 +48,7 @@ fn pull(d: &mut Device, db: &Db, account: &Account, rng: &mut StdRng) -> bool {
         protocol: PROTOCOL_VERSION,
         cursors: d.cursors.clone(),
         regions: None,
+        bbox: None,
         limit: rng.random_range(1..6),
     };
     let page = db.pull(account, &req).unwrap();
@@ -156,6 +157,7 @@ fn schedule(seed: u64) {
                             protocol: PROTOCOL_VERSION,
                             cursors: d.cursors.clone(),
                             regions: None,
+                            bbox: None,
                             limit: 1,
                         },
                     )
@@ -167,7 +169,16 @@ fn schedule(seed: u64) {
             }
         }
         let last = db
-            .pull(a, &PullRequest { protocol: PROTOCOL_VERSION, cursors: d.cursors.clone(), regions: None, limit: 1 })
+            .pull(
+                a,
+                &PullRequest {
+                    protocol: PROTOCOL_VERSION,
+                    cursors: d.cursors.clone(),
+                    regions: None,
+                    bbox: None,
+                    limit: 1,
+                },
+            )
             .unwrap();
         checksums = last.checksums;
     }

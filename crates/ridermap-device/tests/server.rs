@@ -1,12 +1,13 @@
 //! Devices syncing with a real server on 127.0.0.1:0: enrolment, authorization by role, refusals
-//! kept with their reason, reports and reviews travelling both ways, checksums that agree.
+//! kept with their reason, reports and reviews travelling both ways, checksums that agree. Every
+//! test runs on the embedded SQLite server store and on PostgreSQL (`RIDERMAP_TEST_PG`).
 
 use std::thread;
 
 use chrono::Utc;
 use ridermap_core::{Grid, Id, Outcome, Place, PlaceKind, Role, Stamp, StatusReport};
 use ridermap_device::{SyncError, login, status, sync_once};
-use ridermap_server::Db;
+use ridermap_server::{Db, scratch::ScratchDb};
 use ridermap_store::{Actor, Store};
 
 struct Server {
@@ -15,16 +16,24 @@ struct Server {
     stop: Option<tokio::sync::oneshot::Sender<()>>,
     thread: Option<thread::JoinHandle<()>>,
     _dir: tempfile::TempDir,
+    _pg: Option<ScratchDb>,
 }
 
 impl Server {
-    fn start() -> Server {
-        Server::start_with_bound(ridermap_sync::clock::DEFAULT_BOUND_MS)
+    fn start(backend: &str) -> Server {
+        Server::start_with_bound(backend, ridermap_sync::clock::DEFAULT_BOUND_MS)
     }
 
-    fn start_with_bound(bound_ms: i64) -> Server {
+    fn start_with_bound(backend: &str, bound_ms: i64) -> Server {
         let dir = tempfile::tempdir().unwrap();
-        let db = Db::open(dir.path().join("server.sqlite")).unwrap().with_clock_bound(bound_ms);
+        let (db, pg) = match backend {
+            "sqlite" => (Db::open(dir.path().join("server.sqlite")).unwrap(), None),
+            _ => {
+                let pg = ScratchDb::create().unwrap();
+                (pg.open().unwrap(), Some(pg))
+            }
+        };
+        let db = db.with_clock_bound(bound_ms);
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
         let (addr_tx, addr_rx) = std::sync::mpsc::channel();
         let served = db.clone();
@@ -41,7 +50,7 @@ impl Server {
             });
         });
         let addr = addr_rx.recv().unwrap();
-        Server { url: format!("http://{addr}"), db, stop: Some(stop), thread: Some(thread), _dir: dir }
+        Server { url: format!("http://{addr}"), db, stop: Some(stop), thread: Some(thread), _dir: dir, _pg: pg }
     }
 
     fn device(&self, role: Role, grids: &[&str], stations: &[Id]) -> Store {
@@ -76,13 +85,36 @@ fn skew(store: &mut Store, ahead_ms: i64) {
     store.apply_remote(&[c], None).unwrap();
 }
 
+/// Each test, once per server backend.
+mod on_every_backend {
+    macro_rules! tests {
+        ($($name:ident),* $(,)?) => {$(
+            #[test]
+            fn $name() {
+                for backend in ridermap_server::scratch::backends() {
+                    eprintln!("--- {backend}");
+                    super::$name(backend);
+                }
+            }
+        )*};
+    }
+    tests!(
+        roles_decide_and_everyone_converges,
+        grid_workers_keep_to_their_grids_and_tokens_can_be_revoked,
+        a_retried_push_lands_once,
+        the_open_feed_serves_verified_places_with_an_etag,
+        a_device_a_day_ahead_cannot_beat_later_edits_by_more_than_the_bound,
+        malformed_and_oversized_pushes_get_4xx_and_change_nothing,
+        an_idle_pull_is_small_on_the_wire,
+    );
+}
+
 fn me(name: &str) -> Actor {
     Actor { name: Some(name.into()) }
 }
 
-#[test]
-fn roles_decide_and_everyone_converges() {
-    let server = Server::start();
+fn roles_decide_and_everyone_converges(backend: &str) {
+    let server = Server::start(backend);
     let mut worker = server.device(Role::GridWorker, &["yinhang-1"], &[]);
     let mut rider = server.device(Role::Rider, &[], &[]);
 
@@ -137,9 +169,8 @@ fn roles_decide_and_everyone_converges() {
     assert_eq!(status(&rider).unwrap().refused, 0);
 }
 
-#[test]
-fn grid_workers_keep_to_their_grids_and_tokens_can_be_revoked() {
-    let server = Server::start();
+fn grid_workers_keep_to_their_grids_and_tokens_can_be_revoked(backend: &str) {
+    let server = Server::start(backend);
     let mut one = server.device(Role::GridWorker, &["g1"], &[]);
     let mut two = server.device(Role::GridWorker, &["g2"], &[]);
     one.put_grid(&Grid { id: Id::new(), code: "g1".into(), name: "一".into(), stamp: Stamp::now() }, &me("a")).unwrap();
@@ -184,9 +215,8 @@ fn grid_workers_keep_to_their_grids_and_tokens_can_be_revoked() {
     let _ = account;
 }
 
-#[test]
-fn a_retried_push_lands_once() {
-    let server = Server::start();
+fn a_retried_push_lands_once(backend: &str) {
+    let server = Server::start(backend);
     let mut rider = server.device(Role::Rider, &[], &[]);
     let report = StatusReport::new(Outcome::Hazard, 31.33, 121.53, Utc::now());
     rider.add_report(&report, &me("骑手")).unwrap();
@@ -201,9 +231,8 @@ fn a_retried_push_lands_once() {
     assert_eq!(other.review_queue(None).unwrap().len(), 1);
 }
 
-#[test]
-fn the_open_feed_serves_verified_places_with_an_etag() {
-    let server = Server::start();
+fn the_open_feed_serves_verified_places_with_an_etag(backend: &str) {
+    let server = Server::start(backend);
     let mut worker = server.device(Role::GridWorker, &["g1"], &[]);
     worker
         .put_grid(&Grid { id: Id::new(), code: "g1".into(), name: "一".into(), stamp: Stamp::now() }, &me("王"))
@@ -240,10 +269,9 @@ fn the_open_feed_serves_verified_places_with_an_etag() {
     assert_eq!(bad.status().as_u16(), 400);
 }
 
-#[test]
-fn a_device_a_day_ahead_cannot_beat_later_edits_by_more_than_the_bound() {
+fn a_device_a_day_ahead_cannot_beat_later_edits_by_more_than_the_bound(backend: &str) {
     // A 1 s bound keeps the test short; the default is 60 s.
-    let server = Server::start_with_bound(1_000);
+    let server = Server::start_with_bound(backend, 1_000);
     let mut ahead = server.device(Role::GridWorker, &["g1"], &[]);
     let mut later = server.device(Role::GridWorker, &["g1"], &[]);
     ahead
@@ -270,9 +298,8 @@ fn a_device_a_day_ahead_cannot_beat_later_edits_by_more_than_the_bound() {
     assert!(sync_once(&mut ahead, true).unwrap().verified.values().all(|ok| *ok));
 }
 
-#[test]
-fn malformed_and_oversized_pushes_get_4xx_and_change_nothing() {
-    let server = Server::start();
+fn malformed_and_oversized_pushes_get_4xx_and_change_nothing(backend: &str) {
+    let server = Server::start(backend);
     let rider = server.device(Role::Rider, &[], &[]);
     let token = rider.setting("sync_token").unwrap().unwrap();
     let agent: ureq::Agent = ureq::Agent::config_builder().http_status_as_error(false).build().into();
@@ -314,9 +341,8 @@ fn malformed_and_oversized_pushes_get_4xx_and_change_nothing() {
     assert_eq!(sync_once(&mut other, false).unwrap().pulled, 0);
 }
 
-#[test]
-fn an_idle_pull_is_small_on_the_wire() {
-    let server = Server::start();
+fn an_idle_pull_is_small_on_the_wire(backend: &str) {
+    let server = Server::start(backend);
     let mut worker = server.device(Role::GridWorker, &["g1"], &[]);
     worker
         .put_grid(&Grid { id: Id::new(), code: "g1".into(), name: "一".into(), stamp: Stamp::now() }, &me("王"))

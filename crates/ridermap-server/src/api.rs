@@ -3,12 +3,14 @@
 
 use axum::{
     Json, Router,
-    extract::{DefaultBodyLimit, Query, State, rejection::JsonRejection},
+    extract::{DefaultBodyLimit, Path, Query, State, rejection::JsonRejection},
     http::{HeaderMap, StatusCode},
     response::{IntoResponse, Response},
     routing::{get, post},
 };
-use ridermap_sync::protocol::{ErrorBody, LoginRequest, PROTOCOL_VERSION, PullRequest, PushRequest, PushResponse};
+use ridermap_sync::protocol::{
+    BlobsMissing, ErrorBody, LoginRequest, PROTOCOL_VERSION, PullRequest, PushRequest, PushResponse,
+};
 
 use crate::{Account, Db, DbError};
 
@@ -30,6 +32,10 @@ impl From<DbError> for ApiError {
         match e {
             DbError::Denied(m) => ApiError(StatusCode::FORBIDDEN, "denied", m),
             DbError::Invalid(m) => ApiError(StatusCode::BAD_REQUEST, "invalid", m),
+            DbError::Unavailable(m) => {
+                tracing::error!(error = %m, "server store unavailable");
+                ApiError(StatusCode::SERVICE_UNAVAILABLE, "unavailable", "the server's database is unavailable".into())
+            }
             e => {
                 tracing::error!(error = %e, "server store failed");
                 ApiError(
@@ -181,6 +187,64 @@ fn bad_bbox(b: &str) -> ApiError {
     ApiError(StatusCode::BAD_REQUEST, "invalid", format!("bbox `{b}` is not min_lon,min_lat,max_lon,max_lat"))
 }
 
+/// Upload a photo under the SHA-256 of its bytes (idempotent).
+async fn put_blob(
+    State(db): State<Db>,
+    headers: HeaderMap,
+    Path(hash): Path<String>,
+    body: axum::body::Bytes,
+) -> Result<Response, ApiError> {
+    let acct = account(&db, &headers).await?;
+    if body.len() > crate::MAX_BLOB {
+        return Err(ApiError(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "too_large",
+            format!("a photo may be at most {} KiB; this one is {} KiB", crate::MAX_BLOB / 1024, body.len() / 1024),
+        ));
+    }
+    let size = body.len();
+    blocking(move || db.put_blob(&acct, &hash, &body)).await?;
+    Ok((StatusCode::CREATED, Json(serde_json::json!({ "size": size }))).into_response())
+}
+
+async fn get_blob(State(db): State<Db>, headers: HeaderMap, Path(hash): Path<String>) -> Result<Response, ApiError> {
+    account(&db, &headers).await?;
+    let key = hash.clone();
+    let Some(bytes) = blocking(move || db.blob(&key)).await? else {
+        return Err(ApiError(StatusCode::NOT_FOUND, "not_found", format!("no photo {hash}")));
+    };
+    let kind = match bytes.as_slice() {
+        [0xff, 0xd8, ..] => "image/jpeg",
+        [0x89, b'P', b'N', b'G', ..] => "image/png",
+        _ => "application/octet-stream",
+    };
+    // Content-addressed: the bytes behind a name never change.
+    let headers = [
+        ("content-type", kind.to_string()),
+        ("etag", format!("\"{hash}\"")),
+        ("cache-control", "private, max-age=31536000, immutable".into()),
+    ];
+    Ok((headers, bytes).into_response())
+}
+
+async fn missing_blobs(
+    State(db): State<Db>,
+    headers: HeaderMap,
+    body: axum::body::Bytes,
+) -> Result<Response, ApiError> {
+    account(&db, &headers).await?;
+    let req: BlobsMissing = read_body(&headers, &body)?;
+    if req.hashes.len() > MAX_PUSH {
+        return Err(ApiError(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "too_large",
+            format!("at most {MAX_PUSH} hashes per call"),
+        ));
+    }
+    let missing = blocking(move || db.missing_blobs(&req.hashes)).await?;
+    Ok(reply(&headers, &BlobsMissing { hashes: missing }))
+}
+
 pub fn router(db: Db) -> Router {
     Router::new()
         .route("/healthz", get(|| async { "ok" }))
@@ -188,6 +252,8 @@ pub fn router(db: Db) -> Router {
         .route("/v1/push", post(push))
         .route("/v1/pull", post(pull))
         .route("/v1/feed", get(feed))
+        .route("/v1/blobs/missing", post(missing_blobs))
+        .route("/v1/blobs/{hash}", get(get_blob).put(put_blob))
         .layer(DefaultBodyLimit::max(MAX_BODY))
         .with_state(db)
 }

@@ -1,14 +1,16 @@
 //! The Ridermap sync server. `router` returns the axum `Router` (tests run it on 127.0.0.1:0);
-//! `Db` is the embedded SQLite store of accounts, invites, tokens, merged entity states and the
-//! per-region change sequences. Every request runs in one transaction.
+//! `Db` is the store of accounts, invites, tokens, merged entity states, the per-region change
+//! sequences and photo blobs: embedded SQLite by default, PostgreSQL when given a URL. Every request
+//! runs in one transaction.
 
 mod api;
 mod auth;
 mod db;
+pub mod scratch;
 
 pub use api::router;
 pub use auth::{Account, hash_secret};
-pub use db::{Db, DbError};
+pub use db::{Db, DbError, MAX_BLOB, is_content_address};
 
 /// Start serving `db` on `listener` until `shutdown` resolves.
 pub async fn serve(

@@ -107,6 +107,15 @@ pub struct PushResponse {
     pub results: Vec<PushResult>,
 }
 
+/// Photos travel apart from changes, as blobs named by the SHA-256 of their bytes: the device asks
+/// which of its photos the server lacks (`POST /v1/blobs/missing`), uploads those
+/// (`PUT /v1/blobs/{sha256}`) before pushing the changes that name them, and fetches the ones it
+/// pulled (`GET /v1/blobs/{sha256}`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct BlobsMissing {
+    pub hashes: Vec<String>,
+}
+
 /// Changes since `cursors` (per region: the last sequence number held), for `regions` (all the
 /// account may read when absent), at most `limit` changes.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -116,6 +125,10 @@ pub struct PullRequest {
     pub cursors: std::collections::BTreeMap<Region, i64>,
     #[serde(default)]
     pub regions: Option<Vec<Region>>,
+    /// Follow the regions whose places reach into min_lon, min_lat, max_lon, max_lat (when
+    /// `regions` is absent). Added in protocol 1 without a version bump: older servers ignore it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bbox: Option<[f64; 4]>,
     pub limit: usize,
 }
 

@@ -200,6 +200,7 @@ fn main() -> Result<()> {
                             protocol: PROTOCOL_VERSION,
                             cursors: cursors.clone(),
                             regions: None,
+                            bbox: None,
                             limit: 100,
                         };
                         let t = Instant::now();

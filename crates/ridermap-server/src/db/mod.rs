@@ -1,0 +1,625 @@
+//! The server store: the rules (authorize, merge, sequence, checksum) are written once here, over
+//! `Tx`, the storage trait each backend implements with its own SQL and migrations: embedded SQLite
+//! (`sqlite.rs`, the default) and PostgreSQL (`pg.rs`). Plain SQL in transactions only, so the
+//! same statements can move to distributed PostgreSQL-compatible engines (see ARCHITECTURE.md).
+
+mod pg;
+mod sqlite;
+
+use std::{
+    collections::{BTreeMap, HashMap},
+    path::Path,
+    sync::Arc,
+};
+
+use ridermap_core::{Grid, Id, Note, Place, Role, StatusReport, Visit};
+use ridermap_sync::{
+    Entity, EntityState, WireChange,
+    checksum::{self, Sum},
+    clock,
+    protocol::{LoginResponse, NO_REGION, PullRequest, PullResponse, PushResult, PushStatus},
+};
+use serde_json::{Value, value::RawValue};
+use sha2::Digest;
+
+use crate::auth::{Account, Existing, authorize, hash_secret, new_secret};
+
+#[derive(Debug, thiserror::Error)]
+pub enum DbError {
+    #[error("database error: {0}")]
+    Sql(#[from] rusqlite::Error),
+    #[error("database error: {0}")]
+    Postgres(#[from] postgres::Error),
+    #[error("{0}")]
+    Denied(String),
+    #[error("{0}")]
+    Invalid(String),
+    #[error("stored data is unreadable: {0}")]
+    Corrupt(String),
+    #[error("{0}")]
+    Unavailable(String),
+}
+
+type Result<T, E = DbError> = std::result::Result<T, E>;
+
+/// What an invite grants, as stored: role name and JSON lists of grids and stations.
+#[derive(Debug, Clone)]
+pub(crate) struct Grant {
+    pub role: String,
+    pub grids: String,
+    pub stations: String,
+}
+
+/// One region's row: its sequence, checksum (hex) and the extent of its places, if any.
+#[derive(Debug, Clone)]
+pub(crate) struct RegionRow {
+    pub region: String,
+    pub seq: i64,
+    pub checksum: String,
+    /// min_lon, min_lat, max_lon, max_lat; grows as places arrive, never shrinks.
+    pub extent: Option<[f64; 4]>,
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct EntityRow {
+    pub region: String,
+    pub state: String,
+}
+
+/// A stored change.
+#[derive(Debug, Clone)]
+pub(crate) struct ChangeRow {
+    pub id: String,
+    pub region: String,
+    pub rseq: i64,
+    pub body: String,
+    pub account: String,
+    pub received_ms: i64,
+}
+
+/// Everything one push writes, applied by the backend in as few statements as it can.
+#[derive(Debug, Default)]
+pub(crate) struct Writes {
+    pub regions: Vec<RegionRow>,
+    /// (entity id, entity kind, region, state JSON)
+    pub entities: Vec<(String, String, String, String)>,
+    pub changes: Vec<ChangeRow>,
+}
+
+/// Storage operations, one transaction's worth. Bulk where a backend gains from it (one round trip
+/// on PostgreSQL), so a push costs a handful of statements whatever its size.
+pub(crate) trait Tx {
+    fn insert_invite(&mut self, code_hash: &str, grant: &Grant, ms: i64) -> Result<()>;
+    /// Mark an unused invite used and return what it grants.
+    fn use_invite(&mut self, code_hash: &str, ms: i64) -> Result<Option<Grant>>;
+    fn insert_account(&mut self, id: &str, grant: &Grant, ms: i64) -> Result<()>;
+    fn insert_token(&mut self, token_hash: &str, account: &str, device: &str, ms: i64) -> Result<()>;
+    fn revoke_tokens(&mut self, account: &str, ms: i64) -> Result<u64>;
+    /// The account id and grant behind an unrevoked token.
+    fn token_account(&mut self, token_hash: &str) -> Result<Option<(String, Grant)>>;
+    /// Stored bodies of those of `ids` the server already holds.
+    fn change_bodies(&mut self, ids: &[String]) -> Result<HashMap<String, String>>;
+    fn entities(&mut self, ids: &[String]) -> Result<HashMap<String, EntityRow>>;
+    fn region(&mut self, region: &str) -> Result<Option<RegionRow>>;
+    fn regions(&mut self) -> Result<Vec<RegionRow>>;
+    fn write(&mut self, writes: &Writes) -> Result<()>;
+    /// Up to `limit` (rseq, body) of `region` after `after`, in order.
+    fn changes_after(&mut self, region: &str, after: i64, limit: i64) -> Result<Vec<(i64, String)>>;
+    /// States of the places in `region` (every region when `None`).
+    fn place_states(&mut self, region: Option<&str>) -> Result<Vec<String>>;
+    fn put_blob(&mut self, hash: &str, bytes: &[u8], account: &str, ms: i64) -> Result<()>;
+    fn blob(&mut self, hash: &str) -> Result<Option<Vec<u8>>>;
+    /// Those of `hashes` the server does not hold.
+    fn missing_blobs(&mut self, hashes: &[String]) -> Result<Vec<String>>;
+    fn count_changes(&mut self) -> Result<i64>;
+}
+
+/// Whether a transaction only reads (PostgreSQL runs those as read-only snapshots that never need
+/// a retry) or writes (serializable, retried on serialization failures).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Mode {
+    Read,
+    Write,
+}
+
+enum Backend {
+    Sqlite(sqlite::Sqlite),
+    Postgres(pg::Postgres),
+}
+
+/// A handle to the server store; cheap to clone.
+#[derive(Clone)]
+pub struct Db {
+    backend: Arc<Backend>,
+    /// How far ahead of the server a change's clock may be (`clock::DEFAULT_BOUND_MS`).
+    bound_ms: i64,
+}
+
+fn role_str(r: Role) -> String {
+    serde_json::to_value(r).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default()
+}
+
+fn now_ms() -> i64 {
+    chrono::Utc::now().timestamp_millis()
+}
+
+fn corrupt(e: impl std::fmt::Display) -> DbError {
+    DbError::Corrupt(e.to_string())
+}
+
+fn account_of(id: &str, g: Grant) -> Result<Account> {
+    Ok(Account {
+        id: id.parse::<Id>().map_err(corrupt)?,
+        role: serde_json::from_value(Value::String(g.role)).map_err(corrupt)?,
+        grids: serde_json::from_str(&g.grids).map_err(corrupt)?,
+        stations: serde_json::from_str(&g.stations).map_err(corrupt)?,
+    })
+}
+
+/// Largest photo the server keeps, in bytes (devices downscale well below it).
+pub const MAX_BLOB: usize = 2 << 20;
+
+impl Db {
+    /// The embedded SQLite store at `path` (created and migrated as needed).
+    pub fn open(path: impl AsRef<Path>) -> Result<Db> {
+        Ok(Db::of(Backend::Sqlite(sqlite::Sqlite::open(path.as_ref())?)))
+    }
+
+    pub fn open_in_memory() -> Result<Db> {
+        Ok(Db::of(Backend::Sqlite(sqlite::Sqlite::open_in_memory()?)))
+    }
+
+    /// A PostgreSQL store at `url` (`postgres://user:pass@host:port/db`), migrated as needed.
+    /// Blocks: call it outside async code (or in `spawn_blocking`).
+    pub fn connect(url: &str) -> Result<Db> {
+        Ok(Db::of(Backend::Postgres(pg::Postgres::connect(url)?)))
+    }
+
+    fn of(backend: Backend) -> Db {
+        Db { backend: Arc::new(backend), bound_ms: clock::DEFAULT_BOUND_MS }
+    }
+
+    /// Which backend this is: `sqlite` or `postgres`.
+    pub fn backend_name(&self) -> &'static str {
+        match &*self.backend {
+            Backend::Sqlite(_) => "sqlite",
+            Backend::Postgres(_) => "postgres",
+        }
+    }
+
+    /// Accept clocks at most `ms` ahead of the server's (default 60 s).
+    pub fn with_clock_bound(mut self, ms: i64) -> Db {
+        self.bound_ms = ms;
+        self
+    }
+
+    /// Run `f` in one transaction; on PostgreSQL `f` may run again after a serialization failure.
+    fn with<T>(&self, mode: Mode, f: impl FnMut(&mut dyn Tx) -> Result<T>) -> Result<T> {
+        match &*self.backend {
+            Backend::Sqlite(s) => s.with(mode, f),
+            Backend::Postgres(p) => p.with(mode, f),
+        }
+    }
+
+    /// A one-time invite code for an account of `role` (grid workers: `grids`; volunteers: `stations`).
+    pub fn create_invite(&self, role: Role, grids: &[String], stations: &[Id]) -> Result<String> {
+        match role {
+            Role::GridWorker if grids.is_empty() => {
+                return Err(DbError::Invalid("a grid worker invite needs --grid".into()));
+            }
+            Role::Volunteer if stations.is_empty() => {
+                return Err(DbError::Invalid("a volunteer invite needs --station".into()));
+            }
+            _ => {}
+        }
+        let code = new_secret();
+        let grant = Grant {
+            role: role_str(role),
+            grids: serde_json::to_string(grids).unwrap_or_default(),
+            stations: serde_json::to_string(stations).unwrap_or_default(),
+        };
+        self.with(Mode::Write, |tx| tx.insert_invite(&hash_secret(&code), &grant, now_ms()))?;
+        Ok(code)
+    }
+
+    /// Turn an unused invite into an account and a token for `device`.
+    pub fn login(&self, invite: &str, device: &str) -> Result<LoginResponse> {
+        self.with(Mode::Write, |tx| {
+            let Some(grant) = tx.use_invite(&hash_secret(invite), now_ms())? else {
+                return Err(DbError::Denied("this invite code is unknown or already used".into()));
+            };
+            let id = Id::new().to_string();
+            tx.insert_account(&id, &grant, now_ms())?;
+            let token = new_secret();
+            tx.insert_token(&hash_secret(&token), &id, device, now_ms())?;
+            let account = account_of(&id, grant)?;
+            Ok(LoginResponse {
+                token,
+                account: account.id,
+                role: account.role,
+                grids: account.grids,
+                stations: account.stations,
+            })
+        })
+    }
+
+    /// Revoke every token of `account`; returns how many.
+    pub fn revoke(&self, account: Id) -> Result<usize> {
+        self.with(Mode::Write, |tx| Ok(tx.revoke_tokens(&account.to_string(), now_ms())? as usize))
+    }
+
+    /// The account a token belongs to, unless the token is unknown or revoked.
+    pub fn account(&self, token: &str) -> Result<Option<Account>> {
+        self.with(Mode::Read, |tx| tx.token_account(&hash_secret(token))?.map(|(id, g)| account_of(&id, g)).transpose())
+    }
+
+    /// Authorize and merge a batch: each change lands once, however often it is pushed.
+    pub fn push(&self, account: &Account, changes: &[WireChange]) -> Result<Vec<PushResult>> {
+        let (server_ms, bound) = (now_ms(), self.bound_ms);
+        self.with(Mode::Write, |tx| {
+            let mut batch = Batch::load(tx, changes)?;
+            let results =
+                changes.iter().map(|c| batch.push_one(tx, account, c, server_ms, bound)).collect::<Result<Vec<_>>>()?;
+            tx.write(&batch.finish())?;
+            Ok(results)
+        })
+    }
+
+    /// Verified places of `grid` (or of every grid) inside `bbox` (min_lon, min_lat, max_lon, max_lat),
+    /// as GeoJSON features without personal data, and an ETag that changes when they may have.
+    pub fn feed(&self, grid: Option<&str>, bbox: Option<[f64; 4]>) -> Result<(Vec<Value>, String)> {
+        let states = self.with(Mode::Read, |tx| tx.place_states(grid))?;
+        let mut features = vec![];
+        for state in states {
+            let state: EntityState = serde_json::from_str(&state).map_err(corrupt)?;
+            if state.is_deleted() {
+                continue;
+            }
+            let values: serde_json::Map<String, Value> =
+                state.fields.iter().map(|(k, (v, _))| (k.clone(), v.clone())).collect();
+            let Ok(place) = serde_json::from_value::<Place>(Value::Object(values)) else { continue };
+            if place.stamp.verified_at.is_none() {
+                continue;
+            }
+            if let Some(b) = bbox
+                && !contains(b, place.lon, place.lat)
+            {
+                continue;
+            }
+            let Value::Object(mut props) = serde_json::to_value(&place).map_err(corrupt)? else { continue };
+            // Open data for route planners: who edited a record stays on the server.
+            props.remove("updated_by");
+            let (lon, lat) = (place.lon, place.lat);
+            props.remove("lat");
+            props.remove("lon");
+            features.push(serde_json::json!({
+                "type": "Feature",
+                "id": place.id,
+                "geometry": {"type": "Point", "coordinates": [lon, lat]},
+                "properties": props,
+            }));
+        }
+        let tag =
+            checksum::hex(&<[u8; 32]>::from(sha2::Sha256::digest(serde_json::to_vec(&features).unwrap_or_default())));
+        Ok((features, format!("\"{}\"", &tag[..32])))
+    }
+
+    /// Changes after the request's cursors in the regions the account may read, paged.
+    pub fn pull(&self, account: &Account, req: &PullRequest) -> Result<PullResponse> {
+        let page = self.pull_raw(account, req)?;
+        let changes =
+            page.changes.iter().map(|b| serde_json::from_str(b.get()).map_err(corrupt)).collect::<Result<_>>()?;
+        Ok(PullResponse { changes, cursors: page.cursors, more: page.more, checksums: page.checksums })
+    }
+
+    /// `pull` with the changes as the stored JSON, passed through without being parsed again.
+    pub fn pull_raw(&self, account: &Account, req: &PullRequest) -> Result<PullResponse<Box<RawValue>>> {
+        const MAX_BYTES: usize = 1 << 20;
+        self.with(Mode::Read, |tx| {
+            let all = tx.regions()?;
+            let readable = |r: &str| match account.role {
+                Role::GridWorker => account.grids.iter().any(|g| g == r) || r == NO_REGION,
+                _ => true,
+            };
+            let sums: BTreeMap<&str, &str> = all.iter().map(|r| (r.region.as_str(), r.checksum.as_str())).collect();
+            let wanted: Vec<String> = match (&req.regions, req.bbox) {
+                (Some(rs), _) => rs.iter().filter(|r| readable(r)).cloned().collect(),
+                // A bounding box follows the regions whose places reach into it, and the regionless.
+                (None, Some(b)) => all
+                    .iter()
+                    .filter(|r| readable(&r.region))
+                    .filter(|r| r.region == NO_REGION || r.extent.is_some_and(|e| overlaps(e, b)))
+                    .map(|r| r.region.clone())
+                    .collect(),
+                (None, None) => all.iter().filter(|r| readable(&r.region)).map(|r| r.region.clone()).collect(),
+            };
+            let limit = req.limit.clamp(1, 5000);
+            let mut out =
+                PullResponse { changes: vec![], cursors: req.cursors.clone(), more: false, checksums: BTreeMap::new() };
+            let mut bytes = 0usize;
+            for region in &wanted {
+                let from = req.cursors.get(region).copied().unwrap_or(0);
+                let room = limit.saturating_sub(out.changes.len());
+                let rows = tx.changes_after(region, from, room as i64 + 1)?;
+                for (i, (rseq, body)) in rows.into_iter().enumerate() {
+                    if i == room || bytes + body.len() > MAX_BYTES && !out.changes.is_empty() {
+                        out.more = true;
+                        break;
+                    }
+                    bytes += body.len();
+                    out.changes.push(RawValue::from_string(body).map_err(corrupt)?);
+                    out.cursors.insert(region.clone(), rseq);
+                }
+                let sum = sums.get(region.as_str()).map(|s| s.to_string());
+                out.checksums.insert(region.clone(), sum.unwrap_or_else(|| checksum::hex(&[0; 32])));
+                if out.more {
+                    break;
+                }
+            }
+            Ok(out)
+        })
+    }
+
+    /// Keep a photo under its content address. The bytes must hash to `hash` and fit `MAX_BLOB`.
+    pub fn put_blob(&self, account: &Account, hash: &str, bytes: &[u8]) -> Result<()> {
+        if !is_content_address(hash) {
+            return Err(DbError::Invalid(format!("`{hash}` is not a SHA-256 content address (64 hex digits)")));
+        }
+        if bytes.len() > MAX_BLOB {
+            return Err(DbError::Invalid(format!("a photo may be at most {} KiB", MAX_BLOB / 1024)));
+        }
+        let actual = checksum::hex(&<[u8; 32]>::from(sha2::Sha256::digest(bytes)));
+        if actual != hash.to_ascii_lowercase() {
+            return Err(DbError::Invalid(format!("the bytes hash to {actual}, not {hash}")));
+        }
+        self.with(Mode::Write, |tx| tx.put_blob(&actual, bytes, &account.id.to_string(), now_ms()))
+    }
+
+    /// How many changes the server holds (every region).
+    pub fn change_count(&self) -> Result<i64> {
+        self.with(Mode::Read, |tx| tx.count_changes())
+    }
+
+    pub fn blob(&self, hash: &str) -> Result<Option<Vec<u8>>> {
+        if !is_content_address(hash) {
+            return Err(DbError::Invalid(format!("`{hash}` is not a SHA-256 content address (64 hex digits)")));
+        }
+        self.with(Mode::Read, |tx| tx.blob(&hash.to_ascii_lowercase()))
+    }
+
+    /// Those of `hashes` the server still needs.
+    pub fn missing_blobs(&self, hashes: &[String]) -> Result<Vec<String>> {
+        if let Some(bad) = hashes.iter().find(|h| !is_content_address(h)) {
+            return Err(DbError::Invalid(format!("`{bad}` is not a SHA-256 content address (64 hex digits)")));
+        }
+        let hashes: Vec<String> = hashes.iter().map(|h| h.to_ascii_lowercase()).collect();
+        self.with(Mode::Read, |tx| tx.missing_blobs(&hashes))
+    }
+}
+
+pub fn is_content_address(s: &str) -> bool {
+    s.len() == 64 && s.bytes().all(|b| b.is_ascii_hexdigit())
+}
+
+fn contains([x0, y0, x1, y1]: [f64; 4], lon: f64, lat: f64) -> bool {
+    (x0..=x1).contains(&lon) && (y0..=y1).contains(&lat)
+}
+
+fn overlaps(a: [f64; 4], b: [f64; 4]) -> bool {
+    a[0] <= b[2] && b[0] <= a[2] && a[1] <= b[3] && b[1] <= a[3]
+}
+
+/// One push's working set: what it read, what it will write. Entities and regions are read once
+/// and kept here, so later changes in the batch see earlier ones.
+struct Batch {
+    known: HashMap<String, String>,
+    entities: HashMap<String, Option<(String, EntityState)>>,
+    regions: HashMap<String, RegionRow>,
+    dirty_entities: Vec<String>,
+    dirty_regions: Vec<String>,
+    kinds: HashMap<String, Entity>,
+    changes: Vec<ChangeRow>,
+}
+
+impl Batch {
+    fn load(tx: &mut dyn Tx, changes: &[WireChange]) -> Result<Batch> {
+        let ids: Vec<String> = changes.iter().map(|c| c.id.to_string()).collect();
+        let known = tx.change_bodies(&ids)?;
+        let mut wanted: Vec<String> = changes.iter().map(|c| c.entity_id.to_string()).collect();
+        // Visits and notes join the region of the station or place they name.
+        wanted.extend(
+            changes
+                .iter()
+                .flat_map(|c| [field_id(c, "station"), field_id(c, "target")])
+                .flatten()
+                .map(|i| i.to_string()),
+        );
+        wanted.sort();
+        wanted.dedup();
+        let rows = tx.entities(&wanted)?;
+        let mut entities = HashMap::with_capacity(wanted.len());
+        for id in wanted {
+            let row = match rows.get(&id) {
+                Some(r) => Some((r.region.clone(), serde_json::from_str(&r.state).map_err(corrupt)?)),
+                None => None,
+            };
+            entities.insert(id, row);
+        }
+        Ok(Batch {
+            known,
+            entities,
+            regions: HashMap::new(),
+            dirty_entities: vec![],
+            dirty_regions: vec![],
+            kinds: HashMap::new(),
+            changes: vec![],
+        })
+    }
+
+    fn entity(&self, id: Id) -> Option<&(String, EntityState)> {
+        self.entities.get(&id.to_string()).and_then(Option::as_ref)
+    }
+
+    fn region_row(&mut self, tx: &mut dyn Tx, region: &str) -> Result<&mut RegionRow> {
+        if !self.regions.contains_key(region) {
+            let row = tx.region(region)?.unwrap_or_else(|| RegionRow {
+                region: region.to_string(),
+                seq: 0,
+                checksum: checksum::hex(&[0; 32]),
+                extent: None,
+            });
+            self.regions.insert(region.to_string(), row);
+        }
+        Ok(self.regions.get_mut(region).expect("just inserted"))
+    }
+
+    fn push_one(
+        &mut self,
+        tx: &mut dyn Tx,
+        account: &Account,
+        c: &WireChange,
+        server_ms: i64,
+        bound_ms: i64,
+    ) -> Result<PushResult> {
+        if let Some(body) = self.known.get(&c.id.to_string()) {
+            let old: WireChange = serde_json::from_str(body).map_err(corrupt)?;
+            return Ok(PushResult { id: c.id, status: PushStatus::Duplicate, reason: None, hlc: old.hlc });
+        }
+        let refuse =
+            |why: String| Ok(PushResult { id: c.id, status: PushStatus::Refused, reason: Some(why), hlc: c.hlc });
+        let existing = self.entity(c.entity_id).cloned();
+        if let Some((_, s)) = &existing
+            && let Some(kind) = s.fields.get("kind").and_then(|(v, _)| v.as_str())
+            && c.entity == Entity::Place
+            && c.fields.get("kind").and_then(Value::as_str).is_some_and(|k| k != kind)
+        {
+            return refuse("a place's kind cannot change".into());
+        }
+        let region = match &existing {
+            Some((r, _)) => r.clone(),
+            None => {
+                ridermap_sync::protocol::region_of(c.entity, &c.fields, |id| self.entity(id).map(|(r, _)| r.clone()))
+            }
+        };
+        let station = field_id(c, "station");
+        if let Err(why) =
+            authorize(account, c, existing.as_ref().map(|(r, _)| Existing { region: r }), &region, station)
+        {
+            return refuse(why);
+        }
+        let mut change = c.clone();
+        change.hlc = clock::clamp(c.hlc, server_ms, bound_ms);
+        let (mut state, old_digest) = match existing {
+            Some((_, s)) => {
+                let d = checksum::entity_digest(c.entity_id, &s);
+                (s, Some(d))
+            }
+            None => (EntityState::default(), None),
+        };
+        state.apply(&change);
+        if let Err(why) = check_record(c.entity, &state, old_digest.is_none()) {
+            return refuse(format!("invalid {}: {why}", format!("{:?}", c.entity).to_lowercase()));
+        }
+        // Region sequence, checksum and extent move together with the change.
+        let new_digest = checksum::entity_digest(c.entity_id, &state);
+        let position = match (c.entity, state.fields.get("lon"), state.fields.get("lat")) {
+            (Entity::Place, Some((lon, _)), Some((lat, _))) => lon.as_f64().zip(lat.as_f64()),
+            _ => None,
+        };
+        let row = self.region_row(tx, &region)?;
+        let mut sum = unhex(&row.checksum)?;
+        if let Some(d) = old_digest {
+            checksum::xor(&mut sum, &d);
+        }
+        checksum::xor(&mut sum, &new_digest);
+        row.seq += 1;
+        row.checksum = checksum::hex(&sum);
+        if let Some((lon, lat)) = position {
+            row.extent = Some(match row.extent {
+                None => [lon, lat, lon, lat],
+                Some([x0, y0, x1, y1]) => [x0.min(lon), y0.min(lat), x1.max(lon), y1.max(lat)],
+            });
+        }
+        let rseq = row.seq;
+        if !self.dirty_regions.contains(&region) {
+            self.dirty_regions.push(region.clone());
+        }
+        let key = c.entity_id.to_string();
+        self.dirty_entities.push(key.clone());
+        self.kinds.insert(key.clone(), c.entity);
+        self.entities.insert(key, Some((region.clone(), state)));
+        let body = serde_json::to_string(&change).expect("changes serialize");
+        self.known.insert(c.id.to_string(), body.clone());
+        self.changes.push(ChangeRow {
+            id: c.id.to_string(),
+            region,
+            rseq,
+            body,
+            account: account.id.to_string(),
+            received_ms: server_ms,
+        });
+        Ok(PushResult { id: c.id, status: PushStatus::Applied, reason: None, hlc: change.hlc })
+    }
+
+    fn finish(mut self) -> Writes {
+        self.dirty_entities.sort();
+        self.dirty_entities.dedup();
+        let entities = self
+            .dirty_entities
+            .iter()
+            .filter_map(|id| {
+                let (region, state) = self.entities.get(id)?.as_ref()?;
+                let kind = format!("{:?}", self.kinds.get(id)?).to_lowercase();
+                Some((id.clone(), kind, region.clone(), serde_json::to_string(state).expect("states serialize")))
+            })
+            .collect();
+        let regions = self.dirty_regions.iter().filter_map(|r| self.regions.get(r).cloned()).collect();
+        Writes { regions, entities, changes: self.changes }
+    }
+}
+
+fn field_id(c: &WireChange, field: &str) -> Option<Id> {
+    c.fields.get(field).and_then(Value::as_str).and_then(|s| s.parse().ok())
+}
+
+/// Whether the merged state is a valid record (or not yet a whole one, for non-creating edits).
+fn check_record(entity: Entity, state: &EntityState, creating: bool) -> Result<(), String> {
+    if state.is_deleted() {
+        return Ok(());
+    }
+    let values = Value::Object(state.fields.iter().map(|(k, (v, _))| (k.clone(), v.clone())).collect());
+    let parsed = match entity {
+        Entity::Place => serde_json::from_value::<Place>(values)
+            .map_err(|e| e.to_string())
+            .and_then(|p| p.validate().map_err(|e| e.to_string())),
+        Entity::Grid => serde_json::from_value::<Grid>(values)
+            .map_err(|e| e.to_string())
+            .and_then(|g| g.validate().map_err(|e| e.to_string())),
+        Entity::Report => serde_json::from_value::<StatusReport>(values)
+            .map_err(|e| e.to_string())
+            .and_then(|r| r.validate().map_err(|e| e.to_string())),
+        Entity::Visit => serde_json::from_value::<Visit>(values)
+            .map_err(|e| e.to_string())
+            .and_then(|v| v.validate().map_err(|e| e.to_string())),
+        Entity::Note => serde_json::from_value::<Note>(values)
+            .map_err(|e| e.to_string())
+            .and_then(|n| n.validate().map_err(|e| e.to_string())),
+    };
+    match parsed {
+        Ok(()) => Ok(()),
+        Err(e) if creating || !e.starts_with("missing field") => Err(e),
+        Err(_) => Ok(()),
+    }
+}
+
+fn unhex(s: &str) -> Result<Sum> {
+    let mut out = [0u8; 32];
+    if s.len() != 64 {
+        return Err(DbError::Corrupt(format!("bad checksum `{s}`")));
+    }
+    for (i, b) in out.iter_mut().enumerate() {
+        *b = u8::from_str_radix(&s[2 * i..2 * i + 2], 16)
+            .map_err(|_| DbError::Corrupt(format!("bad checksum `{s}`")))?;
+    }
+    Ok(out)
+}

@@ -1,0 +1,305 @@
+//! The embedded SQLite backend: one connection behind a mutex (SQLite has one writer anyway), WAL,
+//! migrations by `rusqlite_migration`.
+
+use std::{collections::HashMap, path::Path, sync::Mutex};
+
+use rusqlite::{Connection, OptionalExtension, Transaction, TransactionBehavior, params};
+use rusqlite_migration::{M, Migrations};
+
+use super::{ChangeRow, DbError, EntityRow, Grant, Mode, RegionRow, Result, Tx, Writes};
+
+const V1: &str = r#"
+CREATE TABLE accounts (
+    id         TEXT PRIMARY KEY,
+    role       TEXT NOT NULL,
+    grids      TEXT NOT NULL,
+    stations   TEXT NOT NULL,
+    created_ms INTEGER NOT NULL
+);
+CREATE TABLE invites (
+    code_hash  TEXT PRIMARY KEY,
+    role       TEXT NOT NULL,
+    grids      TEXT NOT NULL,
+    stations   TEXT NOT NULL,
+    created_ms INTEGER NOT NULL,
+    used_ms    INTEGER
+);
+CREATE TABLE tokens (
+    token_hash TEXT PRIMARY KEY,
+    account    TEXT NOT NULL REFERENCES accounts(id),
+    device     TEXT NOT NULL,
+    created_ms INTEGER NOT NULL,
+    revoked_ms INTEGER
+);
+-- Merged state of every entity, and the region it syncs in.
+CREATE TABLE entities (
+    entity_id TEXT PRIMARY KEY,
+    entity    TEXT NOT NULL,
+    region    TEXT NOT NULL,
+    state     TEXT NOT NULL
+);
+-- Each region's gap-free sequence and checksum (XOR of its entities' digests).
+CREATE TABLE regions (
+    region   TEXT PRIMARY KEY,
+    seq      INTEGER NOT NULL,
+    checksum TEXT NOT NULL
+);
+CREATE TABLE changes (
+    gseq        INTEGER PRIMARY KEY,
+    id          TEXT NOT NULL UNIQUE,
+    region      TEXT NOT NULL,
+    rseq        INTEGER NOT NULL,
+    body        TEXT NOT NULL,
+    account     TEXT NOT NULL,
+    received_ms INTEGER NOT NULL,
+    UNIQUE (region, rseq)
+);
+"#;
+
+/// Regions learn the extent of their places (for pulls by bounding box); photos arrive as blobs.
+const V2: &str = r#"
+ALTER TABLE regions ADD COLUMN min_lon REAL;
+ALTER TABLE regions ADD COLUMN min_lat REAL;
+ALTER TABLE regions ADD COLUMN max_lon REAL;
+ALTER TABLE regions ADD COLUMN max_lat REAL;
+UPDATE regions SET (min_lon, min_lat, max_lon, max_lat) = (
+    SELECT min(json_extract(state, '$.fields.lon[0]')), min(json_extract(state, '$.fields.lat[0]')),
+           max(json_extract(state, '$.fields.lon[0]')), max(json_extract(state, '$.fields.lat[0]'))
+    FROM entities e WHERE e.region = regions.region AND e.entity = 'place'
+);
+CREATE TABLE blobs (
+    hash       TEXT PRIMARY KEY,
+    bytes      BLOB NOT NULL,
+    size       INTEGER NOT NULL,
+    account    TEXT NOT NULL,
+    created_ms INTEGER NOT NULL
+);
+"#;
+
+pub(crate) struct Sqlite {
+    conn: Mutex<Connection>,
+}
+
+impl Sqlite {
+    pub fn open(path: &Path) -> Result<Sqlite> {
+        Sqlite::setup(Connection::open(path)?)
+    }
+
+    pub fn open_in_memory() -> Result<Sqlite> {
+        Sqlite::setup(Connection::open_in_memory()?)
+    }
+
+    fn setup(mut conn: Connection) -> Result<Sqlite> {
+        conn.pragma_update(None, "journal_mode", "WAL")?;
+        conn.pragma_update(None, "synchronous", "FULL")?;
+        conn.busy_timeout(std::time::Duration::from_secs(5))?;
+        Migrations::new(vec![M::up(V1), M::up(V2)])
+            .to_latest(&mut conn)
+            .map_err(|e| DbError::Invalid(format!("migration failed: {e}")))?;
+        Ok(Sqlite { conn: Mutex::new(conn) })
+    }
+
+    pub fn with<T>(&self, mode: Mode, mut f: impl FnMut(&mut dyn Tx) -> Result<T>) -> Result<T> {
+        let mut conn = self.conn.lock().unwrap_or_else(|p| p.into_inner());
+        // Writers take the lock up front, so a busy store waits (busy_timeout) instead of failing
+        // when a read transaction would have to upgrade.
+        let behavior = match mode {
+            Mode::Read => TransactionBehavior::Deferred,
+            Mode::Write => TransactionBehavior::Immediate,
+        };
+        let tx = conn.transaction_with_behavior(behavior)?;
+        let out = f(&mut SqliteTx(&tx))?;
+        tx.commit()?;
+        Ok(out)
+    }
+}
+
+struct SqliteTx<'a>(&'a Transaction<'a>);
+
+fn grant(r: &rusqlite::Row<'_>, from: usize) -> rusqlite::Result<Grant> {
+    Ok(Grant { role: r.get(from)?, grids: r.get(from + 1)?, stations: r.get(from + 2)? })
+}
+
+fn region_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<RegionRow> {
+    let extent: [Option<f64>; 4] = [r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?];
+    Ok(RegionRow {
+        region: r.get(0)?,
+        seq: r.get(1)?,
+        checksum: r.get(2)?,
+        extent: match extent {
+            [Some(a), Some(b), Some(c), Some(d)] => Some([a, b, c, d]),
+            _ => None,
+        },
+    })
+}
+
+const REGION_COLUMNS: &str = "region, seq, checksum, min_lon, min_lat, max_lon, max_lat";
+
+impl Tx for SqliteTx<'_> {
+    fn insert_invite(&mut self, code_hash: &str, g: &Grant, ms: i64) -> Result<()> {
+        self.0.execute(
+            "INSERT INTO invites(code_hash, role, grids, stations, created_ms) VALUES (?1, ?2, ?3, ?4, ?5)",
+            params![code_hash, g.role, g.grids, g.stations, ms],
+        )?;
+        Ok(())
+    }
+
+    fn use_invite(&mut self, code_hash: &str, ms: i64) -> Result<Option<Grant>> {
+        Ok(self
+            .0
+            .query_row(
+                "UPDATE invites SET used_ms = ?2 WHERE code_hash = ?1 AND used_ms IS NULL RETURNING role, grids, stations",
+                params![code_hash, ms],
+                |r| grant(r, 0),
+            )
+            .optional()?)
+    }
+
+    fn insert_account(&mut self, id: &str, g: &Grant, ms: i64) -> Result<()> {
+        self.0.execute(
+            "INSERT INTO accounts(id, role, grids, stations, created_ms) VALUES (?1, ?2, ?3, ?4, ?5)",
+            params![id, g.role, g.grids, g.stations, ms],
+        )?;
+        Ok(())
+    }
+
+    fn insert_token(&mut self, token_hash: &str, account: &str, device: &str, ms: i64) -> Result<()> {
+        self.0.execute(
+            "INSERT INTO tokens(token_hash, account, device, created_ms) VALUES (?1, ?2, ?3, ?4)",
+            params![token_hash, account, device, ms],
+        )?;
+        Ok(())
+    }
+
+    fn revoke_tokens(&mut self, account: &str, ms: i64) -> Result<u64> {
+        Ok(self.0.execute(
+            "UPDATE tokens SET revoked_ms = ?2 WHERE account = ?1 AND revoked_ms IS NULL",
+            params![account, ms],
+        )? as u64)
+    }
+
+    fn token_account(&mut self, token_hash: &str) -> Result<Option<(String, Grant)>> {
+        Ok(self
+            .0
+            .prepare_cached(
+                "SELECT a.id, a.role, a.grids, a.stations FROM tokens t JOIN accounts a ON a.id = t.account
+                 WHERE t.token_hash = ?1 AND t.revoked_ms IS NULL",
+            )?
+            .query_row([token_hash], |r| Ok((r.get(0)?, grant(r, 1)?)))
+            .optional()?)
+    }
+
+    fn change_bodies(&mut self, ids: &[String]) -> Result<HashMap<String, String>> {
+        let mut stmt = self.0.prepare_cached("SELECT body FROM changes WHERE id = ?1")?;
+        let mut out = HashMap::new();
+        for id in ids {
+            if let Some(body) = stmt.query_row([id], |r| r.get::<_, String>(0)).optional()? {
+                out.insert(id.clone(), body);
+            }
+        }
+        Ok(out)
+    }
+
+    fn entities(&mut self, ids: &[String]) -> Result<HashMap<String, EntityRow>> {
+        let mut stmt = self.0.prepare_cached("SELECT region, state FROM entities WHERE entity_id = ?1")?;
+        let mut out = HashMap::new();
+        for id in ids {
+            if let Some(row) =
+                stmt.query_row([id], |r| Ok(EntityRow { region: r.get(0)?, state: r.get(1)? })).optional()?
+            {
+                out.insert(id.clone(), row);
+            }
+        }
+        Ok(out)
+    }
+
+    fn region(&mut self, region: &str) -> Result<Option<RegionRow>> {
+        Ok(self
+            .0
+            .prepare_cached(&format!("SELECT {REGION_COLUMNS} FROM regions WHERE region = ?1"))?
+            .query_row([region], region_row)
+            .optional()?)
+    }
+
+    fn regions(&mut self) -> Result<Vec<RegionRow>> {
+        Ok(self
+            .0
+            .prepare_cached(&format!("SELECT {REGION_COLUMNS} FROM regions ORDER BY region"))?
+            .query_map([], region_row)?
+            .collect::<rusqlite::Result<_>>()?)
+    }
+
+    fn write(&mut self, w: &Writes) -> Result<()> {
+        let mut regions = self.0.prepare_cached(
+            "INSERT INTO regions(region, seq, checksum, min_lon, min_lat, max_lon, max_lat)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+             ON CONFLICT(region) DO UPDATE SET seq = excluded.seq, checksum = excluded.checksum,
+                min_lon = excluded.min_lon, min_lat = excluded.min_lat,
+                max_lon = excluded.max_lon, max_lat = excluded.max_lat",
+        )?;
+        for r in &w.regions {
+            let e = r.extent.map(|e| e.map(Some)).unwrap_or([None; 4]);
+            regions.execute(params![r.region, r.seq, r.checksum, e[0], e[1], e[2], e[3]])?;
+        }
+        let mut entities = self.0.prepare_cached(
+            "INSERT INTO entities(entity_id, entity, region, state) VALUES (?1, ?2, ?3, ?4)
+             ON CONFLICT(entity_id) DO UPDATE SET state = excluded.state",
+        )?;
+        for (id, kind, region, state) in &w.entities {
+            entities.execute(params![id, kind, region, state])?;
+        }
+        let mut changes = self.0.prepare_cached(
+            "INSERT INTO changes(id, region, rseq, body, account, received_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        )?;
+        for ChangeRow { id, region, rseq, body, account, received_ms } in &w.changes {
+            changes.execute(params![id, region, rseq, body, account, received_ms])?;
+        }
+        Ok(())
+    }
+
+    fn changes_after(&mut self, region: &str, after: i64, limit: i64) -> Result<Vec<(i64, String)>> {
+        Ok(self
+            .0
+            .prepare_cached("SELECT rseq, body FROM changes WHERE region = ?1 AND rseq > ?2 ORDER BY rseq LIMIT ?3")?
+            .query_map(params![region, after, limit], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect::<rusqlite::Result<_>>()?)
+    }
+
+    fn place_states(&mut self, region: Option<&str>) -> Result<Vec<String>> {
+        Ok(self
+            .0
+            .prepare_cached(
+                "SELECT state FROM entities WHERE entity = 'place' AND (?1 IS NULL OR region = ?1) ORDER BY entity_id",
+            )?
+            .query_map([region], |r| r.get(0))?
+            .collect::<rusqlite::Result<_>>()?)
+    }
+
+    fn put_blob(&mut self, hash: &str, bytes: &[u8], account: &str, ms: i64) -> Result<()> {
+        self.0.execute(
+            "INSERT INTO blobs(hash, bytes, size, account, created_ms) VALUES (?1, ?2, ?3, ?4, ?5)
+             ON CONFLICT(hash) DO NOTHING",
+            params![hash, bytes, bytes.len() as i64, account, ms],
+        )?;
+        Ok(())
+    }
+
+    fn blob(&mut self, hash: &str) -> Result<Option<Vec<u8>>> {
+        Ok(self.0.query_row("SELECT bytes FROM blobs WHERE hash = ?1", [hash], |r| r.get(0)).optional()?)
+    }
+
+    fn missing_blobs(&mut self, hashes: &[String]) -> Result<Vec<String>> {
+        let mut stmt = self.0.prepare_cached("SELECT 1 FROM blobs WHERE hash = ?1")?;
+        let mut out = vec![];
+        for h in hashes {
+            if !stmt.exists([h])? {
+                out.push(h.clone());
+            }
+        }
+        Ok(out)
+    }
+
+    fn count_changes(&mut self) -> Result<i64> {
+        Ok(self.0.query_row("SELECT count(*) FROM changes", [], |r| r.get(0))?)
+    }
+}

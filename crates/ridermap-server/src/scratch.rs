@@ -1,0 +1,100 @@
+//! Test support: a fresh PostgreSQL database per test, dropped afterwards, so every server test
+//! runs on PostgreSQL as well as SQLite. `RIDERMAP_TEST_PG` names the server: a URL to any
+//! database there, as a role that may CREATE DATABASE (`scripts/test.sh` starts one and sets it).
+
+use crate::{Db, DbError};
+
+/// An empty database on the test PostgreSQL server, dropped (connections and all) when this is.
+pub struct ScratchDb {
+    admin_url: String,
+    name: String,
+    /// The URL of the new database, for `Db::connect` or `ridermap serve --database-url`.
+    pub url: String,
+}
+
+/// Whether the PostgreSQL variants of server tests must run: set when `RIDERMAP_TEST_PG` is, and
+/// fails loudly when `RIDERMAP_REQUIRE_PG=1` (as in CI) but no server was named.
+pub fn postgres_configured() -> bool {
+    let set = std::env::var("RIDERMAP_TEST_PG").is_ok_and(|v| !v.is_empty());
+    if !set && std::env::var("RIDERMAP_REQUIRE_PG").is_ok_and(|v| v == "1") {
+        panic!("RIDERMAP_REQUIRE_PG=1 but RIDERMAP_TEST_PG is not set: start PostgreSQL (scripts/test.sh does)");
+    }
+    if !set {
+        eprintln!("note: RIDERMAP_TEST_PG is not set, so this test runs on SQLite only");
+    }
+    set
+}
+
+/// The backends a server test runs on: `sqlite`, and `postgres` when configured.
+pub fn backends() -> Vec<&'static str> {
+    let mut out = vec!["sqlite"];
+    if postgres_configured() {
+        out.push("postgres");
+    }
+    out
+}
+
+fn with_dbname(url: &str, name: &str) -> String {
+    let (base, query) = match url.split_once('?') {
+        Some((b, q)) => (b, format!("?{q}")),
+        None => (url, String::new()),
+    };
+    let scheme_end = base.find("://").map(|i| i + 3).unwrap_or(0);
+    let host_part = match base[scheme_end..].find('/') {
+        Some(i) => &base[..scheme_end + i],
+        None => base,
+    };
+    format!("{host_part}/{name}{query}")
+}
+
+impl ScratchDb {
+    /// A new empty database on the `RIDERMAP_TEST_PG` server.
+    pub fn create() -> Result<ScratchDb, DbError> {
+        let admin_url = std::env::var("RIDERMAP_TEST_PG")
+            .map_err(|_| DbError::Unavailable("RIDERMAP_TEST_PG is not set".into()))?;
+        let name = format!("ridermap_test_{}", crate::auth::new_secret());
+        let admin = admin_url.clone();
+        let create = name.clone();
+        // The blocking client runs its own runtime: keep it off any async thread.
+        std::thread::spawn(move || -> Result<(), DbError> {
+            let mut client = postgres::Client::connect(&admin, postgres::NoTls)?;
+            client.batch_execute(&format!("CREATE DATABASE {create}"))?;
+            Ok(())
+        })
+        .join()
+        .map_err(|_| DbError::Unavailable("creating a scratch database panicked".into()))??;
+        let url = with_dbname(&admin_url, &name);
+        Ok(ScratchDb { admin_url, name, url })
+    }
+
+    /// The store on this database.
+    pub fn open(&self) -> Result<Db, DbError> {
+        let url = self.url.clone();
+        std::thread::spawn(move || Db::connect(&url))
+            .join()
+            .map_err(|_| DbError::Unavailable("connecting panicked".into()))?
+    }
+}
+
+impl Drop for ScratchDb {
+    fn drop(&mut self) {
+        let (admin, name) = (self.admin_url.clone(), self.name.clone());
+        let _ = std::thread::spawn(move || {
+            if let Ok(mut c) = postgres::Client::connect(&admin, postgres::NoTls) {
+                let _ = c.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"));
+            }
+        })
+        .join();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn database_names_replace_the_path() {
+        let check = |url: &str, expected: &str| assert_eq!(super::with_dbname(url, "t1"), expected, "{url}");
+        check("postgres://u:p@127.0.0.1:5432/postgres", "postgres://u:p@127.0.0.1:5432/t1");
+        check("postgres://u@localhost/postgres?sslmode=disable", "postgres://u@localhost/t1?sslmode=disable");
+        check("postgresql://u@localhost", "postgresql://u@localhost/t1");
+    }
+}
