@@ -124,7 +124,7 @@ pub(crate) enum Mode {
 
 enum Backend {
     Sqlite(sqlite::Sqlite),
-    Postgres(pg::Postgres),
+    Postgres(Box<pg::Postgres>),
 }
 
 /// A handle to the server store; cheap to clone.
@@ -172,7 +172,7 @@ impl Db {
     /// A PostgreSQL store at `url` (`postgres://user:pass@host:port/db`), migrated as needed.
     /// Blocks: call it outside async code (or in `spawn_blocking`).
     pub fn connect(url: &str) -> Result<Db> {
-        Ok(Db::of(Backend::Postgres(pg::Postgres::connect(url)?)))
+        Ok(Db::of(Backend::Postgres(Box::new(pg::Postgres::connect(url)?))))
     }
 
     fn of(backend: Backend) -> Db {
