@@ -27,6 +27,9 @@ struct Cli {
     /// The store file (created with the demo data when new).
     #[arg(long, global = true, env = "RIDERMAP_DB")]
     db: Option<PathBuf>,
+    /// The sync server's PostgreSQL database (`serve`, `admin`), instead of its SQLite store (--db).
+    #[arg(long, global = true, env = "RIDERMAP_DATABASE_URL")]
+    database_url: Option<String>,
     /// Do not load the demo data into a new store.
     #[arg(long, global = true)]
     no_demo: bool,
@@ -122,12 +125,12 @@ enum Cmd {
         #[arg(long)]
         json: bool,
     },
-    /// Run the sync server (the store named by --db is the server's).
+    /// Run the sync server on its SQLite store (--db) or PostgreSQL (--database-url).
     Serve {
         #[arg(long, default_value = "127.0.0.1:8477")]
         listen: String,
     },
-    /// Server administration, on the server's store (--db).
+    /// Server administration, on the server's store (--db or --database-url).
     #[command(subcommand)]
     Admin(AdminCmd),
     /// Enrol this device with a sync server using a one-time invite code.
@@ -415,6 +418,10 @@ fn open(cli: &Cli) -> Result<Ctx> {
 }
 
 fn server_db(cli: &Cli) -> Result<ridermap_server::Db> {
+    if let Some(url) = &cli.database_url {
+        return ridermap_server::Db::connect(url)
+            .with_context(|| format!("opening the server database {}", redact(url)));
+    }
     let path = match &cli.db {
         Some(p) => p.clone(),
         None => default_db()?.with_file_name("server.sqlite"),
@@ -423,6 +430,20 @@ fn server_db(cli: &Cli) -> Result<ridermap_server::Db> {
         std::fs::create_dir_all(dir)?;
     }
     ridermap_server::Db::open(&path).with_context(|| format!("opening the server store {}", path.display()))
+}
+
+/// A database URL without its password, for messages and logs.
+fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(s), Some(at)) if at > s => {
+            let userinfo = &url[s + 3..at];
+            match userinfo.split_once(':') {
+                Some((user, _)) => format!("{}{user}:***{}", &url[..s + 3], &url[at..]),
+                None => url.to_string(),
+            }
+        }
+        _ => url.to_string(),
+    }
 }
 
 fn serve(cli: &Cli, listen: &str) -> Result<()> {

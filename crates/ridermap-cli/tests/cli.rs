@@ -491,11 +491,23 @@ fn volunteers_log_visits_and_see_the_tally() {
 
 #[test]
 fn serve_login_and_sync_through_the_cli() {
+    for backend in ridermap_server::scratch::backends() {
+        eprintln!("--- {backend}");
+        serve_login_and_sync_on(backend);
+    }
+}
+
+fn serve_login_and_sync_on(backend: &str) {
     use std::io::{BufRead, BufReader};
     let env = Env::new();
-    let server_db = env.dir.path().join("server.sqlite").display().to_string();
+    let pg = (backend == "postgres").then(|| ridermap_server::scratch::ScratchDb::create().unwrap());
+    let store = match &pg {
+        None => ["--db".to_string(), env.dir.path().join("server.sqlite").display().to_string()],
+        Some(pg) => ["--database-url".to_string(), pg.url.clone()],
+    };
+    let [flag, server_db] = &store;
     let mut server = Command::new(env!("CARGO_BIN_EXE_ridermap"))
-        .args(["--db", &server_db, "serve", "--listen", "127.0.0.1:0"])
+        .args([flag, server_db, "serve", "--listen", "127.0.0.1:0"])
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::null())
         .spawn()
@@ -504,10 +516,9 @@ fn serve_login_and_sync_through_the_cli() {
     BufReader::new(server.stdout.take().unwrap()).read_line(&mut first).unwrap();
     let url = first.trim().strip_prefix("listening on ").unwrap().to_string();
 
-    let invite =
-        |role: &str| env.ok(&["--db", &server_db, "admin", "invite", "--role", role]).stdout.trim().to_string();
+    let invite = |role: &str| env.ok(&[flag, server_db, "admin", "invite", "--role", role]).stdout.trim().to_string();
     let code = invite("rider");
-    let o = env.run(&["--db", &server_db, "admin", "invite", "--role", "grid-worker"]);
+    let o = env.run(&[flag, server_db, "admin", "invite", "--role", "grid-worker"]);
     assert!(o.stderr.contains("a grid worker invite needs --grid"), "{}", o.stderr);
 
     env.ok(&["login", "--server", &url, "--invite", &code]);

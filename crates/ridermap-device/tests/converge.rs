@@ -2,7 +2,8 @@
 //! edits (same field, different fields, delete vs edit), reports and visits, with pushes whose
 //! acknowledgement is lost (so they are sent again), pulls in random page sizes and replayed pages.
 //! After the network heals every device shows the same places, reports and visits, and its region
-//! checksums equal the server's. 1,000 schedules by default; RIDERMAP_LONG=1 for 10,000.
+//! checksums equal the server's. 1,000 schedules by default; RIDERMAP_LONG=1 for 10,000. On the
+//! embedded SQLite server store and on PostgreSQL.
 
 use std::collections::BTreeMap;
 
@@ -60,9 +61,8 @@ fn pull(d: &mut Device, db: &Db, account: &Account, rng: &mut StdRng) -> bool {
     page.more
 }
 
-fn schedule(seed: u64) {
+fn schedule(seed: u64, db: &Db) {
     let mut rng = StdRng::seed_from_u64(seed);
-    let db = Db::open_in_memory().unwrap();
     let n = rng.random_range(2..=3);
     let mut devices: Vec<(Device, Account)> = (0..n)
         .map(|_| {
@@ -203,6 +203,21 @@ fn schedule(seed: u64) {
 fn devices_and_server_converge_under_random_schedules() {
     let n = if std::env::var_os("RIDERMAP_LONG").is_some() { 10_000 } else { 1_000 };
     for seed in 0..n {
-        schedule(seed);
+        schedule(seed, &Db::open_in_memory().unwrap());
+    }
+}
+
+/// The same schedules on PostgreSQL: one scratch database, emptied between schedules.
+#[test]
+fn devices_and_postgres_converge_under_random_schedules() {
+    if !ridermap_server::scratch::postgres_configured() {
+        return;
+    }
+    let n = if std::env::var_os("RIDERMAP_LONG").is_some() { 10_000 } else { 1_000 };
+    let pg = ridermap_server::scratch::ScratchDb::create().unwrap();
+    let db = pg.open().unwrap();
+    for seed in 0..n {
+        pg.reset().unwrap();
+        schedule(seed, &db);
     }
 }

@@ -1,6 +1,8 @@
-//! `cargo run --release -p ridermap-bench --bin sync-bench -- [--places N] [--devices D]`
+//! `cargo run --release -p ridermap-bench --bin sync-bench -- [--places N] [--devices D] [--postgres]`
 //!
-//! Sync over loopback against a real server (axum + embedded SQLite on 127.0.0.1:0): server ingest,
+//! Sync over loopback against a real server (axum on 127.0.0.1:0, on its embedded SQLite store, or
+//! with `--postgres` on a scratch database of the PostgreSQL server named by RIDERMAP_TEST_PG, as
+//! `bash scripts/postgres.sh` prints it): server ingest,
 //! a new device's initial sync of a region (N places + N reports) and its apply rate against a raw
 //! bulk insert of the same rows, an incremental sync of 10 edits, bytes on the wire per field edit
 //! and for an idle pull, and D devices in pull loops. Prints a Markdown table for BENCHMARKS.md.
@@ -38,7 +40,14 @@ fn main() -> Result<()> {
     let n = arg("--places", 100_000);
     let devices = arg("--devices", 1000);
     let dir = tempfile::tempdir()?;
-    let db = Db::open(dir.path().join("server.sqlite"))?;
+    let pg = match args.iter().any(|a| a == "--postgres") {
+        true => Some(ridermap_server::scratch::ScratchDb::create()?),
+        false => None,
+    };
+    let db = match &pg {
+        Some(pg) => pg.open()?,
+        None => Db::open(dir.path().join("server.sqlite"))?,
+    };
 
     // The server on loopback.
     let (addr_tx, addr_rx) = std::sync::mpsc::channel();
@@ -105,9 +114,24 @@ fn main() -> Result<()> {
     let pulled = sync_once(&mut reader, false)?.pulled;
     let initial = t.elapsed().as_secs_f64();
     let bodies: Vec<String> = {
-        let conn = rusqlite::Connection::open(dir.path().join("server.sqlite"))?;
-        let mut stmt = conn.prepare("SELECT body FROM changes ORDER BY gseq")?;
-        stmt.query_map([], |r| r.get(0))?.collect::<rusqlite::Result<_>>()?
+        let code = db.create_invite(Role::Admin, &[], &[])?;
+        let admin = db.account(&db.login(&code, "bench")?.token)?.expect("just enrolled");
+        let mut req = PullRequest {
+            protocol: PROTOCOL_VERSION,
+            cursors: Default::default(),
+            regions: None,
+            bbox: None,
+            limit: 5000,
+        };
+        let mut out = vec![];
+        loop {
+            let page = db.pull_raw(&admin, &req)?;
+            out.extend(page.changes.iter().map(|c| c.get().to_string()));
+            req.cursors = page.cursors;
+            if !page.more {
+                break out;
+            }
+        }
     };
     let raw = {
         let mut conn = rusqlite::Connection::open(dir.path().join("raw.sqlite"))?;
@@ -232,6 +256,7 @@ fn main() -> Result<()> {
     ));
     let _ = Duration::ZERO;
 
+    println!("Server store: {}\n", db.backend_name());
     println!("| measure | result | context (same run) | goal |\n|---|---|---|---|");
     for (m, v, c, g) in rows {
         println!("| {m} | {v} | {c} | {g} |");

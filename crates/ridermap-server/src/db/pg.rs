@@ -139,6 +139,7 @@ impl Postgres {
             attempt += 1;
             match once(&mut conn, mode, &mut f) {
                 Err(DbError::Postgres(e)) if retryable(&e) && attempt < MAX_ATTEMPTS => {
+                    tracing::debug!(attempt, error = %e, "transaction collided; retrying");
                     // Back off with jitter so the transactions that collided spread out.
                     let mut r = [0u8; 1];
                     let _ = getrandom::fill(&mut r);
