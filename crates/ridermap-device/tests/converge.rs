@@ -92,7 +92,7 @@ fn schedule(seed: u64, db: &Db) {
             db.push(a, &batch).unwrap();
             d.store.ack(&batch.iter().map(|c| c.id).collect::<Vec<_>>()).unwrap();
         }
-        while pull(d, &db, a, &mut StdRng::seed_from_u64(0)) {}
+        while pull(d, db, a, &mut StdRng::seed_from_u64(0)) {}
     }
     for _ in 0..rng.random_range(5..25) {
         let i = rng.random_range(0..n);
@@ -133,22 +133,22 @@ fn schedule(seed: u64, db: &Db) {
                 };
                 d.store.add_visit(&v, &actor).unwrap();
             }
-            7 | 8 => push(d, &db, a, &mut rng),
+            7 | 8 => push(d, db, a, &mut rng),
             _ => {
-                pull(d, &db, a, &mut rng);
+                pull(d, db, a, &mut rng);
             }
         }
     }
     // The network heals.
     for (d, a) in devices.iter_mut() {
         while d.store.pending_count().unwrap() > 0 {
-            push(d, &db, a, &mut rng);
+            push(d, db, a, &mut rng);
         }
     }
     let mut checksums = BTreeMap::new();
     for (d, a) in devices.iter_mut() {
         loop {
-            let more = pull(d, &db, a, &mut rng);
+            let more = pull(d, db, a, &mut rng);
             if !more
                 && db
                     .pull(
