@@ -150,6 +150,10 @@ enum Cmd {
         /// Check this device's state against the server's checksums.
         #[arg(long)]
         verify: bool,
+        /// What to pull from now on (remembered): `all`, `grids:G1,G2`, or
+        /// `bbox:MIN_LON,MIN_LAT,MAX_LON,MAX_LAT` (the grids whose places reach into it).
+        #[arg(long)]
+        follow: Option<String>,
         /// Keep syncing: every --every seconds while it works, backing off (with jitter) while not.
         #[arg(long)]
         watch: bool,
@@ -158,6 +162,10 @@ enum Cmd {
         #[arg(long)]
         json: bool,
     },
+    /// Photos kept on this device: `add FILE` downscales and keeps one, printing its content address
+    /// (attach it with `report add --photo` or `place edit ID --set photo=HASH`); `get HASH --out FILE`.
+    #[command(subcommand)]
+    Photo(PhotoCmd),
     /// What waits to be sent, and what the server refused and why; `--dismiss ID` forgets a refusal.
     Outbox {
         #[arg(long)]
@@ -215,6 +223,18 @@ struct NearbyArgs {
     working: bool,
     #[arg(long)]
     json: bool,
+}
+
+#[derive(Subcommand)]
+enum PhotoCmd {
+    Add {
+        file: PathBuf,
+    },
+    Get {
+        hash: String,
+        #[arg(long)]
+        out: PathBuf,
+    },
 }
 
 #[derive(Subcommand)]
@@ -314,6 +334,9 @@ enum ReportCmd {
         lon: Option<f64>,
         #[arg(long, default_value = "rider")]
         role: String,
+        /// A photo to attach (JPEG, PNG or WebP; downscaled and kept on this device until synced).
+        #[arg(long)]
+        photo: Option<PathBuf>,
         #[arg(long)]
         json: bool,
     },
@@ -430,6 +453,13 @@ fn server_db(cli: &Cli) -> Result<ridermap_server::Db> {
         std::fs::create_dir_all(dir)?;
     }
     ridermap_server::Db::open(&path).with_context(|| format!("opening the server store {}", path.display()))
+}
+
+/// Downscale the photo at `path` and keep it; its content address.
+fn add_photo(cx: &mut Ctx, path: &std::path::Path) -> Result<String> {
+    let bytes = std::fs::read(path).with_context(|| format!("cannot read the photo {}", path.display()))?;
+    let small = ridermap_device::photo::prepare(&path.display().to_string(), &bytes)?;
+    Ok(cx.store.put_blob(&small, false)?)
 }
 
 /// A database URL without its password, for messages and logs.
@@ -580,9 +610,13 @@ fn run(cli: Cli) -> Result<()> {
             println!("enrolled as {:?} (account {})", res.role, res.account);
             Ok(())
         }
-        Cmd::Sync { server, status, verify, watch, every, json } => {
+        Cmd::Sync { server, status, verify, follow, watch, every, json } => {
             if let Some(url) = server {
                 ridermap_device::set_server(&mut cx.store, &url)?;
+            }
+            if let Some(spec) = follow {
+                let f: ridermap_device::Follow = spec.parse().map_err(|e| anyhow!("--follow: {e}"))?;
+                ridermap_device::set_follow(&mut cx.store, &f)?;
             }
             if status {
                 let s = ridermap_device::status(&cx.store)?;
@@ -641,7 +675,10 @@ fn run(cli: Cli) -> Result<()> {
             if json {
                 return print_json(&r);
             }
-            println!("pushed {}, refused {}, pulled {}, conflicts {}", r.pushed, r.refused, r.pulled, r.conflicts);
+            println!(
+                "pushed {}, refused {}, pulled {}, conflicts {}, photos up {} down {}",
+                r.pushed, r.refused, r.pulled, r.conflicts, r.photos_up, r.photos_down
+            );
             for (region, ok) in &r.verified {
                 println!("{region}: {}", if *ok { "matches the server" } else { "DIFFERS from the server" });
             }
@@ -697,6 +734,15 @@ fn run(cli: Cli) -> Result<()> {
                 ],
                 &rows,
             );
+            Ok(())
+        }
+        Cmd::Photo(PhotoCmd::Add { file }) => {
+            println!("{}", add_photo(&mut cx, &file)?);
+            Ok(())
+        }
+        Cmd::Photo(PhotoCmd::Get { hash, out }) => {
+            let bytes = cx.store.blob(&hash)?.ok_or_else(|| anyhow!("no photo {hash} on this device"))?;
+            std::fs::write(&out, bytes).with_context(|| format!("--out: cannot write {}", out.display()))?;
             Ok(())
         }
         Cmd::Conflicts { json } => {
@@ -1165,7 +1211,7 @@ fn grid(cx: &mut Ctx, c: GridCmd) -> Result<()> {
 
 fn report(cx: &mut Ctx, c: ReportCmd) -> Result<()> {
     match c {
-        ReportCmd::Add { target, outcome, note, at, lat, lon, role, json } => {
+        ReportCmd::Add { target, outcome, note, at, lat, lon, role, photo, json } => {
             let outcome = Outcome::parse(&outcome).ok_or_else(|| {
                 anyhow!("--outcome: `{outcome}` is not one of got-in, refused, ebike-banned, cabinet-empty, broken, works, closed, hazard, confirmed")
             })?;
@@ -1182,6 +1228,7 @@ fn report(cx: &mut Ctx, c: ReportCmd) -> Result<()> {
             let mut r = StatusReport::new(outcome, lat, lon, at);
             r.target = target.map(|t| t.id);
             r.note = note;
+            r.photo = photo.as_deref().map(|p| add_photo(cx, p)).transpose()?;
             r.created_at = Utc::now();
             r.reporter = cx.actor.name.clone();
             r.reporter_role = parse_enum::<Role>("--role", &role, "rider, volunteer, grid-worker, admin")?;

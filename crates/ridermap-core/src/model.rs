@@ -52,6 +52,11 @@ impl Grid {
     }
 }
 
+/// A photo's name: the SHA-256 of its bytes, as 64 lowercase hex digits.
+pub fn is_content_address(s: &str) -> bool {
+    s.len() == 64 && s.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
+}
+
 fn valid_code(s: &str) -> bool {
     (1..=40).contains(&s.len()) && s.chars().all(|ch| ch.is_ascii_alphanumeric() || ch == '-' || ch == '_')
 }
@@ -124,6 +129,9 @@ pub struct Place {
     pub timezone: Option<Tz>,
     #[serde(default)]
     pub note: Option<String>,
+    /// Content address (SHA-256 hex) of a photo of the place (the gate, the charger cabinet).
+    #[serde(default)]
+    pub photo: Option<String>,
     #[serde(flatten)]
     pub stamp: Stamp,
     #[serde(flatten)]
@@ -370,6 +378,7 @@ impl Place {
             opening_hours: None,
             timezone: None,
             note: None,
+            photo: None,
             stamp: Stamp::now(),
             detail: Detail::empty(kind),
         }
@@ -419,6 +428,9 @@ impl Place {
         }
         if let Some(g) = &self.grid {
             c.check(valid_code(g), "grid", || format!("`{g}` is not a grid code"));
+        }
+        if let Some(p) = &self.photo {
+            c.check(is_content_address(p), "photo", || "is not a SHA-256 hex digest".into());
         }
         c.check(self.stamp.updated_at >= self.stamp.created_at, "updated_at", || "is before created_at".into());
         match &self.detail {
@@ -633,9 +645,7 @@ impl StatusReport {
             "is longer than 2000 characters".into()
         });
         if let Some(p) = &self.photo {
-            c.check(p.len() == 64 && p.chars().all(|ch| ch.is_ascii_hexdigit()), "photo", || {
-                "is not a SHA-256 hex digest".into()
-            });
+            c.check(is_content_address(p), "photo", || "is not a SHA-256 hex digest".into());
         }
         c.check(self.target.is_some() || self.outcome == Outcome::Hazard, "target", || {
             format!("a `{}` report needs a target place; only hazards may be bare locations", self.outcome.as_str())

@@ -3,14 +3,15 @@
 //! saved with its cursor in one transaction. The server address and token live in the store.
 
 pub mod backoff;
+pub mod photo;
 
 use std::{collections::BTreeMap, time::Duration};
 
 use chrono::Utc;
 use ridermap_store::Store;
 use ridermap_sync::protocol::{
-    ErrorBody, LoginRequest, LoginResponse, PROTOCOL_VERSION, PullRequest, PullResponse, PushRequest, PushResponse,
-    PushStatus,
+    BlobsMissing, ErrorBody, LoginRequest, LoginResponse, PROTOCOL_VERSION, PullRequest, PullResponse, PushRequest,
+    PushResponse, PushStatus,
 };
 use serde::{Serialize, de::DeserializeOwned};
 
@@ -22,6 +23,8 @@ const LAST_ERROR: &str = "sync_last_error";
 const FOLLOW: &str = "sync_follow";
 const PUSH_BATCH: usize = 500;
 const PULL_PAGE: usize = 1000;
+/// Most photos fetched in one round, so a first sync on a weak signal gets to the records first.
+const PHOTOS_PER_ROUND: usize = 200;
 
 #[derive(Debug, thiserror::Error)]
 pub enum SyncError {
@@ -42,6 +45,9 @@ pub struct SyncReport {
     pub refused: usize,
     pub pulled: usize,
     pub conflicts: usize,
+    /// Photos uploaded, and fetched for pulled records.
+    pub photos_up: usize,
+    pub photos_down: usize,
     /// Per region, whether this device's state matches the server's checksum (after `verify`).
     pub verified: BTreeMap<String, bool>,
 }
@@ -210,6 +216,9 @@ fn round(store: &mut Store, verify: bool) -> Result<SyncReport, SyncError> {
         if batch.is_empty() {
             break;
         }
+        // Photos first: a record must never reach the server before the photo it names.
+        let photos: Vec<String> = batch.iter().filter_map(photo_of).collect();
+        report.photos_up += upload_photos(store, &server, &token, &photos)?;
         let sent: BTreeMap<_, _> = batch.iter().map(|c| (c.id, c.hlc)).collect();
         let res: PushResponse =
             call(&server, "/v1/push", Some(&token), &PushRequest { protocol: PROTOCOL_VERSION, changes: batch })?;
@@ -261,12 +270,84 @@ fn round(store: &mut Store, verify: bool) -> Result<SyncReport, SyncError> {
             break;
         }
     }
+    report.photos_down += fetch_photos(store, &server, &token, &store.missing_photos(PHOTOS_PER_ROUND)?)?;
     if verify {
         for (region, sum) in &last.checksums {
             report.verified.insert(region.clone(), store.region_checksum(region)? == *sum);
         }
     }
     Ok(report)
+}
+
+fn photo_of(c: &ridermap_sync::WireChange) -> Option<String> {
+    c.fields.get("photo").and_then(|v| v.as_str()).map(str::to_string)
+}
+
+fn offline(server: &str, e: &dyn std::fmt::Display) -> SyncError {
+    SyncError::Offline(server.to_string(), e.to_string())
+}
+
+fn server_error(status: u16, bytes: &[u8]) -> SyncError {
+    let err: ErrorBody = serde_json::from_slice(bytes)
+        .unwrap_or(ErrorBody { code: status.to_string(), message: format!("HTTP {status}") });
+    SyncError::Server(err.message, err.code)
+}
+
+/// Upload those of `photos` that are kept here, not yet uploaded, and missing on the server.
+fn upload_photos(store: &mut Store, server: &str, token: &str, photos: &[String]) -> Result<usize, SyncError> {
+    let local = store.blobs_to_upload(photos)?;
+    if local.is_empty() {
+        return Ok(0);
+    }
+    let missing: BlobsMissing =
+        call(server, "/v1/blobs/missing", Some(token), &BlobsMissing { hashes: local.clone() })?;
+    for hash in &missing.hashes {
+        let bytes = store.blob(hash)?.unwrap_or_default();
+        let url = format!("{}/v1/blobs/{hash}", server.trim_end_matches('/'));
+        let mut res = agent()
+            .put(&url)
+            .header("Authorization", &format!("Bearer {token}"))
+            .header("Content-Type", "application/octet-stream")
+            .send(&bytes[..])
+            .map_err(|e| offline(server, &e))?;
+        if !res.status().is_success() {
+            let body = res.body_mut().read_to_vec().unwrap_or_default();
+            return Err(server_error(res.status().as_u16(), &body));
+        }
+    }
+    for hash in &local {
+        store.mark_uploaded(hash)?;
+    }
+    Ok(missing.hashes.len())
+}
+
+/// Fetch photos that records here name and that are not kept here. One the server lacks (its
+/// uploader has not synced yet) is asked for again next round.
+fn fetch_photos(store: &mut Store, server: &str, token: &str, photos: &[String]) -> Result<usize, SyncError> {
+    let mut fetched = 0;
+    for hash in photos {
+        if !ridermap_core::is_content_address(hash) || store.has_blob(hash)? {
+            continue;
+        }
+        let url = format!("{}/v1/blobs/{hash}", server.trim_end_matches('/'));
+        let mut res = agent()
+            .get(&url)
+            .header("Authorization", &format!("Bearer {token}"))
+            .call()
+            .map_err(|e| offline(server, &e))?;
+        let status = res.status().as_u16();
+        let bytes = res.body_mut().with_config().limit(4 << 20).read_to_vec().map_err(|e| offline(server, &e))?;
+        match status {
+            200 if ridermap_store::content_address(&bytes) == *hash => {
+                store.put_blob(&bytes, true)?;
+                fetched += 1;
+            }
+            200 => return Err(SyncError::Server(format!("photo {hash} arrived with other bytes"), "corrupt".into())),
+            404 => {}
+            _ => return Err(server_error(status, &bytes)),
+        }
+    }
+    Ok(fetched)
 }
 
 pub fn status(store: &Store) -> Result<SyncStatus, SyncError> {

@@ -107,6 +107,8 @@ mod on_every_backend {
         malformed_and_oversized_pushes_get_4xx_and_change_nothing,
         an_idle_pull_is_small_on_the_wire,
         concurrent_pushes_into_one_region_stay_gap_free,
+        photos_travel_as_content_addressed_blobs,
+        a_device_can_follow_a_bounding_box,
     );
 }
 
@@ -413,4 +415,88 @@ fn concurrent_pushes_into_one_region_stay_gap_free(backend: &str) {
     let report = sync_once(&mut admin, true).unwrap();
     assert_eq!(report.pulled as i64, total);
     assert!(report.verified.values().all(|v| *v), "{:?}", report.verified);
+}
+
+fn png(w: u32, h: u32) -> Vec<u8> {
+    let img = image::ImageBuffer::from_fn(w, h, |x, y| image::Rgb([(x % 251) as u8, (y % 241) as u8, 90]));
+    let mut out = std::io::Cursor::new(vec![]);
+    img.write_to(&mut out, image::ImageFormat::Png).unwrap();
+    out.into_inner()
+}
+
+/// A rider's photo goes up before the report that names it, once, and reaches the grid worker's
+/// tablet; the server takes only bytes that match their name and fit its limit.
+fn photos_travel_as_content_addressed_blobs(backend: &str) {
+    let server = Server::start(backend);
+    let mut rider = server.device(Role::Rider, &[], &[]);
+    let mut worker = server.device(Role::GridWorker, &["g1"], &[]);
+    let small = ridermap_device::photo::prepare("gate.png", &png(3000, 2000)).unwrap();
+    let hash = rider.put_blob(&small, false).unwrap();
+    let mut r = StatusReport::new(Outcome::Hazard, 31.33, 121.53, Utc::now());
+    r.grid = Some("g1".into());
+    r.photo = Some(hash.clone());
+    rider.add_report(&r, &me("骑手")).unwrap();
+    let up = sync_once(&mut rider, false).unwrap();
+    assert_eq!((up.pushed, up.photos_up), (1, 1));
+    // Nothing to send twice.
+    assert_eq!(sync_once(&mut rider, false).unwrap().photos_up, 0);
+    let down = sync_once(&mut worker, true).unwrap();
+    assert_eq!((down.pulled, down.photos_down), (1, 1));
+    assert_eq!(worker.blob(&hash).unwrap().unwrap(), small);
+    assert_eq!(sync_once(&mut worker, false).unwrap().photos_down, 0);
+
+    let token = rider.setting("sync_token").unwrap().unwrap();
+    let agent: ureq::Agent = ureq::Agent::config_builder().http_status_as_error(false).build().into();
+    let put = |name: &str, bytes: &[u8], auth: bool| {
+        let mut req = agent.put(&format!("{}/v1/blobs/{name}", server.url));
+        if auth {
+            req = req.header("Authorization", &format!("Bearer {token}"));
+        }
+        let mut res = req.send(bytes).unwrap();
+        (res.status().as_u16(), res.body_mut().read_to_string().unwrap_or_default())
+    };
+    let check = |(status, body): (u16, String), expected: u16, says: &str| {
+        assert_eq!(status, expected, "{body}");
+        assert!(body.contains(says), "{body}");
+    };
+    check(put(&"0".repeat(64), b"not these bytes", true), 400, "hash to");
+    check(put("not-a-hash", b"x", true), 400, "content address");
+    let big = vec![7u8; ridermap_server::MAX_BLOB + 1];
+    check(put(&ridermap_store::content_address(&big), &big, true), 413, "at most");
+    check(put(&ridermap_store::content_address(b"x"), b"x", false), 401, "Authorization");
+    let mut res = agent
+        .get(&format!("{}/v1/blobs/{}", server.url, "1".repeat(64)))
+        .header("Authorization", &format!("Bearer {token}"))
+        .call()
+        .unwrap();
+    assert_eq!(res.status().as_u16(), 404, "{}", res.body_mut().read_to_string().unwrap());
+}
+
+/// A device that follows a bounding box pulls the grids whose places reach into it, not the others.
+fn a_device_can_follow_a_bounding_box(backend: &str) {
+    let server = Server::start(backend);
+    for (grid, lat, lon) in [("g1", 31.30, 121.50), ("g2", 31.40, 121.60)] {
+        let mut worker = server.device(Role::GridWorker, &[grid], &[]);
+        worker
+            .put_grid(&Grid { id: Id::new(), code: grid.into(), name: grid.into(), stamp: Stamp::now() }, &me("王"))
+            .unwrap();
+        let mut p = Place::new(PlaceKind::Charger, format!("{grid} 换电柜"), lat, lon);
+        p.grid = Some(grid.into());
+        worker.put_place(&p, &me("王")).unwrap();
+        sync_once(&mut worker, false).unwrap();
+    }
+    let mut rider = server.device(Role::Rider, &[], &[]);
+    ridermap_device::set_follow(&mut rider, &"bbox:121.49,31.29,121.51,31.31".parse().unwrap()).unwrap();
+    let r = sync_once(&mut rider, true).unwrap();
+    assert_eq!(r.verified.keys().map(String::as_str).collect::<Vec<_>>(), ["g1"], "{r:?}");
+    assert!(r.verified.values().all(|v| *v));
+    let names: Vec<String> = rider.places(None).unwrap().into_iter().map(|p| p.name).collect();
+    assert_eq!(names, ["g1 换电柜"]);
+    // Widening what it follows brings the other grid from its start.
+    ridermap_device::set_follow(&mut rider, &ridermap_device::Follow::Grids(vec!["g1".into(), "g2".into()])).unwrap();
+    sync_once(&mut rider, false).unwrap();
+    assert_eq!(rider.places(None).unwrap().len(), 2);
+    for bad in ["bbox:1,2,3", "bbox:10,0,5,1", "grids:", "everything"] {
+        assert!(bad.parse::<ridermap_device::Follow>().is_err(), "{bad}");
+    }
 }

@@ -2,6 +2,7 @@
 //! with an R*Tree for nearest-place queries, an FTS5 trigram index for Chinese text search, and a
 //! change log that every write appends to in the same transaction (the sync outbox).
 
+mod blobs;
 mod changes;
 mod error;
 mod import;
@@ -18,6 +19,7 @@ use chrono::{DateTime, Utc};
 use ridermap_core::{Hlc, Id};
 use rusqlite::{Connection, OptionalExtension, Transaction};
 
+pub use blobs::content_address;
 pub use changes::Change;
 pub use error::{Error, Result};
 pub use import::{ImportOptions, ImportReport};

@@ -118,11 +118,24 @@ CREATE TABLE conflicts (
 );
 "#;
 
+/// Photos, kept by content address; `uploaded` once the server holds them.
+const V4: &str = r#"
+CREATE TABLE blobs (
+    hash       TEXT PRIMARY KEY,
+    bytes      BLOB NOT NULL,
+    uploaded   INTEGER NOT NULL DEFAULT 0,
+    created_ms INTEGER NOT NULL
+);
+-- Which records name a photo, without reading every record (sync fetches the missing ones).
+CREATE INDEX places_photo ON places(json_extract(doc, '$.photo')) WHERE json_extract(doc, '$.photo') IS NOT NULL;
+CREATE INDEX reports_photo ON reports(json_extract(doc, '$.photo')) WHERE json_extract(doc, '$.photo') IS NOT NULL;
+"#;
+
 pub fn migrations() -> Migrations<'static> {
-    Migrations::new(vec![M::up(V1), M::up(V2), M::up(V3)])
+    Migrations::new(vec![M::up(V1), M::up(V2), M::up(V3), M::up(V4)])
 }
 
-pub const LATEST_VERSION: u32 = 3;
+pub const LATEST_VERSION: u32 = 4;
 
 #[cfg(test)]
 mod tests {

@@ -46,6 +46,8 @@ struct StoredPlace {
     timezone: Option<Tz>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     note: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    photo: Option<String>,
     created_ns: i64,
     updated_ns: i64,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -75,6 +77,7 @@ pub(crate) fn to_doc(p: &Place) -> String {
         opening_hours: p.opening_hours.clone(),
         timezone: p.timezone,
         note: p.note.clone(),
+        photo: p.photo.clone(),
         created_ns: ns(p.stamp.created_at),
         updated_ns: ns(p.stamp.updated_at),
         updated_by: p.stamp.updated_by.clone(),
@@ -109,6 +112,7 @@ pub(crate) fn from_doc(doc: &str) -> Result<Place> {
         opening_hours: s.opening_hours,
         timezone: s.timezone,
         note: s.note,
+        photo: s.photo,
         stamp: Stamp {
             created_at: DateTime::from_timestamp_nanos(s.created_ns),
             updated_at: DateTime::from_timestamp_nanos(s.updated_ns),

@@ -37,6 +37,12 @@ fn fixture(version: u32) -> &'static str {
                       '{"name":"新驿站"}', '0001767225600000.00000', 'other-device', 0, 1);
         "#
         }
+        4 => {
+            r#"
+            INSERT INTO blobs(hash, bytes, uploaded, created_ms)
+              VALUES ('9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08', X'74657374', 1, 0);
+        "#
+        }
         v => panic!("add a fixture for schema version {v}"),
     }
 }

@@ -397,8 +397,9 @@ impl Db {
     }
 }
 
+/// A SHA-256 content address, in either case.
 pub fn is_content_address(s: &str) -> bool {
-    s.len() == 64 && s.bytes().all(|b| b.is_ascii_hexdigit())
+    ridermap_core::is_content_address(&s.to_ascii_lowercase())
 }
 
 fn contains([x0, y0, x1, y1]: [f64; 4], lon: f64, lat: f64) -> bool {
