@@ -591,3 +591,57 @@ fn conflicts_list_local_edits_that_lost() {
     assert!(env.ok(&["conflicts"]).stdout.contains("网格员的平板"));
     assert_eq!(env.ok(&["place", "show", &gate, "--json"]).json()["opening_hours"], "06:00-22:00");
 }
+
+#[test]
+fn photos_are_downscaled_kept_and_attached() {
+    let env = Env::new();
+    let big = env.dir.path().join("pit.png");
+    image::ImageBuffer::from_fn(2600, 1300, |x, y| image::Rgb([(x % 256) as u8, (y % 256) as u8, 40]))
+        .save(&big)
+        .unwrap();
+    let hash = env.ok(&["photo", "add", big.to_str().unwrap()]).stdout.trim().to_string();
+    assert_eq!(hash.len(), 64);
+    let out = env.dir.path().join("back.jpg");
+    env.ok(&["photo", "get", &hash, "--out", out.to_str().unwrap()]);
+    let back = image::open(&out).unwrap();
+    assert_eq!((back.width(), back.height()), (1280, 640));
+    let report = env
+        .ok(&[
+            "report",
+            "add",
+            "--outcome",
+            "hazard",
+            "--lat",
+            "31.33",
+            "--lon",
+            "121.53",
+            "--photo",
+            big.to_str().unwrap(),
+            "--json",
+        ])
+        .json();
+    assert_eq!(report["photo"], hash.as_str(), "the same photo, kept once");
+    let gate = env.ok(&["search", "1号门（正门）", "--json"]).json()[0]["id"].as_str().unwrap().to_string();
+    env.ok(&["place", "edit", &gate, "--set", &format!("photo={hash}")]);
+    assert_eq!(env.ok(&["place", "show", &gate, "--json"]).json()["photo"], hash.as_str());
+
+    let text = env.dir.path().join("notes.txt");
+    std::fs::write(&text, "not a photo").unwrap();
+    let o = env.run(&[
+        "report",
+        "add",
+        "--outcome",
+        "hazard",
+        "--lat",
+        "31.33",
+        "--lon",
+        "121.53",
+        "--photo",
+        text.to_str().unwrap(),
+    ]);
+    assert!(o.stderr.contains("notes.txt: not a photo"), "{}", o.stderr);
+    let o = env.run(&["place", "edit", &gate, "--set", "photo=abc"]);
+    assert!(o.stderr.contains("photo"), "{}", o.stderr);
+    let o = env.run(&["photo", "get", &"0".repeat(64), "--out", out.to_str().unwrap()]);
+    assert!(o.stderr.contains("no photo"), "{}", o.stderr);
+}

@@ -241,7 +241,7 @@ fn round(store: &mut Store, verify: bool) -> Result<SyncReport, SyncError> {
         report.pushed += acked.len();
         store.ack(&acked)?;
     }
-    let mut cursors: BTreeMap<String, i64> =
+    let cursors: BTreeMap<String, i64> =
         store.setting(CURSORS)?.and_then(|c| serde_json::from_str(&c).ok()).unwrap_or_default();
     let (regions, bbox) = match follow(store)? {
         Follow::All => (None, None),
@@ -251,23 +251,26 @@ fn round(store: &mut Store, verify: bool) -> Result<SyncReport, SyncError> {
         }
         Follow::Bbox(b) => (None, Some(b)),
     };
-    let mut last: PullResponse;
+    let page = |cursors: BTreeMap<String, i64>| -> Result<PullResponse, SyncError> {
+        let req = PullRequest { protocol: PROTOCOL_VERSION, cursors, regions: regions.clone(), bbox, limit: PULL_PAGE };
+        call(&server, "/v1/pull", Some(&token), &req)
+    };
+    let mut last: PullResponse = page(cursors)?;
     loop {
-        let req = PullRequest {
-            protocol: PROTOCOL_VERSION,
-            cursors: cursors.clone(),
-            regions: regions.clone(),
-            bbox,
-            limit: PULL_PAGE,
-        };
-        last = call(&server, "/v1/pull", Some(&token), &req)?;
-        let saved = serde_json::to_string(&last.cursors).expect("cursors serialize");
-        let applied = store.apply_remote(&last.changes, Some(&saved))?;
+        // The next page is asked for while this one is applied: its cursors are known already.
+        // Should applying fail, the fetched page is dropped and the saved cursor still points here.
+        let (applied, next) = std::thread::scope(|s| {
+            let next = last.more.then(|| s.spawn(|| page(last.cursors.clone())));
+            let saved = serde_json::to_string(&last.cursors).expect("cursors serialize");
+            let applied = store.apply_remote(&last.changes, Some(&saved));
+            (applied, next.map(|h| h.join().unwrap_or_else(|_| Err(offline(&server, &"pull thread failed")))))
+        });
+        let applied = applied?;
         report.pulled += applied.applied;
         report.conflicts += applied.conflicts;
-        cursors = last.cursors.clone();
-        if !last.more {
-            break;
+        match next {
+            Some(next) => last = next?,
+            None => break,
         }
     }
     report.photos_down += fetch_photos(store, &server, &token, &store.missing_photos(PHOTOS_PER_ROUND)?)?;
