@@ -145,7 +145,7 @@ fn plural(n: u32) -> &'static str {
 }
 
 /// One ranked gate.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct GateChoice {
     pub id: Id,
     pub name: String,

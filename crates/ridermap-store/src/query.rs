@@ -176,6 +176,25 @@ impl Store {
         parse_place(&doc)
     }
 
+    /// Places inside the box (min_lon, min_lat, max_lon, max_lat), at most `limit`, for a map.
+    /// Compounds are found by their extent (outline), so one reaching into the box is drawn.
+    pub fn in_box(&self, bbox: [f64; 4], limit: usize) -> Result<Vec<Place>> {
+        let [x0, y0, x1, y1] = bbox;
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT p.doc FROM places_geo g JOIN places p ON p.rid = g.rid
+             WHERE g.max_lat >= ?2 AND g.min_lat <= ?4 AND g.max_lon >= ?1 AND g.min_lon <= ?3 LIMIT ?5",
+        )?;
+        let docs: Vec<String> = stmt
+            .query_map(rusqlite::params![x0, y0, x1, y1, limit as i64], |r| r.get(0))?
+            .collect::<rusqlite::Result<_>>()?;
+        docs.iter().map(|d| parse_place(d)).collect()
+    }
+
+    /// What fresh reports say about `place` now.
+    pub fn condition(&self, place: &Place, now: DateTime<Utc>) -> Result<Condition> {
+        self.condition_of(place, now)
+    }
+
     fn condition_of(&self, place: &Place, now: DateTime<Utc>) -> Result<Condition> {
         if place.kind() == PlaceKind::Compound {
             return Ok(Condition::Ok);
