@@ -130,6 +130,15 @@ enum Cmd {
         #[arg(long, default_value = "127.0.0.1:8477")]
         listen: String,
     },
+    /// Serve the app's UI and its commands over HTTP on loopback, on this device's store (--db): for
+    /// a browser on a grid-station PC, and for the browser tests. Build the UI first (scripts/ui.sh).
+    Web {
+        #[arg(long, default_value = "127.0.0.1:8478")]
+        listen: String,
+        /// The built UI (trunk's dist directory).
+        #[arg(long, env = "RIDERMAP_UI", default_value = "ui/dist")]
+        ui: PathBuf,
+    },
     /// Server administration, on the server's store (--db or --database-url).
     #[command(subcommand)]
     Admin(AdminCmd),
@@ -507,6 +516,38 @@ fn serve(cli: &Cli, listen: &str) -> Result<()> {
     })
 }
 
+fn web(cli: &Cli, listen: &str, ui: &std::path::Path) -> Result<()> {
+    if !ui.join("index.html").is_file() {
+        bail!("--ui: {} has no index.html; build the UI first: bash scripts/ui.sh", ui.display());
+    }
+    let path = match &cli.db {
+        Some(p) => p.clone(),
+        None => default_db()?,
+    };
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir)?;
+    }
+    let actor = Actor { name: cli.actor.clone() };
+    let service = ridermap_service::Service::open(&path, !cli.no_demo, actor)
+        .map_err(|e| anyhow!("opening {}: {}", path.display(), e.message))?;
+    let router = ridermap_web::router(std::sync::Arc::new(service), ui);
+    let rt = tokio::runtime::Runtime::new()?;
+    rt.block_on(async move {
+        let listener = tokio::net::TcpListener::bind(listen)
+            .await
+            .with_context(|| format!("--listen: cannot listen on {listen}"))?;
+        // The first line on stdout is the address, so scripts and tests can use port 0.
+        println!("listening on http://{}", listener.local_addr()?);
+        std::io::stdout().flush()?;
+        axum::serve(listener, router)
+            .with_graceful_shutdown(async {
+                let _ = tokio::signal::ctrl_c().await;
+            })
+            .await?;
+        Ok(())
+    })
+}
+
 fn admin(cli: &Cli, cmd: &AdminCmd) -> Result<()> {
     let db = server_db(cli)?;
     match cmd {
@@ -532,6 +573,7 @@ fn admin(cli: &Cli, cmd: &AdminCmd) -> Result<()> {
 fn run(cli: Cli) -> Result<()> {
     match &cli.cmd {
         Cmd::Serve { listen } => return serve(&cli, listen),
+        Cmd::Web { listen, ui } => return web(&cli, listen, ui),
         Cmd::Admin(cmd) => return admin(&cli, cmd),
         _ => {}
     }
@@ -602,7 +644,7 @@ fn run(cli: Cli) -> Result<()> {
             table::print(&[cx.lang.pick("项目", "item"), cx.lang.pick("数量", "count")], &rows);
             Ok(())
         }
-        Cmd::Serve { .. } | Cmd::Admin(_) => {
+        Cmd::Serve { .. } | Cmd::Web { .. } | Cmd::Admin(_) => {
             unreachable!("handled before opening the device store")
         }
         Cmd::Login { server, invite } => {

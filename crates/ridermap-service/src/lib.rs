@@ -78,6 +78,14 @@ impl Service {
         req.handle(&mut Ctx { store: &mut store, actor: &self.actor, path: self.path.as_deref() })
     }
 
+    /// A kept photo's bytes (JPEG), by content address.
+    pub fn photo(&self, hash: &str) -> Result<Option<Vec<u8>>, ApiError> {
+        if !ridermap_core::is_content_address(hash) {
+            return Err(invalid(format!("`{hash}` is not a photo's content address")));
+        }
+        self.store.lock().unwrap_or_else(|p| p.into_inner()).blob(hash).map_err(store_error)
+    }
+
     /// Run the command `name` on a JSON body; the reply as JSON.
     pub fn dispatch(&self, name: &str, body: Value) -> Result<Value, ApiError> {
         fn run<C: Handle>(s: &Service, body: Value) -> Result<Value, ApiError> {

@@ -1,0 +1,70 @@
+//! The web host's routes, run in process with `oneshot` (axum's testing example).
+
+use std::sync::Arc;
+
+use axum::{
+    body::Body,
+    http::{Request, StatusCode},
+};
+use http_body_util::BodyExt;
+use ridermap_service::Service;
+use ridermap_store::Actor;
+use serde_json::{Value, json};
+use tower::ServiceExt;
+
+struct Host {
+    router: axum::Router,
+    _dir: tempfile::TempDir,
+}
+
+fn host() -> Host {
+    let dir = tempfile::tempdir().unwrap();
+    let ui = dir.path().join("dist");
+    std::fs::create_dir_all(&ui).unwrap();
+    std::fs::write(ui.join("index.html"), "<!doctype html><title>骑手友好地图</title>").unwrap();
+    std::fs::write(ui.join("app.js"), "console.log(1)").unwrap();
+    let service = Service::open(&dir.path().join("app.sqlite"), true, Actor::default()).unwrap();
+    Host { router: ridermap_web::router(Arc::new(service), &ui), _dir: dir }
+}
+
+async fn send(h: &Host, method: &str, uri: &str, body: &str) -> (StatusCode, String) {
+    let req = Request::builder().method(method).uri(uri).body(Body::from(body.to_string())).unwrap();
+    let res = h.router.clone().oneshot(req).await.unwrap();
+    let status = res.status();
+    let bytes = res.into_body().collect().await.unwrap().to_bytes();
+    (status, String::from_utf8_lossy(&bytes).into_owned())
+}
+
+#[tokio::test]
+async fn commands_answer_json_and_errors_are_code_and_message() {
+    let h = host();
+    let check = |(status, body): (StatusCode, String), expected: StatusCode, f: &dyn Fn(&Value)| {
+        assert_eq!(status, expected, "{body}");
+        f(&serde_json::from_str(&body).unwrap());
+    };
+    check(send(&h, "POST", "/api/search", r#"{"text":"开鲁六村"}"#).await, StatusCode::OK, &|v| {
+        assert_eq!(v[0]["name"], "开鲁六村")
+    });
+    check(send(&h, "POST", "/api/sync_status", "").await, StatusCode::OK, &|v| assert_eq!(v["enrolled"], false));
+    check(send(&h, "POST", "/api/search", "{not json").await, StatusCode::BAD_REQUEST, &|v| {
+        assert_eq!(v["code"], "invalid");
+        assert!(v["message"].as_str().unwrap().contains("search"));
+    });
+    check(send(&h, "POST", "/api/nope", "{}").await, StatusCode::NOT_FOUND, &|v| {
+        assert_eq!(v, &json!({"code": "unknown_command", "message": "no command `nope`"}))
+    });
+    check(send(&h, "GET", &format!("/photos/{}", "a".repeat(64)), "").await, StatusCode::NOT_FOUND, &|v| {
+        assert_eq!(v["code"], "not_found")
+    });
+}
+
+#[tokio::test]
+async fn the_ui_is_served_with_index_for_its_own_routes() {
+    let h = host();
+    let (status, body) = send(&h, "GET", "/", "").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(body.contains("骑手友好地图"));
+    assert_eq!(send(&h, "GET", "/app.js", "").await.1, "console.log(1)");
+    let (status, body) = send(&h, "GET", "/gate", "").await;
+    assert_eq!((status, body.contains("骑手友好地图")), (StatusCode::OK, true));
+}
