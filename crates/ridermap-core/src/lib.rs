@@ -10,6 +10,7 @@ pub mod i18n;
 pub mod id;
 pub mod incoming;
 pub mod model;
+pub mod nav;
 pub mod patch;
 pub mod rank;
 pub mod status;
