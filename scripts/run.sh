@@ -1,18 +1,14 @@
 #!/usr/bin/env bash
-# Build the `ridermap` CLI and take a short tour of it on a fresh store with the demo data.
-# Until the app window exists (see README), this is how Ridermap is run.
+# Build and run Ridermap on a fresh machine: the UI (scripts/ui.sh installs what it needs), the
+# `ridermap` binary, then the app on http://127.0.0.1:8478 on a store with the illustrative
+# Yinhang demo data (kept in target/demo.sqlite). Open that address in a browser; Ctrl-C stops.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+bash scripts/ui.sh
 cargo build --release --locked -p ridermap-cli
-bin=target/release/ridermap
 export RIDERMAP_DB="${RIDERMAP_DB:-$PWD/target/demo.sqlite}"
 echo "store: $RIDERMAP_DB"
-run() { echo; echo "\$ ridermap $*"; "$bin" "$@"; }
-run stats
-run gate --compound 开鲁六村 --building 12 --at "2026-11-27 21:45"
-run gate --compound 开鲁六村 --building 12 --at "2026-11-27 22:30"
-run nearby --lat 31.3376 --lon 121.5382 --kind charger --limit 5
-run nearby --lat 31.3376 --lon 121.5382 --kind rest-stop --amenity hot-water --limit 5
-run search 开鲁
+echo "A taste of the command line first:"
+target/release/ridermap gate --compound 开鲁六村 --building 12 --at "2026-11-27 22:30"
 echo
-echo "Try: $bin --help   (the store stays at $RIDERMAP_DB)"
+exec target/release/ridermap web --listen "${RIDERMAP_LISTEN:-127.0.0.1:8478}" --ui ui/dist

@@ -1,13 +1,20 @@
 #!/usr/bin/env bash
 # Every test: unit, integration (real SQLite files, the real `ridermap` binary), property tests with a
-# short case count, server tests on SQLite and PostgreSQL, and a smoke run of the benchmarks.
+# short case count, server tests on SQLite and PostgreSQL, the browser tests (Debian's chromium
+# through `ridermap web`), and a smoke run of the benchmarks. Installs what is missing first.
 # Set RIDERMAP_LONG=1 for long property runs.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+bash scripts/setup.sh
+# The UI is built first: the browser tests serve it.
+bash scripts/ui.sh
 # Every server test runs on SQLite and on a real PostgreSQL, started (and installed) here.
 RIDERMAP_TEST_PG="${RIDERMAP_TEST_PG:-$(bash scripts/postgres.sh)}"
 export RIDERMAP_TEST_PG RIDERMAP_REQUIRE_PG=1
 cargo test --workspace --locked
+# Browser tests: rider, volunteer and grid-worker flows, zh-CN and English, phone and tablet, the sync
+# server down then up. Screenshots go to docs/screenshots/.
+(cd tests/e2e && npm ci --no-audit --no-fund --silent && npm test)
 # Short benchmark run: proves the bench still works and its in-run assertions hold (figures are not
 # judged here; see BENCHMARKS.md for the full run).
 cargo run --locked -q -p ridermap-bench --bin ridermap-bench -- --places 3000 --queries 30 >/dev/null

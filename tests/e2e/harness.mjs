@@ -1,0 +1,82 @@
+// Processes and browsers for the browser tests: the real `ridermap` binary (web host and sync
+// server on loopback) and Debian's chromium through playwright-core.
+import { spawn, execFileSync } from 'node:child_process';
+import { createServer } from 'node:net';
+import { mkdtempSync, mkdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+
+export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+export const BIN = process.env.RIDERMAP_BIN || join(ROOT, 'target/debug/ridermap');
+export const UI = process.env.RIDERMAP_UI || join(ROOT, 'ui/dist');
+export const SHOTS = join(ROOT, 'docs/screenshots');
+
+export function tempDir() {
+  return mkdtempSync(join(tmpdir(), 'ridermap-e2e-'));
+}
+
+/** Run `ridermap ARGS` to completion; its stdout. */
+export function ridermap(args, env = {}) {
+  return execFileSync(BIN, args, { env: { ...process.env, RIDERMAP_LANG: 'en', ...env }, encoding: 'utf8' });
+}
+
+/** A loopback port nobody holds right now. */
+export function freePort() {
+  return new Promise((ok, fail) => {
+    const s = createServer();
+    s.on('error', fail);
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address();
+      s.close(() => ok(port));
+    });
+  });
+}
+
+/** Start `ridermap ARGS` that prints `listening on URL` first; resolves with { url, stop }. */
+export function serve(args) {
+  return new Promise((ok, fail) => {
+    const child = spawn(BIN, args, { stdio: ['ignore', 'pipe', 'inherit'] });
+    let buf = '';
+    child.on('error', fail);
+    child.on('exit', (code) => fail(new Error(`ridermap ${args.join(' ')} exited with ${code}`)));
+    child.stdout.on('data', (d) => {
+      buf += d;
+      const m = buf.match(/listening on (http:\/\/\S+)/);
+      if (m) {
+        child.removeAllListeners('exit');
+        ok({
+          url: m[1],
+          stop: () => new Promise((done) => { child.once('exit', done); child.kill('SIGTERM'); }),
+        });
+      }
+    });
+  });
+}
+
+export async function browser() {
+  return chromium.launch({
+    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+}
+
+export const PHONE = { width: 360, height: 640 };
+export const TABLET = { width: 1024, height: 768 };
+
+export async function page(b, size, { geolocation } = {}) {
+  const context = await b.newContext({
+    viewport: size,
+    deviceScaleFactor: 2,
+    locale: 'zh-CN',
+    ...(geolocation ? { geolocation, permissions: ['geolocation'] } : {}),
+  });
+  return context.newPage();
+}
+
+export async function shot(p, name) {
+  mkdirSync(SHOTS, { recursive: true });
+  await p.screenshot({ path: join(SHOTS, `${name}.png`) });
+}

@@ -1,0 +1,52 @@
+//! Form logic without the DOM: what a typed field means, and what is wrong with it.
+
+use ridermap_core::{Hours, LatLon};
+
+/// Opening hours as typed: None when empty (unknown), else the parse error in words.
+pub fn hours_problem(text: &str) -> Option<String> {
+    let t = text.trim();
+    if t.is_empty() {
+        return None;
+    }
+    Hours::parse(t).err().map(|e| e.to_string())
+}
+
+/// A "lat, lon" pair as typed or pasted (either order is not guessed: latitude first).
+pub fn parse_point(text: &str) -> Result<LatLon, String> {
+    let parts: Vec<&str> = text.split([',', '，', ' ']).map(str::trim).filter(|s| !s.is_empty()).collect();
+    let [lat, lon] = parts.as_slice() else {
+        return Err(format!("`{text}` is not `lat, lon`"));
+    };
+    let (lat, lon) = (
+        lat.parse::<f64>().map_err(|_| format!("`{lat}` is not a number"))?,
+        lon.parse::<f64>().map_err(|_| format!("`{lon}` is not a number"))?,
+    );
+    let p = LatLon::new(lat, lon);
+    match p.problem() {
+        Some(problem) => Err(problem),
+        None => Ok(p),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hours_are_checked_as_typed() {
+        assert_eq!(hours_problem(""), None);
+        assert_eq!(hours_problem("24/7"), None);
+        assert_eq!(hours_problem("Mo-Fr 06:00-22:00; Sa,Su 08:00-20:00"), None);
+        assert!(hours_problem("Mo-Fr 06:00-").is_some());
+        assert!(hours_problem("whenever").is_some());
+    }
+
+    #[test]
+    fn points_are_read_latitude_first() {
+        assert_eq!(parse_point("31.3376, 121.5382"), Ok(LatLon::new(31.3376, 121.5382)));
+        assert_eq!(parse_point("31.3376，121.5382"), Ok(LatLon::new(31.3376, 121.5382)));
+        assert!(parse_point("121.5, 31.3").unwrap_err().contains("latitude"));
+        assert!(parse_point("31.3").is_err());
+        assert!(parse_point("a, b").unwrap_err().contains("not a number"));
+    }
+}

@@ -1,0 +1,281 @@
+//! The grid worker's tablet: review queue, stale list, dashboard with visits per day, adding a
+//! place (map pick, opening hours checked as typed), export.
+
+use leptos::prelude::*;
+use ridermap_api::{DashboardReq, ExportReq, GridsReq, ReviewQueueReq, ReviewReq, SavePlaceReq, StaleReq};
+use ridermap_core::{Id, LatLon, Place, PlaceKind};
+
+use crate::{
+    forms,
+    geom::View,
+    map::{H, Map, W},
+    state::{Screen, state},
+    text,
+    transport::call,
+};
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Pane {
+    Review,
+    Stale,
+    Dashboard,
+    Add,
+    Export,
+}
+
+#[component]
+pub fn GridWork() -> impl IntoView {
+    let s = state();
+    let grid = RwSignal::new(crate::state::load("grid"));
+    let pane = RwSignal::new(Pane::Review);
+    let grids = LocalResource::new(move || async move { call(&GridsReq {}).await.unwrap_or_default() });
+    let grid_chips = move || {
+        grids
+            .get()
+            .unwrap_or_default()
+            .into_iter()
+            .map(|g| {
+                let code = g.code.clone();
+                let c2 = code.clone();
+                view! {
+                    <button class="chip" class:on=move || grid.get().as_deref() == Some(c2.as_str()) data-testid=format!("grid-{code}")
+                        on:click=move |_| { crate::state::save("grid", &code); grid.set(Some(code.clone())); }>{g.name.clone()}</button>
+                }
+            })
+            .collect_view()
+    };
+    let tab = move |p: Pane, zh: &'static str, en: &'static str, id: &'static str| {
+        view! { <button class="chip" class:on=move || pane.get() == p data-testid=id on:click=move |_| pane.set(p)>{move || s.t(zh, en)}</button> }
+    };
+    view! {
+        <section class="grid-work">
+            <h2>{move || s.t("网格工作台", "Grid desk")}</h2>
+            <div class="chips">{grid_chips}</div>
+            <div class="chips">
+                {tab(Pane::Review, "待审核", "Review", "pane-review")}
+                {tab(Pane::Stale, "待核实", "Stale", "pane-stale")}
+                {tab(Pane::Dashboard, "看板", "Dashboard", "pane-dashboard")}
+                {tab(Pane::Add, "新增地点", "Add place", "pane-add")}
+                {tab(Pane::Export, "导出", "Export", "pane-export")}
+            </div>
+            {move || match pane.get() {
+                Pane::Review => view! { <Review grid=grid/> }.into_any(),
+                Pane::Stale => view! { <Stale grid=grid/> }.into_any(),
+                Pane::Dashboard => view! { <DashboardPane grid=grid/> }.into_any(),
+                Pane::Add => view! { <AddPlace grid=grid/> }.into_any(),
+                Pane::Export => view! { <Export/> }.into_any(),
+            }}
+        </section>
+    }
+}
+
+#[component]
+fn Review(grid: RwSignal<Option<String>>) -> impl IntoView {
+    let s = state();
+    let queue = LocalResource::new(move || {
+        s.changed.track();
+        let grid = grid.get();
+        async move { call(&ReviewQueueReq { grid }).await }
+    });
+    let reasons = RwSignal::new(std::collections::HashMap::<Id, String>::new());
+    let decide = Action::new_local(move |(id, accept): &(Id, bool)| {
+        let (id, accept) = (*id, *accept);
+        let reason = reasons.with_untracked(|r| r.get(&id).cloned()).filter(|r| !r.trim().is_empty());
+        async move {
+            match call(&ReviewReq { id, accept, reason }).await {
+                Ok(_) => {
+                    s.say(if accept {
+                        s.t("已采纳", "Accepted")
+                    } else {
+                        s.t("已驳回，理由会告知上报人", "Rejected; the reporter will see why")
+                    });
+                    s.wrote();
+                }
+                Err(e) => s.say(e.message),
+            }
+        }
+    });
+    move || match queue.get() {
+        None => view! { <p>{s.t("读取中…", "Loading…")}</p> }.into_any(),
+        Some(Err(e)) => view! { <p class="error">{e.message}</p> }.into_any(),
+        Some(Ok(list)) if list.is_empty() => {
+            view! { <p data-testid="queue-empty">{s.t("没有待审核的反馈", "Nothing to review")}</p> }.into_any()
+        }
+        Some(Ok(list)) => {
+            let lang = s.lang.get();
+            list.into_iter()
+                .map(|r| {
+                    let id = r.id;
+                    let target = r.target;
+                    view! {
+                        <div class="review" data-testid="review-item">
+                            <p><b>{text::outcome(r.outcome, lang)}</b>" · "{r.note.clone().unwrap_or_default()}" · "{r.reporter.clone().unwrap_or_default()}</p>
+                            {target.map(|t| view! { <button class="link" on:click=move |_| s.screen.set(Screen::Place(t))>{s.t("查看地点", "Open place")}</button> })}
+                            <input type="text" data-testid="reject-reason" placeholder=s.t("驳回理由", "Reason to reject")
+                                on:input=move |ev| reasons.update(|m| { m.insert(id, event_target_value(&ev)); }) />
+                            <div class="actions">
+                                <button class="big primary" data-testid="accept" on:click=move |_| { decide.dispatch((id, true)); }>{s.t("采纳", "Accept")}</button>
+                                <button class="big" data-testid="reject" on:click=move |_| { decide.dispatch((id, false)); }>{s.t("驳回", "Reject")}</button>
+                            </div>
+                        </div>
+                    }
+                })
+                .collect_view()
+                .into_any()
+        }
+    }
+}
+
+#[component]
+fn Stale(grid: RwSignal<Option<String>>) -> impl IntoView {
+    let s = state();
+    let list = LocalResource::new(move || {
+        s.changed.track();
+        let grid = grid.get();
+        async move { call(&StaleReq { grid, days: None }).await.unwrap_or_default() }
+    });
+    move || {
+        let lang = s.lang.get();
+        let now = chrono::Utc::now();
+        let items = list.get().unwrap_or_default();
+        let n = items.len();
+        view! {
+            <p data-testid="stale-count">{format!("{n} {}", s.t("处超过 90 天未核实", "places not verified for 90 days"))}</p>
+            <ul>{items.into_iter().take(300).map(|p| {
+                let id = p.id;
+                let when = p.stamp.verified_at.map(|t| text::ago(t, now, lang)).unwrap_or_else(|| s.t("从未核实", "never").into());
+                view! { <li><button class="row" data-testid="stale-item" on:click=move |_| s.screen.set(Screen::Place(id))>{p.name.clone()}<small>" · "{text::kind(p.kind(), lang)}" · "{when}</small></button></li> }
+            }).collect_view()}</ul>
+        }
+    }
+}
+
+#[component]
+fn DashboardPane(grid: RwSignal<Option<String>>) -> impl IntoView {
+    let s = state();
+    let data = LocalResource::new(move || {
+        s.changed.track();
+        let grid = grid.get();
+        async move { call(&DashboardReq { grid }).await }
+    });
+    move || match data.get() {
+        None => view! { <p>{s.t("读取中…", "Loading…")}</p> }.into_any(),
+        Some(Err(e)) => view! { <p class="error">{e.message}</p> }.into_any(),
+        Some(Ok(d)) => {
+            let max = d.visits_per_day.iter().map(|(_, _, h)| *h).max().unwrap_or(0).max(1) as f64;
+            let n = d.visits_per_day.len().max(1) as f64;
+            let bars = d
+                .visits_per_day
+                .iter()
+                .enumerate()
+                .map(|(i, (day, _, h))| {
+                    let bh = 100.0 * *h as f64 / max;
+                    let x = 10.0 + i as f64 * 380.0 / n;
+                    view! {
+                        <g><rect class="bar" x=x y=120.0 - bh width=380.0 / n - 4.0 height=bh />
+                        <text x=x y=135.0 class="axis">{day.format("%d").to_string()}</text>
+                        <title>{format!("{day}: {h}")}</title></g>
+                    }
+                })
+                .collect_view();
+            let counts = d.places.iter().map(|(k, c)| view! { <li>{k.clone()}": "{*c}</li> }).collect_view();
+            view! {
+                <div class="dashboard" data-testid="dashboard">
+                    <ul class="counts">{counts}
+                        <li data-testid="open-reports">{s.t("待审核反馈", "Open reports")}": "{d.open_reports}</li>
+                        <li>{s.t("待核实地点", "Stale places")}": "{d.stale}</li>
+                    </ul>
+                    <h3>{s.t("近 14 天驿站人次", "Station visitors, last 14 days")}</h3>
+                    <svg viewBox="0 0 400 140" class="chart" data-testid="visits-chart">{bars}</svg>
+                </div>
+            }
+            .into_any()
+        }
+    }
+}
+
+#[component]
+fn AddPlace(grid: RwSignal<Option<String>>) -> impl IntoView {
+    let s = state();
+    let kind = RwSignal::new(PlaceKind::Charger);
+    let name = RwSignal::new(String::new());
+    let hours = RwSignal::new(String::new());
+    let point = RwSignal::new(None::<LatLon>);
+    let view = RwSignal::new(View::new(s.position.get_untracked(), 1.0, W, H));
+    let hours_problem = move || forms::hours_problem(&hours.get());
+    let save = Action::new_local(move |_: &()| {
+        let mut p = Place::new(kind.get_untracked(), name.get_untracked().trim(), 0.0, 0.0);
+        if let Some(pt) = point.get_untracked() {
+            p.lat = pt.lat;
+            p.lon = pt.lon;
+        }
+        p.grid = grid.get_untracked();
+        p.opening_hours = Some(hours.get_untracked()).filter(|h| !h.trim().is_empty());
+        async move {
+            match call(&SavePlaceReq { place: p }).await {
+                Ok(saved) => {
+                    s.say(s.t("已新增，待同步", "Added; waiting to sync"));
+                    s.wrote();
+                    s.screen.set(Screen::Place(saved.id));
+                }
+                Err(e) => s.say(e.message),
+            }
+        }
+    });
+    let kinds = [PlaceKind::Entrance, PlaceKind::Charger, PlaceKind::RestStop, PlaceKind::Compound]
+        .into_iter()
+        .map(|k| view! { <button class="chip" class:on=move || kind.get() == k on:click=move |_| kind.set(k)>{move || text::kind(k, s.lang.get())}</button> })
+        .collect_view();
+    let pick = Callback::new(move |p: LatLon| point.set(Some(p)));
+    view! {
+        <div class="add-place">
+            <div class="chips">{kinds}</div>
+            <input type="text" data-testid="new-name" placeholder=move || s.t("名称", "Name")
+                prop:value=move || name.get() on:input=move |ev| name.set(event_target_value(&ev)) />
+            <input type="text" data-testid="new-hours" placeholder=move || s.t("开放时间，如 06:00-22:00 或 24/7", "Opening hours, e.g. 06:00-22:00 or 24/7")
+                class:bad=move || hours_problem().is_some()
+                prop:value=move || hours.get() on:input=move |ev| hours.set(event_target_value(&ev)) />
+            {move || hours_problem().map(|p| view! { <p class="error" data-testid="hours-problem">{p}</p> })}
+            <input type="text" data-testid="new-point" placeholder=move || s.t("或输入 纬度, 经度", "or type lat, lon")
+                on:change=move |ev| match forms::parse_point(&event_target_value(&ev)) {
+                    Ok(p) => point.set(Some(p)),
+                    Err(e) => s.say(e),
+                } />
+            <p data-testid="picked">{move || match point.get() {
+                Some(p) => format!("{:.6}, {:.6}", p.lat, p.lon),
+                None => s.t("在地图上点选位置", "Tap the map to place it").into(),
+            }}</p>
+            <Map view=view points=Signal::derive(Vec::new) on_pick=pick/>
+            <button class="big primary" data-testid="new-save"
+                disabled=move || name.get().trim().is_empty() || point.get().is_none() || hours_problem().is_some() || grid.get().is_none()
+                on:click=move |_| { save.dispatch(()); }>{move || s.t("保存", "Save")}</button>
+            <Show when=move || grid.get().is_none()><p class="warn">{move || s.t("先选择网格", "Choose a grid first")}</p></Show>
+        </div>
+    }
+}
+
+#[component]
+fn Export() -> impl IntoView {
+    let s = state();
+    let out = RwSignal::new(None::<(String, String)>);
+    let run = Action::new_local(move |format: &&'static str| {
+        let format = *format;
+        async move {
+            match call(&ExportReq { format: format.into() }).await {
+                Ok(text) => out.set(Some((format.to_string(), text))),
+                Err(e) => s.say(e.message),
+            }
+        }
+    });
+    view! {
+        <div class="actions">
+            <button class="big" data-testid="export-geojson" on:click=move |_| { run.dispatch("geojson"); }>"GeoJSON"</button>
+            <button class="big" data-testid="export-csv" on:click=move |_| { run.dispatch("csv"); }>"CSV"</button>
+        </div>
+        {move || out.get().map(|(format, text)| {
+            let href = format!("data:text/plain;charset=utf-8,{}", js_sys::encode_uri_component(&text));
+            let size = text.len() / 1024;
+            view! { <a class="button" data-testid="export-link" href=href download=format!("ridermap.{format}")>{format!("{} ridermap.{format} ({size} KB)", s.t("下载", "Download"))}</a> }
+        })}
+    }
+}

@@ -1,0 +1,8 @@
+//! One module per screen.
+
+pub mod gate;
+pub mod grid;
+pub mod nearby;
+pub mod place;
+pub mod station;
+pub mod sync;

@@ -1,0 +1,240 @@
+//! One place in full: every field, freshness, recent reports and notes, "still true", report,
+//! navigation hand-off; grid workers edit and verify from here.
+
+use base64::Engine;
+use leptos::prelude::*;
+use ridermap_api::{AddReportReq, ConfirmReq, PlaceReq, PlaceView, VerifyPlaceReq};
+use ridermap_core::{Id, Outcome, nav};
+use serde_json::Value;
+use wasm_bindgen::JsCast;
+
+use crate::{
+    state::{Screen, Tab, state},
+    text,
+    transport::{call, photo_url},
+};
+
+/// Fields shown in their own lines above, or not for riders.
+const SKIP: &[&str] = &[
+    "id",
+    "name",
+    "kind",
+    "lat",
+    "lon",
+    "created_at",
+    "updated_at",
+    "updated_by",
+    "verified_at",
+    "source",
+    "photo",
+    "outline",
+    "buildings",
+    "compound",
+];
+
+fn field_rows(v: &PlaceView, lang: ridermap_core::Lang) -> Vec<(String, String)> {
+    let Ok(Value::Object(m)) = serde_json::to_value(&v.place) else { return vec![] };
+    m.into_iter()
+        .filter(|(k, v)| !SKIP.contains(&k.as_str()) && !v.is_null() && v != &Value::Array(vec![]))
+        .map(|(k, v)| {
+            if let Some(words) = text::value(&k, &v, lang) {
+                return (text::field(&k, lang), words);
+            }
+            let shown = match &v {
+                Value::String(s) => s.clone(),
+                Value::Array(a) => a
+                    .iter()
+                    .map(|x| x.as_str().map(str::to_string).unwrap_or_else(|| x.to_string()))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                other => other.to_string(),
+            };
+            (text::field(&k, lang), shown)
+        })
+        .collect()
+}
+
+#[component]
+pub fn PlaceScreen(id: Id) -> impl IntoView {
+    let s = state();
+    let reporting = RwSignal::new(false);
+    let data = LocalResource::new(move || {
+        s.changed.track();
+        async move { call(&PlaceReq { id }).await }
+    });
+    let confirm = Action::new_local(move |_: &()| async move {
+        match call(&ConfirmReq { id }).await {
+            Ok(_) => {
+                s.say(s.t("已确认信息属实，待同步", "Confirmed; waiting to sync"));
+                s.wrote();
+            }
+            Err(e) => s.say(e.message),
+        }
+    });
+    let verify = Action::new_local(move |_: &()| async move {
+        match call(&VerifyPlaceReq { id }).await {
+            Ok(_) => {
+                s.say(s.t("已标记为现场核实", "Marked verified on site"));
+                s.wrote();
+            }
+            Err(e) => s.say(e.message),
+        }
+    });
+    let body = move || {
+        let v = match data.get() {
+            None => return view! { <p>{s.t("读取中…", "Loading…")}</p> }.into_any(),
+            Some(Err(e)) => return view! { <p class="error">{e.message}</p> }.into_any(),
+            Some(Ok(v)) => v,
+        };
+        let lang = s.lang.get();
+        let p = v.place.clone();
+        let kind = p.kind();
+        let fresh = {
+            let verified =
+                p.stamp.verified_at.map(|t| format!("{} {}", s.t("核实于", "verified"), text::ago(t, v.now, lang)));
+            let confirmed =
+                v.last_report_at.map(|t| format!("{} {}", s.t("最近反馈", "last report"), text::ago(t, v.now, lang)));
+            [
+                verified.unwrap_or_else(|| s.t("未经现场核实", "never verified on site").into()),
+                confirmed.unwrap_or_default(),
+            ]
+            .into_iter()
+            .filter(|x| !x.is_empty())
+            .collect::<Vec<_>>()
+            .join(" · ")
+        };
+        let open = match v.open {
+            Some(true) => s.t("现在开放", "open now"),
+            Some(false) => s.t("现在关闭", "closed now"),
+            None => s.t("开放时间未知", "hours unknown"),
+        };
+        let warn = text::condition(v.condition, lang);
+        let amap = nav::amap_uri(p.point(), &p.name);
+        let baidu = nav::baidu_uri(p.point(), &p.name);
+        let rows = field_rows(&v, lang)
+            .into_iter()
+            .map(|(k, val)| view! { <div class="field"><span class="k">{k}</span><span class="v">{val}</span></div> })
+            .collect_view();
+        let reports = v
+            .reports
+            .iter()
+            .take(20)
+            .map(|r| {
+                let photo = r.photo.clone().map(|h| view! { <img class="thumb" src=photo_url(&h) alt="photo"/> });
+                view! {
+                    <li data-testid="report">
+                        <b>{text::outcome(r.outcome, lang)}</b>" · "{text::ago(r.observed_at, v.now, lang)}
+                        {r.note.clone().map(|n| view! { <span>" · "{n}</span> })}
+                        {photo}
+                    </li>
+                }
+            })
+            .collect_view();
+        let notes = v.notes.iter().map(|n| view! { <li>{n.text.clone()}</li> }).collect_view();
+        let related = v
+            .related
+            .iter()
+            .map(|r| {
+                let rid = r.id;
+                view! { <li><button class="link" on:click=move |_| s.screen.set(Screen::Place(rid))>{r.name.clone()}</button></li> }
+            })
+            .collect_view();
+        view! {
+            <h2 data-testid="place-name">{p.name.clone()}</h2>
+            <p class="sub">{text::kind(kind, lang)}" · "<span data-testid="open-state">{open}</span></p>
+            {warn.map(|w| view! { <p class="warn" data-testid="condition">{w}</p> })}
+            <p class="fresh" data-testid="freshness">{fresh}</p>
+            <div class="actions">
+                <button class="big" data-testid="confirm" on:click=move |_| { confirm.dispatch(()); }>{s.t("信息属实", "Still true")}</button>
+                <button class="big" data-testid="report-open" on:click=move |_| reporting.set(true)>{s.t("报告", "Report")}</button>
+            </div>
+            <div class="actions">
+                <a class="button" href=amap target="_blank" rel="noopener" data-testid="nav-amap">{s.t("高德导航", "Amap")}</a>
+                <a class="button" href=baidu target="_blank" rel="noopener" data-testid="nav-baidu">{s.t("百度导航", "Baidu")}</a>
+                <button data-testid="verify" on:click=move |_| { verify.dispatch(()); }>{s.t("现场核实", "Verify")}</button>
+            </div>
+            <div class="fields">{rows}</div>
+            <h3>{s.t("相关", "Related")}</h3>
+            <ul>{related}</ul>
+            <h3>{s.t("最近反馈", "Recent reports")}</h3>
+            <ul class="reports">{reports}</ul>
+            <h3>{s.t("备注", "Notes")}</h3>
+            <ul>{notes}</ul>
+            <Show when=move || reporting.get()>
+                <ReportSheet id=id kind=kind on_done=Callback::new(move |_| reporting.set(false))/>
+            </Show>
+        }
+        .into_any()
+    };
+    view! {
+        <section class="place">
+            <button class="back" data-testid="back" on:click=move |_| s.screen.set(Screen::Tab(Tab::Nearby))>{move || s.t("‹ 返回", "‹ Back")}</button>
+            {body}
+        </section>
+    }
+}
+
+/// Outcome chips, an optional note and photo, save: three taps from the place to a saved report.
+#[component]
+fn ReportSheet(id: Id, kind: ridermap_core::PlaceKind, on_done: Callback<()>) -> impl IntoView {
+    let s = state();
+    let outcome = RwSignal::new(None::<Outcome>);
+    let note = RwSignal::new(String::new());
+    let photo = RwSignal::new(None::<String>);
+    let save = Action::new_local(move |_: &()| {
+        let req = AddReportReq {
+            target: Some(id),
+            outcome: outcome.get_untracked().unwrap_or(Outcome::Confirmed),
+            note: Some(note.get_untracked()).filter(|n| !n.trim().is_empty()),
+            photo_base64: photo.get_untracked(),
+            lat: None,
+            lon: None,
+        };
+        async move {
+            match call(&req).await {
+                Ok(_) => {
+                    s.say(s.t("已保存，待同步", "Saved; waiting to sync"));
+                    s.wrote();
+                    on_done.run(());
+                }
+                Err(e) => s.say(e.message),
+            }
+        }
+    });
+    let on_file = move |ev: leptos::ev::Event| {
+        let Some(input) = ev.target().and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok()) else { return };
+        let Some(file) = input.files().and_then(|f| f.get(0)) else { return };
+        leptos::task::spawn_local(async move {
+            if let Ok(buf) = wasm_bindgen_futures::JsFuture::from(file.array_buffer()).await {
+                let bytes = js_sys::Uint8Array::new(&buf).to_vec();
+                photo.set(Some(base64::engine::general_purpose::STANDARD.encode(bytes)));
+            }
+        });
+    };
+    let chips = text::outcomes_for(Some(kind))
+        .iter()
+        .map(|&o| {
+            view! {
+                <button class="chip big" class:on=move || outcome.get() == Some(o)
+                    data-testid=format!("outcome-{}", o.as_str()) on:click=move |_| outcome.set(Some(o))>
+                    {move || text::outcome(o, s.lang.get())}
+                </button>
+            }
+        })
+        .collect_view();
+    view! {
+        <div class="sheet" data-testid="report-sheet">
+            <div class="chips">{chips}</div>
+            <input type="text" data-testid="report-note" placeholder=move || s.t("补充说明（可选）", "Note (optional)")
+                prop:value=move || note.get() on:input=move |ev| note.set(event_target_value(&ev)) />
+            <label class="file">{move || s.t("照片（可选）", "Photo (optional)")}
+                <input type="file" accept="image/*" capture="environment" on:change=on_file />
+            </label>
+            <div class="actions">
+                <button class="big primary" data-testid="report-save" disabled=move || outcome.get().is_none() || save.pending().get()
+                    on:click=move |_| { save.dispatch(()); }>{move || s.t("保存", "Save")}</button>
+                <button class="big" on:click=move |_| on_done.run(())>{move || s.t("取消", "Cancel")}</button>
+            </div>
+        </div>
+    }
+}

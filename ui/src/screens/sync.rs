@@ -1,0 +1,106 @@
+//! Sync: status, a round now, the outbox with each item's state and refusal reason, and settings
+//! (server address, enrolment with an invite code).
+
+use leptos::prelude::*;
+use ridermap_api::{DismissReq, EnrolReq, OutboxReq, SyncNowReq};
+
+use crate::{state::state, transport::call};
+
+#[component]
+pub fn SyncScreen() -> impl IntoView {
+    let s = state();
+    let server = RwSignal::new(String::new());
+    let invite = RwSignal::new(String::new());
+    let outbox = LocalResource::new(move || {
+        s.changed.track();
+        async move { call(&OutboxReq {}).await }
+    });
+    let sync_now = Action::new_local(move |_: &()| async move {
+        match call(&SyncNowReq {}).await {
+            Ok(r) => {
+                s.sync.set(Some(r.status));
+                s.say(format!(
+                    "{} {} · {} {} · {} {}",
+                    s.t("上传", "sent"),
+                    r.pushed,
+                    s.t("拒绝", "refused"),
+                    r.refused,
+                    s.t("下载", "received"),
+                    r.pulled
+                ));
+            }
+            Err(e) => s.say(e.message),
+        }
+        s.wrote();
+    });
+    let enrol = Action::new_local(move |_: &()| {
+        let req = EnrolReq { server: server.get_untracked(), invite: invite.get_untracked() };
+        async move {
+            match call(&req).await {
+                Ok(st) => {
+                    s.sync.set(Some(st));
+                    s.say(s.t("已登录服务器", "Enrolled"));
+                    invite.set(String::new());
+                }
+                Err(e) => s.say(e.message),
+            }
+            s.wrote();
+        }
+    });
+    let dismiss = Action::new_local(move |id: &ridermap_core::Id| {
+        let id = *id;
+        async move {
+            if let Err(e) = call(&DismissReq { id }).await {
+                s.say(e.message);
+            }
+            s.wrote();
+        }
+    });
+    let items = move || {
+        match outbox.get() {
+        None => view! { <p>{s.t("读取中…", "Loading…")}</p> }.into_any(),
+        Some(Err(e)) => view! { <p class="error">{e.message}</p> }.into_any(),
+        Some(Ok(o)) if o.items.is_empty() => view! { <p data-testid="outbox-empty">{s.t("没有待同步的修改", "Nothing waiting")}</p> }.into_any(),
+        Some(Ok(o)) => o
+            .items
+            .into_iter()
+            .map(|it| {
+                let id = it.change.id;
+                let what = format!("{:?} · {:?}", it.change.entity, it.change.op).to_lowercase();
+                let refused = it.refusal.clone();
+                let is_refused = refused.is_some();
+                view! {
+                    <li class="outbox-item" class:refused=is_refused data-testid="outbox-item">
+                        <span>{what}</span>
+                        {match refused {
+                            Some(why) => view! {
+                                <span class="warn">{s.t("被拒绝：", "Refused: ")}{why}</span>
+                                <button class="link" data-testid="dismiss" on:click=move |_| { dismiss.dispatch(id); }>{s.t("知道了", "Dismiss")}</button>
+                            }.into_any(),
+                            None => view! { <span>{s.t("待上传", "waiting")}</span> }.into_any(),
+                        }}
+                    </li>
+                }
+            })
+            .collect_view()
+            .into_any(),
+    }
+    };
+    view! {
+        <section class="sync">
+            <h2>{move || s.t("同步", "Sync")}</h2>
+            <p data-testid="sync-server">{move || s.sync.get().and_then(|st| st.server).unwrap_or_else(|| s.t("未设置服务器", "No server set").into())}</p>
+            {move || s.sync.get().and_then(|st| st.last_error).map(|e| view! { <p class="warn" data-testid="last-error">{e}</p> })}
+            <button class="big primary" data-testid="sync-now" disabled=move || sync_now.pending().get()
+                on:click=move |_| { sync_now.dispatch(()); }>{move || s.t("立即同步", "Sync now")}</button>
+            <h3>{move || s.t("待同步", "Outbox")}</h3>
+            <ul class="outbox">{items}</ul>
+            <h3>{move || s.t("设置", "Settings")}</h3>
+            <input type="url" data-testid="server-url" placeholder="http://…" prop:value=move || server.get()
+                on:input=move |ev| server.set(event_target_value(&ev)) />
+            <input type="text" data-testid="invite" placeholder=move || s.t("邀请码", "Invite code") prop:value=move || invite.get()
+                on:input=move |ev| invite.set(event_target_value(&ev)) />
+            <button class="big" data-testid="enrol" on:click=move |_| { enrol.dispatch(()); }>{move || s.t("登录服务器", "Enrol")}</button>
+        </section>
+    }
+}

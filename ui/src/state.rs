@@ -1,0 +1,102 @@
+//! App-wide state, shared through Leptos context: language, theme, where the user is, which
+//! screen shows, the sync status bar, and a counter that write commands bump so lists reload.
+
+use leptos::prelude::*;
+use ridermap_api::SyncStatus;
+use ridermap_core::{Id, Lang, LatLon};
+
+/// The demo area (Yinhang subdistrict) until the device knows better.
+pub const DEFAULT_POSITION: LatLon = LatLon { lat: 31.3376, lon: 121.5382 };
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Tab {
+    Nearby,
+    Gate,
+    Station,
+    Grid,
+    Sync,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Screen {
+    Tab(Tab),
+    Place(Id),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PositionSource {
+    Device,
+    Picked,
+    LastKnown,
+    Default,
+}
+
+#[derive(Clone, Copy)]
+pub struct AppState {
+    pub lang: RwSignal<Lang>,
+    pub night: RwSignal<bool>,
+    pub screen: RwSignal<Screen>,
+    pub position: RwSignal<LatLon>,
+    pub position_source: RwSignal<PositionSource>,
+    pub sync: RwSignal<Option<SyncStatus>>,
+    pub toast: RwSignal<Option<String>>,
+    /// Bumped after every write, so views that read the store load again.
+    pub changed: RwSignal<u32>,
+}
+
+fn storage() -> Option<web_sys::Storage> {
+    web_sys::window().and_then(|w| w.local_storage().ok().flatten())
+}
+
+pub fn load(key: &str) -> Option<String> {
+    storage().and_then(|s| s.get_item(key).ok().flatten())
+}
+
+pub fn save(key: &str, value: &str) {
+    if let Some(s) = storage() {
+        let _ = s.set_item(key, value);
+    }
+}
+
+impl AppState {
+    pub fn new() -> AppState {
+        let lang = load("lang").and_then(|l| Lang::parse(&l)).unwrap_or_default();
+        let night = load("night").is_some_and(|n| n == "1");
+        let (position, source) = match load("position").and_then(|p| serde_json::from_str::<LatLon>(&p).ok()) {
+            Some(p) => (p, PositionSource::LastKnown),
+            None => (DEFAULT_POSITION, PositionSource::Default),
+        };
+        AppState {
+            lang: RwSignal::new(lang),
+            night: RwSignal::new(night),
+            screen: RwSignal::new(Screen::Tab(Tab::Nearby)),
+            position: RwSignal::new(position),
+            position_source: RwSignal::new(source),
+            sync: RwSignal::new(None),
+            toast: RwSignal::new(None),
+            changed: RwSignal::new(0),
+        }
+    }
+
+    pub fn t(&self, zh: &'static str, en: &'static str) -> &'static str {
+        self.lang.get().pick(zh, en)
+    }
+
+    pub fn set_position(&self, p: LatLon, source: PositionSource) {
+        self.position.set(p);
+        self.position_source.set(source);
+        save("position", &serde_json::to_string(&p).unwrap_or_default());
+    }
+
+    pub fn say(&self, message: impl Into<String>) {
+        self.toast.set(Some(message.into()));
+    }
+
+    pub fn wrote(&self) {
+        self.changed.update(|n| *n += 1);
+    }
+}
+
+pub fn state() -> AppState {
+    expect_context::<AppState>()
+}

@@ -1,0 +1,74 @@
+//! One way to call a command, two transports: Tauri IPC inside the app (`window.__TAURI__`,
+//! command `NAME` with argument `req`), `POST /api/NAME` when `ridermap web` serves the UI.
+
+use ridermap_api::{ApiError, Call};
+use wasm_bindgen::{JsCast, JsValue, prelude::wasm_bindgen};
+use wasm_bindgen_futures::JsFuture;
+
+#[wasm_bindgen]
+extern "C" {
+    #[wasm_bindgen(js_namespace = ["window", "__TAURI__", "core"], js_name = invoke, catch)]
+    async fn tauri_invoke(cmd: &str, args: JsValue) -> Result<JsValue, JsValue>;
+}
+
+fn in_tauri() -> bool {
+    web_sys::window().is_some_and(|w| js_sys::Reflect::has(&w, &JsValue::from_str("__TAURI__")).unwrap_or(false))
+}
+
+fn js_error(e: JsValue) -> ApiError {
+    // Tauri rejects with the command's error value ({code, message}); fetch with a JS Error.
+    if let Ok(text) = js_sys::JSON::stringify(&e)
+        && let Some(text) = text.as_string()
+        && let Ok(err) = serde_json::from_str::<ApiError>(&text)
+    {
+        return err;
+    }
+    let message = e
+        .dyn_ref::<js_sys::Error>()
+        .map(|e| String::from(e.message()))
+        .or_else(|| e.as_string())
+        .unwrap_or_else(|| "unknown error".into());
+    ApiError::new("offline", message)
+}
+
+fn to_js(value: &impl serde::Serialize) -> Result<JsValue, ApiError> {
+    let text = serde_json::to_string(value).map_err(|e| ApiError::new("internal", e.to_string()))?;
+    js_sys::JSON::parse(&text).map_err(js_error)
+}
+
+fn from_js<T: serde::de::DeserializeOwned>(value: &JsValue) -> Result<T, ApiError> {
+    let text = if value.is_undefined() {
+        "null".to_string()
+    } else {
+        js_sys::JSON::stringify(value).map_err(js_error)?.into()
+    };
+    serde_json::from_str(&text).map_err(|e| ApiError::new("internal", format!("unexpected reply: {e}")))
+}
+
+/// Run a command wherever this UI runs.
+pub async fn call<C: Call>(req: &C) -> Result<C::Reply, ApiError> {
+    if in_tauri() {
+        let args = js_sys::Object::new();
+        js_sys::Reflect::set(&args, &JsValue::from_str("req"), &to_js(req)?).map_err(js_error)?;
+        let reply = tauri_invoke(C::NAME, args.into()).await.map_err(js_error)?;
+        return from_js(&reply);
+    }
+    let window = web_sys::window().ok_or_else(|| ApiError::new("internal", "no window"))?;
+    let init = web_sys::RequestInit::new();
+    init.set_method("POST");
+    let body = serde_json::to_string(req).map_err(|e| ApiError::new("internal", e.to_string()))?;
+    init.set_body(&JsValue::from_str(&body));
+    let headers = web_sys::Headers::new().map_err(js_error)?;
+    headers.set("content-type", "application/json").map_err(js_error)?;
+    init.set_headers(&headers);
+    let request = web_sys::Request::new_with_str_and_init(&format!("/api/{}", C::NAME), &init).map_err(js_error)?;
+    let response: web_sys::Response =
+        JsFuture::from(window.fetch_with_request(&request)).await.map_err(js_error)?.unchecked_into();
+    let json = JsFuture::from(response.json().map_err(js_error)?).await.map_err(js_error)?;
+    if response.ok() { from_js(&json) } else { Err(from_js::<ApiError>(&json).unwrap_or_else(|e| e)) }
+}
+
+/// Where the UI shows a kept photo.
+pub fn photo_url(hash: &str) -> String {
+    if in_tauri() { format!("ridermap://localhost/photos/{hash}") } else { format!("/photos/{hash}") }
+}

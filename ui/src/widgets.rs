@@ -1,0 +1,119 @@
+//! Small shared pieces: the toast, the sync status bar, a virtualized list.
+
+use leptos::{html, prelude::*};
+
+use crate::{
+    geom::visible_rows,
+    state::{Screen, Tab, state},
+};
+
+/// A short message over the bottom of the screen. It never takes taps (it must not cover a button
+/// a rider needs) and goes after a few seconds.
+#[component]
+pub fn Toast() -> impl IntoView {
+    let s = state();
+    let shown = RwSignal::new(0u32);
+    Effect::new(move |_| {
+        if s.toast.with(Option::is_some) {
+            let n = shown.get_untracked() + 1;
+            shown.set(n);
+            set_timeout(
+                move || {
+                    if shown.get_untracked() == n {
+                        s.toast.set(None);
+                    }
+                },
+                std::time::Duration::from_secs(5),
+            );
+        }
+    });
+    view! {
+        <Show when=move || s.toast.with(Option::is_some)>
+            <div class="toast" role="status" data-testid="toast">{move || s.toast.get().unwrap_or_default()}</div>
+        </Show>
+    }
+}
+
+/// Offline / online, pending changes, last sync; tapping opens the sync screen.
+#[component]
+pub fn StatusBar() -> impl IntoView {
+    let s = state();
+    let text = move || match s.sync.get() {
+        None => s.t("同步状态读取中", "Reading sync status").to_string(),
+        Some(st) => {
+            let online = match (&st.last_error, st.enrolled) {
+                (_, false) => s.t("未登录服务器", "Not enrolled"),
+                (Some(_), true) => s.t("离线", "Offline"),
+                (None, true) => s.t("在线", "Online"),
+            };
+            let last = st
+                .last_success
+                .as_deref()
+                .map(|t| t.get(11..16).unwrap_or(t).to_string())
+                .unwrap_or_else(|| "—".into());
+            format!("{online} · {} {} · {} {last}", s.t("待同步", "pending"), st.pending, s.t("上次同步", "last sync"))
+        }
+    };
+    let offline = move || s.sync.get().is_some_and(|st| st.last_error.is_some() || !st.enrolled);
+    view! {
+        <button class="status-bar" class:offline=offline data-testid="status-bar"
+            on:click=move |_| s.screen.set(Screen::Tab(Tab::Sync))>
+            <span data-testid="pending" class="pending">{move || s.sync.get().map(|st| st.pending).unwrap_or(0)}</span>
+            <span>{text}</span>
+        </button>
+    }
+}
+
+/// A list of `rows` items of fixed height that renders only what is on screen, so ten thousand
+/// places scroll as smoothly as ten.
+#[component]
+pub fn VirtualList<T, F, V>(
+    /// The items, in order.
+    items: Signal<Vec<T>>,
+    /// Height of one row in pixels (the CSS must agree).
+    row_height: f64,
+    /// Renders one item.
+    render: F,
+) -> impl IntoView
+where
+    T: Clone + Send + Sync + 'static,
+    F: Fn(T) -> V + Clone + Send + Sync + 'static,
+    V: IntoView + 'static,
+{
+    let scroller = NodeRef::<html::Div>::new();
+    let top = RwSignal::new(0.0f64);
+    let height = RwSignal::new(600.0f64);
+    let window = move || {
+        let n = items.with(Vec::len);
+        visible_rows(top.get(), height.get(), row_height, n, 8)
+    };
+    let on_scroll = move |_| {
+        if let Some(el) = scroller.get() {
+            top.set(el.scroll_top() as f64);
+            height.set(el.client_height() as f64);
+        }
+    };
+    view! {
+        <div class="vlist" node_ref=scroller on:scroll=on_scroll data-testid="vlist">
+            <div style=move || format!("height:{}px;position:relative", items.with(Vec::len) as f64 * row_height)>
+                {move || {
+                    let (start, end) = window();
+                    let render = render.clone();
+                    items.with(|all| {
+                        all[start..end]
+                            .iter()
+                            .cloned()
+                            .enumerate()
+                            .map(|(i, item)| {
+                                let y = (start + i) as f64 * row_height;
+                                view! {
+                                    <div class="vrow" style=format!("top:{y}px;height:{row_height}px")>{render(item)}</div>
+                                }
+                            })
+                            .collect_view()
+                    })
+                }}
+            </div>
+        </div>
+    }
+}
