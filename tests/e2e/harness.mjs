@@ -9,7 +9,8 @@ import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
-export const BIN = process.env.RIDERMAP_BIN || join(ROOT, 'target/debug/ridermap');
+const TARGET = process.env.CARGO_TARGET_DIR ? resolve(ROOT, process.env.CARGO_TARGET_DIR) : join(ROOT, 'target');
+export const BIN = process.env.RIDERMAP_BIN || join(TARGET, 'debug/ridermap');
 export const UI = process.env.RIDERMAP_UI || join(ROOT, 'ui/dist');
 export const SHOTS = join(ROOT, 'docs/screenshots');
 
