@@ -50,18 +50,7 @@ impl ServerStore {
 
 /// Each test, once per server backend.
 mod on_every_backend {
-    macro_rules! tests {
-        ($($name:ident),* $(,)?) => {$(
-            #[test]
-            fn $name() {
-                for backend in ridermap_server::scratch::backends() {
-                    eprintln!("--- {backend}");
-                    super::$name(backend);
-                }
-            }
-        )*};
-    }
-    tests!(
+    ridermap_server::on_every_backend!(
         killing_the_client_mid_sync_loses_and_duplicates_nothing,
         killing_the_server_mid_push_loses_and_duplicates_nothing,
         sync_watch_keeps_sending_new_writes,

@@ -87,18 +87,7 @@ fn skew(store: &mut Store, ahead_ms: i64) {
 
 /// Each test, once per server backend.
 mod on_every_backend {
-    macro_rules! tests {
-        ($($name:ident),* $(,)?) => {$(
-            #[test]
-            fn $name() {
-                for backend in ridermap_server::scratch::backends() {
-                    eprintln!("--- {backend}");
-                    super::$name(backend);
-                }
-            }
-        )*};
-    }
-    tests!(
+    ridermap_server::on_every_backend!(
         roles_decide_and_everyone_converges,
         grid_workers_keep_to_their_grids_and_tokens_can_be_revoked,
         a_retried_push_lands_once,

@@ -34,6 +34,21 @@ pub fn backends() -> Vec<&'static str> {
     out
 }
 
+/// Declares a `#[test]` per named function `fn(backend: &str)`, running it once per backend in
+/// `backends()`. Use inside a module of the test crate: `ridermap_server::on_every_backend!(a, b);`
+#[macro_export]
+macro_rules! on_every_backend {
+    ($($name:ident),* $(,)?) => {$(
+        #[test]
+        fn $name() {
+            for backend in $crate::scratch::backends() {
+                eprintln!("--- {backend}");
+                super::$name(backend);
+            }
+        }
+    )*};
+}
+
 fn with_dbname(url: &str, name: &str) -> String {
     let (base, query) = match url.split_once('?') {
         Some((b, q)) => (b, format!("?{q}")),
