@@ -52,16 +52,8 @@ pub struct SyncReport {
     pub verified: BTreeMap<String, bool>,
 }
 
-/// What the status bar shows.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct SyncStatus {
-    pub server: Option<String>,
-    pub enrolled: bool,
-    pub pending: i64,
-    pub refused: usize,
-    pub last_success: Option<String>,
-    pub last_error: Option<String>,
-}
+/// What the status bar shows (the app's type, so the UI reads it as is).
+pub use ridermap_api::SyncStatus;
 
 fn agent() -> ureq::Agent {
     ureq::Agent::config_builder()

@@ -6,15 +6,7 @@ use ridermap_store::Store;
 use crate::{Ctx, Handle, invalid, store_error, sync_error};
 
 fn status(store: &Store) -> Result<SyncStatus, ApiError> {
-    let s = ridermap_device::status(store).map_err(sync_error)?;
-    Ok(SyncStatus {
-        server: s.server,
-        enrolled: s.enrolled,
-        pending: s.pending,
-        refused: s.refused,
-        last_success: s.last_success,
-        last_error: s.last_error,
-    })
+    ridermap_device::status(store).map_err(sync_error)
 }
 
 impl Handle for SyncStatusReq {
