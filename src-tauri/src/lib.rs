@@ -1,0 +1,110 @@
+//! The Ridermap app: a Tauri 2 window hosting the Leptos UI (`ui/dist`, embedded). The store lives
+//! in the app data dir (or `RIDERMAP_DB`), with the demo data on first run. Commands are thin and
+//! grouped by area (`commands/`); photos reach the web view through the `ridermap://` protocol;
+//! a background thread syncs with backoff and jitter once the device is enrolled.
+
+pub mod commands;
+
+use std::{path::PathBuf, sync::Arc, time::Duration};
+
+use ridermap_service::{
+    Service,
+    api::{SyncNowReq, SyncStatusReq},
+};
+use ridermap_store::Actor;
+use tauri::{Manager, Runtime, http};
+
+pub use commands::Shared;
+
+/// Registers the app's commands and photo protocol on `builder` (the real runtime, or
+/// `tauri::test::mock_builder()` in tests); the `Shared` service is managed by the caller.
+pub fn app<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R> {
+    use commands::{places::*, records::*, sync::*};
+    builder
+        .register_uri_scheme_protocol("ridermap", |ctx, request| photo(ctx.app_handle(), request.uri().path()))
+        .invoke_handler(tauri::generate_handler![
+            nearby,
+            search,
+            place,
+            compounds,
+            gate,
+            map,
+            save_place,
+            edit_place,
+            verify_place,
+            delete_place,
+            stale,
+            dashboard,
+            export,
+            grids,
+            add_report,
+            confirm,
+            review_queue,
+            review,
+            add_visit,
+            station_day,
+            sync_status,
+            sync_now,
+            outbox,
+            dismiss,
+            enrol,
+        ])
+}
+
+/// `ridermap://localhost/photos/{sha256}`: a kept photo.
+fn photo<R: Runtime>(app: &tauri::AppHandle<R>, path: &str) -> http::Response<Vec<u8>> {
+    let reply = |status: u16, kind: &str, body: Vec<u8>| {
+        http::Response::builder().status(status).header("content-type", kind).body(body).expect("a valid response")
+    };
+    let Some(hash) = path.strip_prefix("/photos/") else {
+        return reply(404, "text/plain", b"not found".to_vec());
+    };
+    match app.state::<Shared>().photo(hash) {
+        Ok(Some(bytes)) => reply(200, "image/jpeg", bytes),
+        Ok(None) => reply(404, "text/plain", b"no such photo on this device".to_vec()),
+        Err(e) => reply(400, "text/plain", e.message.into_bytes()),
+    }
+}
+
+/// Sync in the background while enrolled: every minute when it works, backing off with jitter
+/// (up to 10 minutes) while the network or server does not.
+fn background_sync(service: Shared) {
+    std::thread::spawn(move || {
+        let seed = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos() as u64).unwrap_or(7);
+        let mut backoff = ridermap_device::backoff::Backoff::new(Duration::from_secs(5), Duration::from_secs(600), seed);
+        loop {
+            let enrolled = service.call(SyncStatusReq {}).map(|s| s.enrolled).unwrap_or(false);
+            let wait = match enrolled.then(|| service.call(SyncNowReq {})) {
+                None => Duration::from_secs(30),
+                Some(Ok(_)) => {
+                    backoff.succeeded();
+                    Duration::from_secs(60)
+                }
+                Some(Err(_)) => backoff.failed(),
+            };
+            std::thread::sleep(wait);
+        }
+    });
+}
+
+fn store_path(app: &tauri::App) -> Result<PathBuf, Box<dyn std::error::Error>> {
+    if let Some(p) = std::env::var_os("RIDERMAP_DB") {
+        return Ok(PathBuf::from(p));
+    }
+    let dir = app.path().app_data_dir()?;
+    std::fs::create_dir_all(&dir)?;
+    Ok(dir.join("ridermap.sqlite"))
+}
+
+pub fn run() {
+    app(tauri::Builder::default())
+        .setup(|app| {
+            let path = store_path(app)?;
+            let service = Arc::new(Service::open(&path, true, Actor::default()).map_err(|e| e.message)?);
+            background_sync(service.clone());
+            app.manage(service);
+            Ok(())
+        })
+        .run(tauri::generate_context!())
+        .expect("the Ridermap window could not start");
+}
