@@ -70,8 +70,12 @@ fn photo<R: Runtime>(app: &tauri::AppHandle<R>, path: &str) -> http::Response<Ve
 /// (up to 10 minutes) while the network or server does not.
 fn background_sync(service: Shared) {
     std::thread::spawn(move || {
-        let seed = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos() as u64).unwrap_or(7);
-        let mut backoff = ridermap_device::backoff::Backoff::new(Duration::from_secs(5), Duration::from_secs(600), seed);
+        let seed = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_nanos() as u64)
+            .unwrap_or(7);
+        let mut backoff =
+            ridermap_device::backoff::Backoff::new(Duration::from_secs(5), Duration::from_secs(600), seed);
         loop {
             let enrolled = service.call(SyncStatusReq {}).map(|s| s.enrolled).unwrap_or(false);
             let wait = match enrolled.then(|| service.call(SyncNowReq {})) {

@@ -8,7 +8,7 @@ use ridermap_store::Actor;
 use serde_json::{Value, json};
 use tauri::{
     ipc::{CallbackFn, InvokeBody},
-    test::{INVOKE_KEY, get_ipc_response, mock_builder, mock_context, noop_assets},
+    test::{INVOKE_KEY, get_ipc_response, mock_builder},
     webview::InvokeRequest,
 };
 
@@ -19,7 +19,8 @@ fn invoke(webview: &tauri::WebviewWindow<tauri::test::MockRuntime>, cmd: &str, r
             cmd: cmd.into(),
             callback: CallbackFn(0),
             error: CallbackFn(1),
-            url: "http://tauri.localhost".parse().unwrap(),
+            // The app's own origin on Linux and macOS; other origins count as remote and get no commands.
+            url: "tauri://localhost".parse().unwrap(),
             body: InvokeBody::Json(json!({ "req": req })),
             headers: Default::default(),
             invoke_key: INVOKE_KEY.to_string(),
@@ -32,12 +33,14 @@ fn invoke(webview: &tauri::WebviewWindow<tauri::test::MockRuntime>, cmd: &str, r
 fn commands_answer_and_errors_cross_as_code_and_message() {
     let dir = tempfile::tempdir().unwrap();
     let service = Arc::new(Service::open(&dir.path().join("app.sqlite"), true, Actor::default()).unwrap());
-    let app = ridermap_app::app(mock_builder()).manage(service).build(mock_context(noop_assets())).unwrap();
+    let app = ridermap_app::app(mock_builder()).manage(service).build(tauri::generate_context!()).unwrap();
     let webview = tauri::WebviewWindowBuilder::new(&app, "main", Default::default()).build().unwrap();
 
     let found = invoke(&webview, "search", json!({"text": "开鲁六村"})).unwrap();
     assert_eq!(found[0]["name"], "开鲁六村");
-    let gate = invoke(&webview, "gate", json!({"compound": "开鲁六村", "building": "12", "at": "2026-11-27T14:30:00Z"})).unwrap();
+    let gate =
+        invoke(&webview, "gate", json!({"compound": "开鲁六村", "building": "12", "at": "2026-11-27T14:30:00Z"}))
+            .unwrap();
     assert_eq!(gate["choices"][0]["name"], "2号门（侧门）");
     let status = invoke(&webview, "sync_status", json!({})).unwrap();
     assert_eq!(status["pending"], 0);
@@ -51,7 +54,8 @@ fn commands_answer_and_errors_cross_as_code_and_message() {
 
     // A write through IPC lands in the store and waits to be synced.
     let gate_id = found.as_array().unwrap().iter().find(|p| p["kind"] == "compound").unwrap()["id"].clone();
-    let report = invoke(&webview, "add_report", json!({"target": gate_id, "outcome": "hazard", "note": "井盖缺失"})).unwrap();
+    let report =
+        invoke(&webview, "add_report", json!({"target": gate_id, "outcome": "hazard", "note": "井盖缺失"})).unwrap();
     assert_eq!(report["outcome"], "hazard");
     assert_eq!(invoke(&webview, "sync_status", json!({})).unwrap()["pending"], 1);
 }
