@@ -1,18 +1,30 @@
 #!/usr/bin/env bash
-# System packages a fresh Debian machine needs (installed only when missing): WebKitGTK and friends
-# to build the Tauri app, Debian's chromium for the browser tests, Node.js for the UI tools and the
-# browser tests. PostgreSQL is scripts/postgres.sh; the UI's build tools are scripts/ui.sh.
-# Idempotent.
+# What a fresh Debian machine needs, installed only when missing. Idempotent.
+#   setup.sh app   WebKitGTK and friends, to build and run the Tauri app.
+#   setup.sh test  the above, plus Debian's chromium and Node.js for the browser tests, and
+#                  WebKitWebDriver, Xvfb and tauri-driver for the window test.
+# PostgreSQL is scripts/postgres.sh; the UI's build tools are scripts/ui.sh.
 set -euo pipefail
+mode="${1:-test}"
 as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
+want=(libwebkit2gtk-4.1-dev librsvg2-dev libayatana-appindicator3-dev libssl-dev pkg-config)
+[ "$mode" = test ] && want+=(chromium nodejs npm webkit2gtk-driver xvfb)
 missing=()
-for pkg in libwebkit2gtk-4.1-dev librsvg2-dev libayatana-appindicator3-dev libssl-dev pkg-config; do
+for pkg in "${want[@]}"; do
+  case "$pkg" in
+    nodejs | npm) command -v "${pkg%js}" >/dev/null && continue ;; # the machine's own Node.js counts
+  esac
   dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg")
 done
-[ -x /usr/bin/chromium ] || missing+=(chromium)
-command -v node >/dev/null || missing+=(nodejs npm)
 if [ ${#missing[@]} -gt 0 ]; then
   echo "installing ${missing[*]} (Debian packages)" >&2
   as_root apt-get update -qq
   as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}"
+fi
+if [ "$mode" = test ]; then
+  # tauri-driver bridges WebDriver to WebKitWebDriver for the window test (crates.io; pinned).
+  TAURI_DRIVER_VERSION=2.1.0
+  if ! cargo install --list | grep -q "^tauri-driver v$TAURI_DRIVER_VERSION:"; then
+    cargo install --locked --quiet tauri-driver --version "$TAURI_DRIVER_VERSION"
+  fi
 fi

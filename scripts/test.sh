@@ -1,16 +1,18 @@
 #!/usr/bin/env bash
 # Every test: unit, integration (real SQLite files, the real `ridermap` binary), property tests with a
-# short case count, server tests on SQLite and PostgreSQL, the browser tests (Debian's chromium
+# short case count, server tests on SQLite and PostgreSQL, the Tauri commands (mock runtime) and the
+# real app window (Xvfb + tauri-driver + WebKitWebDriver), the browser tests (Debian's chromium
 # through `ridermap web`), and a smoke run of the benchmarks. Installs what is missing first.
 # Set RIDERMAP_LONG=1 for long property runs.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bash scripts/setup.sh
-# The UI is built first: the browser tests serve it.
+bash scripts/setup.sh test
+# The UI is built first: the app embeds it when it compiles, the browser tests serve it.
 bash scripts/ui.sh
 # Every server test runs on SQLite and on a real PostgreSQL, started (and installed) here.
 RIDERMAP_TEST_PG="${RIDERMAP_TEST_PG:-$(bash scripts/postgres.sh)}"
-export RIDERMAP_TEST_PG RIDERMAP_REQUIRE_PG=1
+# The window test must not skip here for want of its tools (setup.sh installed them).
+export RIDERMAP_TEST_PG RIDERMAP_REQUIRE_PG=1 RIDERMAP_REQUIRE_WINDOW=1
 cargo test --workspace --locked
 # Browser tests: rider, volunteer and grid-worker flows, zh-CN and English, phone and tablet, the sync
 # server down then up. Screenshots go to docs/screenshots/.
@@ -20,4 +22,5 @@ cargo test --workspace --locked
 cargo run --locked -q -p ridermap-bench --bin ridermap-bench -- --places 3000 --queries 30 >/dev/null
 cargo run --locked -q -p ridermap-bench --bin sync-bench -- --places 300 --devices 20 >/dev/null
 cargo run --locked -q -p ridermap-bench --bin sync-bench -- --places 300 --devices 20 --postgres >/dev/null
+(cd tests/e2e && PLACES=1000 npm run --silent bench >/dev/null)
 echo "benchmark smoke run: ok"

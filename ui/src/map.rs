@@ -143,7 +143,7 @@ pub fn Map(
     };
     view! {
         <div class="map" class:picking=on_pick.is_some()>
-            <svg viewBox=format!("0 0 {W} {H}") data-testid="map"
+            <svg viewBox=format!("0 0 {W} {H}") data-testid="map" data-points=move || points.with(Vec::len)
                 on:pointerdown=on_down on:pointermove=on_move on:pointerup=on_up on:wheel=on_wheel>
                 <rect class="ground" x="0" y="0" width=W height=H />
                 {markers}

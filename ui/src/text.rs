@@ -109,6 +109,13 @@ pub fn field(key: &str, l: Lang) -> String {
         "contact" => ("联系电话", "Contact"),
         "amenities" => ("设施", "Amenities"),
         "rules" => ("小区规定", "House rules"),
+        "gate_kind" => ("门的类型", "Gate type"),
+        "lit" => ("夜间照明", "Lit at night"),
+        "slots" => ("仓位数", "Slots"),
+        "payment" => ("支付方式", "Payment"),
+        "inside_compound" => ("在小区内", "Inside the compound"),
+        "stop_lat" => ("停车点纬度", "Stop latitude"),
+        "stop_lon" => ("停车点经度", "Stop longitude"),
         other => return other.to_string(),
     };
     l.pick(zh, en).to_string()
@@ -122,7 +129,7 @@ pub fn value(key: &str, raw: &serde_json::Value, l: Lang) -> Option<String> {
             Some(list.into_iter().map(|a| amenity(a, l)).collect::<Vec<_>>().join("、"))
         }
         "charger_kind" => Some(charger_kind(serde_json::from_value(raw.clone()).ok()?, l).to_string()),
-        _ => None,
+        _ => raw.as_bool().map(|yes| l.pick(if yes { "是" } else { "否" }, if yes { "yes" } else { "no" }).to_string()),
     }
 }
 
@@ -182,6 +189,9 @@ mod tests {
             Some("Swap cabinet")
         );
         assert_eq!(value("note", &serde_json::json!("x"), Lang::En), None);
+        assert_eq!(field("inside_compound", Lang::Zh), "在小区内");
+        assert_eq!(value("inside_compound", &serde_json::json!(true), Lang::Zh).as_deref(), Some("是"));
+        assert_eq!(value("lit", &serde_json::json!(false), Lang::En).as_deref(), Some("no"));
     }
 
     #[test]
