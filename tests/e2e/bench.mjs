@@ -2,7 +2,8 @@
 // (PLACES=10000 by default; CI runs a short version). Both stores are served by the real
 // `ridermap web` and opened in Debian's chromium at phone size. Reported per store:
 // - first screen: navigation → first row of the nearby list;
-// - places drawn: markers + members of clusters in the map, and the SVG groups it took;
+// - places loaded by the map (its box reaches a view beyond each edge), drawn (markers + members
+//   of clusters on screen), and the SVG groups that took;
 // - list rows in the DOM against the list's length (virtualized: only visible rows exist);
 // - pan and zoom latency: a pointer or wheel event on the map → the map redrawn and laid out
 //   (the event's own work, the reactive updates it causes, style and layout; not paint).
@@ -119,11 +120,11 @@ const runs = [
 ];
 const ms = (x) => `${x.toFixed(1)} ms`;
 const [, base] = runs[0];
-console.log('| store | first screen | places drawn / SVG groups | list rows in DOM / list length | pan p50 / p95 / max | zoom p50 / p95 | pan p50 vs baseline |');
+console.log('| store | first screen | places loaded / drawn / SVG groups | list rows in DOM / list length | pan p50 / p95 / max | zoom p50 / p95 | pan p50 vs baseline |');
 console.log('|---|---|---|---|---|---|---|');
 for (const [label, r] of runs) {
   const { pan, zoom } = r.latencies;
-  console.log(`| ${label} | ${r.first} ms | ${r.places} / ${r.groups} | ${r.rows} / ${r.listed} | ` +
+  console.log(`| ${label} | ${r.first} ms | ${r.points} / ${r.places} / ${r.groups} | ${r.rows} / ${r.listed} | ` +
     `${ms(quantile(pan, 0.5))} / ${ms(quantile(pan, 0.95))} / ${ms(Math.max(...pan))} | ` +
     `${ms(quantile(zoom, 0.5))} / ${ms(quantile(zoom, 0.95))} | ` +
     `${(quantile(pan, 0.5) / quantile(base.latencies.pan, 0.5)).toFixed(2)}× |`);
@@ -133,8 +134,8 @@ for (const [label, r] of runs) {
 const [, crowd] = runs[1];
 const fail = (why) => { console.error(`bench: ${why}`); process.exitCode = 1; };
 for (const [label, r] of runs) {
-  if (r.places !== r.points) fail(`${label}: ${r.places} places drawn for ${r.points} in view`);
+  if (r.places > r.points) fail(`${label}: ${r.places} places drawn but only ${r.points} loaded`);
 }
-if (crowd.points < PLACES) fail(`only ${crowd.points} of ${PLACES} places in view`);
+if (crowd.places < PLACES) fail(`only ${crowd.places} of the ${PLACES} places in view drawn`);
 if (crowd.groups > 400) fail(`${crowd.groups} SVG groups for ${crowd.places} places: not clustered`);
 if (crowd.rows >= crowd.listed) fail(`${crowd.rows} rows in the DOM for a list of ${crowd.listed}: not virtualized`);

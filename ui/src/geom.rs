@@ -64,6 +64,18 @@ impl View {
         let b = self.unproject(self.width, 0.0);
         [a.lon, a.lat, b.lon, b.lat]
     }
+
+    /// The box to load points for: three views wide and high around this one, snapped to a grid
+    /// of view-sized cells, so that dragging within a cell keeps the same box (no reload per
+    /// pointer move) and a reload brings the neighbours in before they scroll into sight.
+    pub fn fetch_box(&self) -> [f64; 4] {
+        // From the scale, not from bbox(): a pan must not change the width by a rounding error.
+        let w = self.width / (self.m_per_deg_lon() * self.scale);
+        let h = self.height / (M_PER_DEG_LAT * self.scale);
+        let [x0, y0, ..] = self.bbox();
+        let (sx, sy) = ((x0 / w).floor() * w, (y0 / h).floor() * h);
+        [sx - w, sy - h, sx + 2.0 * w, sy + 2.0 * h]
+    }
 }
 
 /// Points drawn as one marker when they fall in the same cell of a `cell_px` grid.
@@ -149,6 +161,26 @@ mod tests {
         assert!((x - 230.0).abs() < 1e-6 && (y - 280.0).abs() < 1e-6);
         let [x0, y0, x1, y1] = v.bbox();
         assert!(x0 < v.center.lon && v.center.lon < x1 && y0 < v.center.lat && v.center.lat < y1);
+    }
+
+    #[test]
+    fn small_drags_keep_the_loaded_box_and_it_always_covers_the_view() {
+        let v = view();
+        let inside = |b: [f64; 4], v: &View| {
+            let [x0, y0, x1, y1] = v.bbox();
+            b[0] <= x0 && b[1] <= y0 && x1 <= b[2] && y1 <= b[3]
+        };
+        let mut boxes = std::collections::BTreeSet::new();
+        let mut moved = v;
+        for step in 0..400 {
+            // A wandering drag: 3 px at a time, far enough to cross several cells.
+            moved = moved.pan(3.0, 4.0 * (step as f64 / 50.0).sin());
+            let b = moved.fetch_box();
+            assert!(inside(b, &moved), "step {step}: {b:?} does not cover {:?}", moved.bbox());
+            boxes.insert(b.map(f64::to_bits));
+        }
+        assert!(boxes.len() > 1 && boxes.len() < 20, "{} loads for 400 moves", boxes.len());
+        assert_ne!(v.zoom_at(2.0, 200.0, 300.0).fetch_box(), v.fetch_box(), "a zoom loads anew");
     }
 
     #[test]

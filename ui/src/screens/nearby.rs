@@ -64,9 +64,10 @@ pub fn Nearby() -> impl IntoView {
             items.map(|i| (shown, i))
         }
     });
+    let fetch_box = Memo::new(move |_| view.get().fetch_box());
     let map_points = LocalResource::new(move || {
         s.changed.track();
-        let bbox = view.get().bbox();
+        let bbox = fetch_box.get();
         async move { call(&MapReq { bbox, limit: None }).await.unwrap_or_default() }
     });
     let items = Signal::derive(move || results.get().and_then(Result::ok).map(|(_, i)| i).unwrap_or_default());
