@@ -19,9 +19,9 @@ pub use commands::Shared;
 /// Registers the app's commands and photo protocol on `builder` (the real runtime, or
 /// `tauri::test::mock_builder()` in tests); the `Shared` service is managed by the caller.
 pub fn app<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R> {
-    use commands::{places::*, records::*, sync::*};
+    use commands::{basemap::*, places::*, records::*, sync::*};
     builder
-        .register_uri_scheme_protocol("ridermap", |ctx, request| photo(ctx.app_handle(), request.uri().path()))
+        .register_uri_scheme_protocol("ridermap", |ctx, request| serve(ctx.app_handle(), request.uri().path()))
         .invoke_handler(tauri::generate_handler![
             nearby,
             search,
@@ -48,14 +48,32 @@ pub fn app<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R> {
             outbox,
             dismiss,
             enrol,
+            basemap,
+            import_basemap,
         ])
 }
 
-/// `ridermap://localhost/photos/{sha256}`: a kept photo.
-fn photo<R: Runtime>(app: &tauri::AppHandle<R>, path: &str) -> http::Response<Vec<u8>> {
+/// `ridermap://localhost/photos/{sha256}`: a kept photo; `ridermap://localhost/tiles/{z}/{x}/{y}`:
+/// a tile of the offline base map.
+fn serve<R: Runtime>(app: &tauri::AppHandle<R>, path: &str) -> http::Response<Vec<u8>> {
     let reply = |status: u16, kind: &str, body: Vec<u8>| {
         http::Response::builder().status(status).header("content-type", kind).body(body).expect("a valid response")
     };
+    if let Some(zxy) = path.strip_prefix("/tiles/") {
+        let parts: Vec<&str> = zxy.split('/').collect();
+        let parsed = match parts[..] {
+            [z, x, y] => z.parse().ok().zip(x.parse().ok()).zip(y.parse().ok()),
+            _ => None,
+        };
+        let Some(((z, x), y)) = parsed else {
+            return reply(404, "text/plain", b"tiles are /tiles/{z}/{x}/{y}".to_vec());
+        };
+        return match app.state::<Shared>().tile(z, x, y) {
+            Ok(Some((bytes, kind))) => reply(200, kind, bytes),
+            Ok(None) => reply(404, "text/plain", b"no such tile".to_vec()),
+            Err(e) => reply(500, "text/plain", e.message.into_bytes()),
+        };
+    }
     let Some(hash) = path.strip_prefix("/photos/") else {
         return reply(404, "text/plain", b"not found".to_vec());
     };

@@ -1,6 +1,7 @@
 //! The real window: the `ridermap-app` binary under Xvfb, driven through tauri-driver and
 //! WebKitWebDriver (W3C WebDriver over HTTP on loopback). A rider finds a gate, then files a
-//! report and sees the pending count rise. A screenshot of the window goes to docs/screenshots/.
+//! report and sees the pending count rise; an offline base map is imported and its tiles load
+//! through the `ridermap://` protocol. Screenshots of the window go to docs/screenshots/.
 //!
 //! Needs `Xvfb`, `WebKitWebDriver` and `tauri-driver` (`bash scripts/setup.sh test` installs them);
 //! without them the test says so and passes, unless `RIDERMAP_REQUIRE_WINDOW=1` (set by
@@ -222,6 +223,27 @@ fn rider_finds_a_gate_and_files_a_report_in_the_real_window() {
     session.wait_for("[data-testid=pending]", "1", |t| t == "1");
     session.wait_for("[data-testid=condition]", "可能坏了", |t| t.contains("可能坏了"));
     session.screenshot(&shots.join("app-window-report.png"));
+
+    // An offline base map, imported in Settings, reaches the web view through `ridermap://`.
+    let map = dir.path().join("yinhang.mbtiles");
+    let made = Command::new("python3")
+        .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures/make_basemap.py"))
+        .arg(&map)
+        .status()
+        .unwrap();
+    assert!(made.success());
+    session.click("[data-testid=tab-sync]");
+    session.type_into("[data-testid=basemap-path]", map.to_str().unwrap());
+    session.click("[data-testid=basemap-import]");
+    session.wait_for("[data-testid=basemap]", "the imported map", |t| t.contains("14–17"));
+    session.click("[data-testid=tab-nearby]");
+    let tile = session.wait_for("[data-testid=tile]", "a tile", |_| true);
+    let href = session.call("GET", &format!("/element/{tile}/attribute/href"), None);
+    assert!(href.as_str().unwrap().starts_with("ridermap://localhost/tiles/"), "{href}");
+    let script = "const done = arguments[arguments.length - 1]; const img = new Image();
+        img.onload = () => done(img.naturalWidth); img.onerror = () => done('failed'); img.src = arguments[0];";
+    let width = session.call("POST", "/execute/async", Some(json!({"script": script, "args": [href]})));
+    assert_eq!(width, json!(256), "the tile {href} loads as a 256 px image");
 
     session.call("DELETE", "", None);
 }

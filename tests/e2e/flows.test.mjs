@@ -4,7 +4,8 @@
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { browser, freePort, page, PHONE, ridermap, serve, shot, TABLET, tempDir, UI } from './harness.mjs';
+import { execFileSync } from 'node:child_process';
+import { browser, freePort, page, PHONE, ridermap, ROOT, serve, shot, TABLET, tempDir, UI } from './harness.mjs';
 
 const dir = tempDir();
 const appDb = join(dir, 'app.sqlite');
@@ -186,6 +187,35 @@ describe('Ridermap in a browser', () => {
     ridermap(['--db', other, '--no-demo', 'sync']);
     const queue = JSON.parse(ridermap(['--db', other, '--no-demo', 'report', 'list', '--json']));
     assert.ok(queue.some((r) => r.outcome === 'broken'), JSON.stringify(queue).slice(0, 400));
+    await p.context().close();
+  });
+
+  test('grid-station PC: an offline base map imported in Settings draws under the map', async () => {
+    const file = join(dir, 'yinhang.mbtiles');
+    execFileSync('python3', [join(ROOT, 'tests/fixtures/make_basemap.py'), file]);
+    const p = await page(b, PHONE, { geolocation: { latitude: 31.3376, longitude: 121.5382 } });
+    await p.goto(web.url);
+    await p.getByTestId('tab-sync').click();
+    await p.getByTestId('basemap').filter({ hasText: '没有底图' }).waitFor();
+    await p.getByTestId('basemap-path').fill(join(dir, 'nothing.mbtiles'));
+    await p.getByTestId('basemap-import').click();
+    await p.getByTestId('toast').filter({ hasText: 'no such file' }).waitFor();
+    await p.getByTestId('basemap-path').fill(file);
+    await p.getByTestId('basemap-import').click();
+    await p.getByTestId('toast').filter({ hasText: '已导入底图' }).waitFor();
+    await p.getByTestId('basemap').filter({ hasText: '14–17' }).waitFor();
+    await p.getByTestId('tab-nearby').click();
+    await p.getByTestId('tile').first().waitFor();
+    // The tiles come from the device, not the network.
+    const href = await p.getByTestId('tile').first().getAttribute('href');
+    assert.match(href, /^\/tiles\/1[4-7]\/\d+\/\d+\?v=/);
+    const kind = await p.evaluate(async (u) => (await fetch(u)).headers.get('content-type'), href);
+    assert.equal(kind, 'image/png');
+    // Kept beside the store: a fresh start draws it again.
+    await p.reload();
+    await p.getByTestId('tile').first().waitFor();
+    await p.getByTestId('place-row').first().waitFor();
+    await shot(p, 'phone-basemap-zh');
     await p.context().close();
   });
 

@@ -2,7 +2,7 @@
 //! tab bar (phone) or side rail (tablet, via CSS).
 
 use leptos::prelude::*;
-use ridermap_api::SyncStatusReq;
+use ridermap_api::{BaseMapReq, SyncStatusReq};
 use ridermap_core::{Lang, LatLon};
 use wasm_bindgen::{JsCast, closure::Closure};
 
@@ -40,6 +40,11 @@ pub fn App() -> impl IntoView {
     let s = AppState::new();
     provide_context(s);
     locate(s);
+    leptos::task::spawn_local(async move {
+        if let Ok(map) = call(&BaseMapReq {}).await {
+            s.basemap.set(map);
+        }
+    });
     // The status bar follows every write, and the clock for "last sync".
     Effect::new(move |_| {
         s.changed.track();

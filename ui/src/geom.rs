@@ -1,7 +1,8 @@
 //! Screen geometry for the offline map and long lists, without the DOM: a local projection with
-//! pan and zoom, grid clustering of points, and the window of rows a virtual list renders.
+//! pan and zoom, grid clustering of points, base map tiles placed under them, and the window of
+//! rows a virtual list renders.
 
-use std::collections::BTreeMap;
+use std::{collections::BTreeMap, f64::consts::PI};
 
 use ridermap_core::LatLon;
 
@@ -76,6 +77,83 @@ impl View {
         let (sx, sy) = ((x0 / w).floor() * w, (y0 / h).floor() * h);
         [sx - w, sy - h, sx + 2.0 * w, sy + 2.0 * h]
     }
+}
+
+/// A base map tile (Web Mercator, XYZ) placed on screen.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TilePlace {
+    pub z: u8,
+    pub x: u32,
+    pub y: u32,
+    pub left: f64,
+    pub top: f64,
+    pub width: f64,
+    pub height: f64,
+}
+
+/// More tiles than this means the view is far wider than the map's tiles: draw none.
+const MAX_TILES: u64 = 64;
+/// Metres per pixel of a 256-px Web Mercator tile at zoom 0 on the equator.
+const MERCATOR_M_PER_PX: f64 = 156_543.034;
+
+impl View {
+    /// The tile zoom whose pixels come closest to the view's, within `min..=max`.
+    pub fn tile_zoom(&self, min: u8, max: u8) -> u8 {
+        let z = (MERCATOR_M_PER_PX * self.center.lat.to_radians().cos() * self.scale).log2().round();
+        (z.clamp(0.0, 30.0) as u8).clamp(min, max.max(min))
+    }
+}
+
+fn tile_xy(p: LatLon, z: u8) -> (f64, f64) {
+    let n = f64::from(1u32 << z);
+    let r = p.lat.clamp(-85.05, 85.05).to_radians();
+    ((p.lon + 180.0) / 360.0 * n, (1.0 - (r.tan() + 1.0 / r.cos()).ln() / PI) / 2.0 * n)
+}
+
+fn tile_corner(x: u32, y: u32, z: u8) -> LatLon {
+    let n = f64::from(1u32 << z);
+    let lat = (PI * (1.0 - 2.0 * f64::from(y) / n)).sinh().atan().to_degrees();
+    LatLon::new(lat, f64::from(x) / n * 360.0 - 180.0)
+}
+
+/// The tiles of zoom `z` that cover `view` (within the map's `bounds`, when known), placed on
+/// screen. The map's tiles are drawn in its own datum: `to_map` takes WGS-84 into it and
+/// `from_map` back (identity for WGS-84 maps; GCJ-02 tiles are moved to where their ground is
+/// in WGS-84, so the data lands on the right street).
+pub fn tiles(
+    view: &View,
+    z: u8,
+    bounds: Option<[f64; 4]>,
+    to_map: impl Fn(LatLon) -> LatLon,
+    from_map: impl Fn(LatLon) -> LatLon,
+) -> Vec<TilePlace> {
+    let z = z.min(30);
+    let [w, s, e, n] = view.bbox();
+    let corners = [LatLon::new(s, w), LatLon::new(n, e), LatLon::new(s, e), LatLon::new(n, w)].map(&to_map);
+    let last = (1u64 << z) - 1;
+    let index = |v: f64| (v.floor().max(0.0) as u64).min(last);
+    let xy: Vec<(f64, f64)> = corners.iter().map(|c| tile_xy(*c, z)).collect();
+    let low = |f: fn(&(f64, f64)) -> f64| index(xy.iter().map(f).fold(f64::MAX, f64::min));
+    let high = |f: fn(&(f64, f64)) -> f64| index(xy.iter().map(f).fold(f64::MIN, f64::max));
+    let (mut x0, mut x1, mut y0, mut y1) = (low(|p| p.0), high(|p| p.0), low(|p| p.1), high(|p| p.1));
+    if let Some([bw, bs, be, bn]) = bounds {
+        let (a, b) = (tile_xy(LatLon::new(bn, bw), z), tile_xy(LatLon::new(bs, be), z));
+        (x0, x1, y0, y1) = (x0.max(index(a.0)), x1.min(index(b.0)), y0.max(index(a.1)), y1.min(index(b.1)));
+    }
+    if x0 > x1 || y0 > y1 || (x1 - x0 + 1) * (y1 - y0 + 1) > MAX_TILES {
+        return vec![];
+    }
+    let mut out = Vec::new();
+    for y in y0..=y1 {
+        for x in x0..=x1 {
+            let (x, y) = (x as u32, y as u32);
+            let (l, t) = view.project(from_map(tile_corner(x, y, z)));
+            let (r, b) = view.project(from_map(tile_corner(x + 1, y + 1, z)));
+            // Half a pixel of overlap hides seams between neighbours.
+            out.push(TilePlace { z, x, y, left: l, top: t, width: r - l + 0.5, height: b - t + 0.5 });
+        }
+    }
+    out
 }
 
 /// Points drawn as one marker when they fall in the same cell of a `cell_px` grid.
@@ -181,6 +259,51 @@ mod tests {
         }
         assert!(boxes.len() > 1 && boxes.len() < 20, "{} loads for 400 moves", boxes.len());
         assert_ne!(v.zoom_at(2.0, 200.0, 300.0).fetch_box(), v.fetch_box(), "a zoom loads anew");
+    }
+
+    #[test]
+    fn tiles_cover_the_view_at_the_zoom_closest_to_its_scale() {
+        let v = view(); // 0.5 px/m at 31.34°N: a z16 tile pixel is 2.04 m
+        assert_eq!(v.tile_zoom(0, 22), 16);
+        assert_eq!(v.tile_zoom(0, 15), 15, "never above what the map has");
+        assert_eq!(v.tile_zoom(17, 19), 17);
+        let placed = tiles(&v, 16, None, |p| p, |p| p);
+        assert!(!placed.is_empty() && placed.len() <= 64, "{}", placed.len());
+        // Every pixel of the view lies on some tile.
+        for (px, py) in [(0.0, 0.0), (400.0, 600.0), (200.0, 300.0), (399.0, 1.0), (1.0, 599.0)] {
+            assert!(
+                placed
+                    .iter()
+                    .any(|t| (t.left..t.left + t.width).contains(&px) && (t.top..t.top + t.height).contains(&py)),
+                "({px}, {py}) is bare"
+            );
+        }
+        // Far too many tiles for a city-wide view at a street zoom: none rather than thousands.
+        assert!(tiles(&View::new(v.center, View::MIN_SCALE, 400.0, 600.0), 18, None, |p| p, |p| p).is_empty());
+        // Bounds keep requests to what the file holds.
+        let b = v.bbox();
+        let west_half = tiles(&v, 16, Some([b[0] - 1.0, b[1] - 1.0, v.center.lon, b[3] + 1.0]), |p| p, |p| p);
+        assert!(!west_half.is_empty() && west_half.len() < placed.len());
+    }
+
+    #[test]
+    fn a_gcj02_map_is_moved_under_the_wgs84_data() {
+        use ridermap_core::nav::{from_gcj02, to_gcj02};
+        let v = View::new(LatLon::new(31.3376, 121.5382), 2.0, 400.0, 600.0);
+        let p = LatLon::new(31.3380, 121.5390); // a gate, stored in WGS-84
+        let (px, py) = v.project(p);
+        let covers = |placed: &[TilePlace], (x, y): (u32, u32)| {
+            placed
+                .iter()
+                .filter(|t| (t.x, t.y) == (x, y))
+                .any(|t| (t.left..t.left + t.width).contains(&px) && (t.top..t.top + t.height).contains(&py))
+        };
+        // The gate is drawn in the GCJ-02 map's tile that holds its GCJ-02 position…
+        let (tx, ty) = tile_xy(to_gcj02(p), 18);
+        let at = (tx as u32, ty as u32);
+        assert!(covers(&tiles(&v, 18, None, to_gcj02, from_gcj02), at));
+        // …which, placed as if it were WGS-84, would sit hundreds of metres off.
+        assert!(!covers(&tiles(&v, 18, None, |p| p, |p| p), at));
     }
 
     #[test]

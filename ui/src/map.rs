@@ -1,16 +1,24 @@
 //! The offline map: the local data drawn in SVG (compound outlines, gates, chargers, rest stops,
-//! the user's position) with drag to pan, wheel or buttons to zoom, and clustering. No tiles and no
-//! network: it works wherever the store does.
+//! the user's position) with drag to pan, wheel or buttons to zoom, and clustering, over the
+//! device's offline base map when it holds one. No network: it works wherever the store does.
 
 use leptos::{ev, prelude::*};
-use ridermap_api::MapPoint;
-use ridermap_core::{Id, LatLon, PlaceKind};
+use ridermap_api::{Datum, MapPoint};
+use ridermap_core::{Id, LatLon, PlaceKind, nav};
 use wasm_bindgen::JsCast;
 
 use crate::{
-    geom::{View, cluster},
+    geom::{View, cluster, tiles},
     state::{Screen, state},
+    transport::tile_url,
 };
+
+/// A tile to draw: where, and from which URL (the key: the same tile keeps its element).
+#[derive(Debug, Clone, PartialEq)]
+struct Tile {
+    url: String,
+    at: [f64; 4],
+}
 
 /// Logical size of the drawing; CSS scales it to the box.
 pub const W: f64 = 400.0;
@@ -141,11 +149,40 @@ pub fn Map(
             }
         })
     };
+    // The base map under the data, in tiles; each keeps its <image> while the map pans.
+    let placed = Memo::new(move |_| {
+        let Some(m) = s.basemap.get() else { return vec![] };
+        let v = view.get();
+        let z = v.tile_zoom(m.min_zoom, m.max_zoom);
+        let placed = match m.datum {
+            Datum::Wgs84 => tiles(&v, z, m.bounds, |p| p, |p| p),
+            Datum::Gcj02 => tiles(&v, z, m.bounds, nav::to_gcj02, nav::from_gcj02),
+        };
+        placed
+            .into_iter()
+            .map(|t| Tile { url: tile_url(t.z, t.x, t.y, &m.version), at: [t.left, t.top, t.width, t.height] })
+            .collect::<Vec<_>>()
+    });
+    let base = move || {
+        view! {
+            <For each=move || placed.get() key=|t| t.url.clone() let:t>
+                {
+                    let url = t.url.clone();
+                    let at = Memo::new(move |_| placed.with(|ts| ts.iter().find(|p| p.url == url).map_or([0.0; 4], |p| p.at)));
+                    view! {
+                        <image href=t.url.clone() x=move || at.get()[0] y=move || at.get()[1] width=move || at.get()[2] height=move || at.get()[3]
+                            preserveAspectRatio="none" pointer-events="none" data-testid="tile" />
+                    }
+                }
+            </For>
+        }
+    };
     view! {
         <div class="map" class:picking=on_pick.is_some()>
             <svg viewBox=format!("0 0 {W} {H}") data-testid="map" data-points=move || points.with(Vec::len)
                 on:pointerdown=on_down on:pointermove=on_move on:pointerup=on_up on:wheel=on_wheel>
                 <rect class="ground" x="0" y="0" width=W height=H />
+                {base}
                 {markers}
             </svg>
             <div class="map-buttons">

@@ -2,7 +2,7 @@
 //! screen shows, the sync status bar, and a counter that write commands bump so lists reload.
 
 use leptos::prelude::*;
-use ridermap_api::SyncStatus;
+use ridermap_api::{BaseMap, SyncStatus};
 use ridermap_core::{Id, Lang, LatLon};
 
 /// The demo area (Yinhang subdistrict) until the device knows better.
@@ -42,6 +42,8 @@ pub struct AppState {
     pub toast: RwSignal<Option<String>>,
     /// Bumped after every write, so views that read the store load again.
     pub changed: RwSignal<u32>,
+    /// The offline base map drawn under the map, when the device holds one.
+    pub basemap: RwSignal<Option<BaseMap>>,
 }
 
 fn storage() -> Option<web_sys::Storage> {
@@ -75,6 +77,7 @@ impl AppState {
             sync: RwSignal::new(None),
             toast: RwSignal::new(None),
             changed: RwSignal::new(0),
+            basemap: RwSignal::new(None),
         }
     }
 

@@ -68,6 +68,12 @@ pub async fn call<C: Call>(req: &C) -> Result<C::Reply, ApiError> {
     if response.ok() { from_js(&json) } else { Err(from_js::<ApiError>(&json).unwrap_or_else(|e| e)) }
 }
 
+/// Where the map gets a base map tile; `version` keeps a replaced map's tiles out of caches.
+pub fn tile_url(z: u8, x: u32, y: u32, version: &str) -> String {
+    let base = if in_tauri() { "ridermap://localhost" } else { "" };
+    format!("{base}/tiles/{z}/{x}/{y}?v={version}")
+}
+
 /// Where the UI shows a kept photo.
 pub fn photo_url(hash: &str) -> String {
     if in_tauri() { format!("ridermap://localhost/photos/{hash}") } else { format!("/photos/{hash}") }

@@ -175,6 +175,10 @@ enum Cmd {
     /// (attach it with `report add --photo` or `place edit ID --set photo=HASH`); `get HASH --out FILE`.
     #[command(subcommand)]
     Photo(PhotoCmd),
+    /// The offline base map drawn under the app's map: `import FILE.mbtiles` (raster tiles; set
+    /// metadata `datum` to `gcj02` for maps drawn in China's GCJ-02), `show`.
+    #[command(subcommand)]
+    Basemap(BasemapCmd),
     /// What waits to be sent, and what the server refused and why; `--dismiss ID` forgets a refusal.
     Outbox {
         #[arg(long)]
@@ -243,6 +247,19 @@ enum PhotoCmd {
         hash: String,
         #[arg(long)]
         out: PathBuf,
+    },
+}
+
+#[derive(Subcommand)]
+enum BasemapCmd {
+    Import {
+        file: PathBuf,
+        #[arg(long)]
+        json: bool,
+    },
+    Show {
+        #[arg(long)]
+        json: bool,
     },
 }
 
@@ -426,6 +443,7 @@ fn one_line(e: &anyhow::Error) -> String {
 
 struct Ctx {
     store: Store,
+    path: PathBuf,
     lang: Lang,
     actor: Actor,
 }
@@ -446,7 +464,7 @@ fn open(cli: &Cli) -> Result<Ctx> {
         ridermap_exchange::demo::load(&mut store).context("loading the demo data")?;
     }
     let lang = Lang::parse(&cli.lang).ok_or_else(|| anyhow!("--lang: `{}` is not zh or en", cli.lang))?;
-    Ok(Ctx { store, lang, actor: Actor { name: cli.actor.clone() } })
+    Ok(Ctx { store, path, lang, actor: Actor { name: cli.actor.clone() } })
 }
 
 fn server_db(cli: &Cli) -> Result<ridermap_server::Db> {
@@ -785,6 +803,28 @@ fn run(cli: Cli) -> Result<()> {
         Cmd::Photo(PhotoCmd::Get { hash, out }) => {
             let bytes = cx.store.blob(&hash)?.ok_or_else(|| anyhow!("no photo {hash} on this device"))?;
             std::fs::write(&out, bytes).with_context(|| format!("--out: cannot write {}", out.display()))?;
+            Ok(())
+        }
+        Cmd::Basemap(cmd) => {
+            use ridermap_service::basemap;
+            let file = basemap::file_for(&cx.path);
+            let (tiles, json) = match cmd {
+                BasemapCmd::Import { file: from, json } => (basemap::import(&from, &file)?, json),
+                BasemapCmd::Show { json } => match basemap::load(Some(&cx.path))? {
+                    Some(tiles) => (tiles, json),
+                    None if json => return print_json(&None::<()>),
+                    None => bail!("no base map on this device; `ridermap basemap import FILE.mbtiles` adds one"),
+                },
+            };
+            let m = &tiles.info;
+            if json {
+                return print_json(m);
+            }
+            let datum = match m.datum {
+                ridermap_service::api::Datum::Wgs84 => "WGS-84",
+                ridermap_service::api::Datum::Gcj02 => "GCJ-02",
+            };
+            println!("{} · {} · zoom {}–{} · {datum} · {}", m.name, m.format, m.min_zoom, m.max_zoom, file.display());
             Ok(())
         }
         Cmd::Conflicts { json } => {

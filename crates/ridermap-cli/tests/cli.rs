@@ -5,7 +5,7 @@ use std::{
     process::Command,
 };
 
-use serde_json::Value;
+use serde_json::{Value, json};
 
 struct Env {
     dir: tempfile::TempDir,
@@ -644,4 +644,28 @@ fn photos_are_downscaled_kept_and_attached() {
     assert!(o.stderr.contains("photo"), "{}", o.stderr);
     let o = env.run(&["photo", "get", &"0".repeat(64), "--out", out.to_str().unwrap()]);
     assert!(o.stderr.contains("no photo"), "{}", o.stderr);
+}
+
+#[test]
+fn a_base_map_is_imported_beside_the_store() {
+    let env = Env::new();
+    let o = env.run(&["basemap", "show"]);
+    assert_ne!(o.code, 0);
+    assert!(o.stderr.contains("basemap import"), "{}", o.stderr);
+    assert_eq!(env.ok(&["basemap", "show", "--json"]).json(), Value::Null);
+    // The synthetic fixture the browser and window tests use.
+    let map = env.dir.path().join("yinhang.mbtiles");
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures/make_basemap.py");
+    assert!(Command::new("python3").arg(script).arg(&map).arg("--datum").arg("gcj02").status().unwrap().success());
+    let info = env.ok(&["basemap", "import", map.to_str().unwrap(), "--json"]).json();
+    assert_eq!((&info["min_zoom"], &info["max_zoom"], &info["datum"]), (&json!(14), &json!(17), &json!("gcj02")));
+    assert!(env.db().with_extension("basemap.mbtiles").is_file());
+    let shown = env.ok(&["basemap", "show"]).stdout;
+    assert!(shown.contains("png · zoom 14–17 · GCJ-02"), "{shown}");
+    // A file that is not a base map names itself and leaves the one held alone.
+    let bad = env.write("photo.mbtiles", b"\xff\xd8 not sqlite");
+    let o = env.run(&["basemap", "import", &bad]);
+    assert_ne!(o.code, 0);
+    assert!(o.stderr.contains("photo.mbtiles"), "{}", o.stderr);
+    assert!(env.ok(&["basemap", "show"]).stdout.contains("GCJ-02"));
 }

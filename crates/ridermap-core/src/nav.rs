@@ -10,6 +10,12 @@ pub fn to_gcj02(p: LatLon) -> LatLon {
     LatLon::new(lat, lon)
 }
 
+/// A GCJ-02 point back in WGS-84 (within a metre or two: GCJ-02 has no exact inverse).
+pub fn from_gcj02(p: LatLon) -> LatLon {
+    let (lon, lat) = coordtransform::gcj02_to_wgs84(p.lon, p.lat);
+    LatLon::new(lat, lon)
+}
+
 /// The point in BD-09 (Baidu).
 pub fn to_bd09(p: LatLon) -> LatLon {
     let g = to_gcj02(p);
@@ -66,6 +72,8 @@ mod tests {
         // Outside China nothing moves.
         let paris = LatLon::new(48.8566, 2.3522);
         assert_eq!(to_gcj02(paris), paris);
+        // And back, close enough to draw a base map under the data.
+        assert!(from_gcj02(to_gcj02(p)).distance_m(&p) < 2.0);
     }
 
     #[test]

@@ -3,6 +3,7 @@
 //! `Service::dispatch` with a command name and a JSON body. Both answer with the same types
 //! (`ridermap-api`) and the same error `{code, message}`.
 
+pub mod basemap;
 mod grid;
 mod places;
 mod records;
@@ -25,6 +26,8 @@ pub struct Ctx<'a> {
     /// The store's file, for work that opens its own connection (sync) so the UI's commands
     /// are not held up behind the network.
     pub path: Option<&'a Path>,
+    /// The offline base map beside the store, if any.
+    pub basemap: &'a Mutex<basemap::Slot>,
 }
 
 /// A request the service knows how to answer.
@@ -36,6 +39,7 @@ pub struct Service {
     store: Mutex<Store>,
     actor: Actor,
     path: Option<PathBuf>,
+    basemap: Mutex<basemap::Slot>,
 }
 
 pub(crate) fn store_error(e: ridermap_store::Error) -> ApiError {
@@ -65,17 +69,19 @@ impl Service {
         if store.was_created() && demo {
             ridermap_exchange::demo::load(&mut store).map_err(|e| ApiError::new("demo", e.to_string()))?;
         }
-        Ok(Service { store: Mutex::new(store), actor, path: Some(path.to_path_buf()) })
+        let basemap = Mutex::new(basemap::load(Some(path)));
+        Ok(Service { store: Mutex::new(store), actor, path: Some(path.to_path_buf()), basemap })
     }
 
     /// Over an in-memory store (tests; sync needs a file).
     pub fn in_memory(store: Store, actor: Actor) -> Service {
-        Service { store: Mutex::new(store), actor, path: None }
+        Service { store: Mutex::new(store), actor, path: None, basemap: Mutex::new(Ok(None)) }
     }
 
     pub fn call<C: Handle>(&self, req: C) -> Result<C::Reply, ApiError> {
         let mut store = self.store.lock().unwrap_or_else(|p| p.into_inner());
-        req.handle(&mut Ctx { store: &mut store, actor: &self.actor, path: self.path.as_deref() })
+        let basemap = &self.basemap;
+        req.handle(&mut Ctx { store: &mut store, actor: &self.actor, path: self.path.as_deref(), basemap })
     }
 
     /// A kept photo's bytes (JPEG), by content address.
@@ -84,6 +90,16 @@ impl Service {
             return Err(invalid(format!("`{hash}` is not a photo's content address")));
         }
         self.store.lock().unwrap_or_else(|p| p.into_inner()).blob(hash).map_err(store_error)
+    }
+
+    /// A base map tile (`z/x/y`, XYZ) and its content type; None where the map has none.
+    pub fn tile(&self, z: u8, x: u32, y: u32) -> Result<Option<(Vec<u8>, &'static str)>, ApiError> {
+        let slot = self.basemap.lock().unwrap_or_else(|p| p.into_inner());
+        match &*slot {
+            Ok(Some(tiles)) => Ok(tiles.tile(z, x, y)?.map(|bytes| (bytes, tiles.content_type()))),
+            Ok(None) => Ok(None),
+            Err(e) => Err(e.clone()),
+        }
     }
 
     /// Run the command `name` on a JSON body; the reply as JSON.
@@ -129,6 +145,8 @@ impl Service {
             OutboxReq,
             DismissReq,
             EnrolReq,
+            BaseMapReq,
+            ImportBaseMapReq,
         )
     }
 }

@@ -219,3 +219,86 @@ fn every_command_is_dispatched_and_bad_bodies_are_named() {
     }
     assert_eq!(s.dispatch("launch_rockets", json!({})).unwrap_err().code, "unknown_command");
 }
+
+/// An MBTiles file with one tile per (z, x, y) given (XYZ), each tile's bytes naming it.
+fn mbtiles(path: &std::path::Path, meta: &[(&str, &str)], tiles: &[(u8, u32, u32)]) {
+    let db = rusqlite::Connection::open(path).unwrap();
+    db.execute_batch(
+        "CREATE TABLE metadata (name TEXT, value TEXT);
+         CREATE TABLE tiles (zoom_level INTEGER, tile_column INTEGER, tile_row INTEGER, tile_data BLOB);
+         CREATE UNIQUE INDEX tile_index ON tiles (zoom_level, tile_column, tile_row);",
+    )
+    .unwrap();
+    for (k, v) in meta {
+        db.execute("INSERT INTO metadata VALUES (?1, ?2)", [k, v]).unwrap();
+    }
+    for &(z, x, y) in tiles {
+        let row = (1u32 << z) - 1 - y; // MBTiles rows count from the south
+        db.execute(
+            "INSERT INTO tiles VALUES (?1, ?2, ?3, ?4)",
+            rusqlite::params![z, x, row, format!("{z}/{x}/{y}").into_bytes()],
+        )
+        .unwrap();
+    }
+}
+
+#[test]
+fn an_offline_base_map_is_imported_checked_and_served() {
+    let (s, dir) = service();
+    check(&s, "basemap", json!({}), |v| assert_eq!(v, &Value::Null, "none yet"));
+    let good = dir.path().join("yinhang.mbtiles");
+    let meta = [("name", "殷行"), ("format", "png"), ("bounds", "121.52,31.32,121.56,31.35"), ("minzoom", "15")];
+    mbtiles(&good, &meta, &[(16, 54897, 26743), (17, 109794, 53486)]);
+    let info = ok(&s, "import_basemap", json!({"path": good.to_str().unwrap()}));
+    assert_eq!(
+        (&info["name"], &info["format"], &info["min_zoom"], &info["max_zoom"], &info["datum"]),
+        (&json!("殷行"), &json!("png"), &json!(15), &json!(17), &json!("wgs84")),
+        "{info}"
+    );
+    assert_eq!(info["bounds"], json!([121.52, 31.32, 121.56, 31.35]));
+    // XYZ in, TMS rows in the file: the flip is the service's.
+    let (bytes, kind) = s.tile(16, 54897, 26743).unwrap().unwrap();
+    assert_eq!((String::from_utf8(bytes).unwrap().as_str(), kind), ("16/54897/26743", "image/png"));
+    assert_eq!(s.tile(16, 54897, 26744).unwrap(), None);
+    assert_eq!(s.tile(16, 1 << 16, 0).unwrap(), None, "outside the world");
+    // It lives beside the store: a service opened later on the same store has it.
+    drop(s);
+    let s = Service::open(&dir.path().join("app.sqlite"), true, Actor::default()).unwrap();
+    assert_eq!(ok(&s, "basemap", json!({}))["name"], "殷行");
+
+    // Bad files are refused with the file and what is wrong; the map held stays as it was.
+    let case = |name: &str, meta: &[(&str, &str)], tiles: &[(u8, u32, u32)], expect: &str| {
+        let file = dir.path().join(name);
+        mbtiles(&file, meta, tiles);
+        check(&s, "import_basemap", json!({"path": file.to_str().unwrap()}), |v| {
+            assert_eq!(error_code(v), "invalid_basemap", "{name}: {v}");
+            let message = v["error"]["message"].as_str().unwrap();
+            assert!(message.contains(name) && message.contains(expect), "{name}: {message}");
+        });
+    };
+    case("vector.mbtiles", &[("format", "pbf")], &[(14, 1, 1)], "vector tiles");
+    case("noformat.mbtiles", &[("name", "x")], &[(14, 1, 1)], "no `format`");
+    case("empty.mbtiles", &[("format", "jpg")], &[], "no tiles");
+    case("zoom.mbtiles", &[("format", "jpg"), ("maxzoom", "high")], &[(14, 1, 1)], "`maxzoom`");
+    case("bounds.mbtiles", &[("format", "jpg"), ("bounds", "1,2,3")], &[(14, 1, 1)], "`bounds`");
+    case("datum.mbtiles", &[("format", "jpg"), ("datum", "bd09")], &[(14, 1, 1)], "`datum`");
+    let text = dir.path().join("notes.mbtiles");
+    std::fs::write(&text, "not a database").unwrap();
+    check(&s, "import_basemap", json!({"path": text.to_str().unwrap()}), |v| {
+        assert_eq!(error_code(v), "invalid_basemap", "{v}")
+    });
+    check(&s, "import_basemap", json!({"path": dir.path().join("missing.mbtiles").to_str().unwrap()}), |v| {
+        assert!(v["error"]["message"].as_str().unwrap().contains("no such file"), "{v}")
+    });
+    check(&s, "import_basemap", json!({"path": " "}), |v| assert_eq!(error_code(v), "invalid"));
+    assert_eq!(ok(&s, "basemap", json!({}))["name"], "殷行", "the held map is untouched");
+    assert!(s.tile(17, 109794, 53486).unwrap().is_some());
+
+    // A GCJ-02 map replaces it; its tiles, not the old ones, are served.
+    let gcj = dir.path().join("gaode.mbtiles");
+    mbtiles(&gcj, &[("name", "高德"), ("format", "webp"), ("datum", "GCJ-02")], &[(17, 109795, 53487)]);
+    let info = ok(&s, "import_basemap", json!({"path": gcj.to_str().unwrap()}));
+    assert_eq!((&info["datum"], &info["min_zoom"]), (&json!("gcj02"), &json!(17)));
+    assert_eq!(s.tile(17, 109794, 53486).unwrap(), None);
+    assert_eq!(s.tile(17, 109795, 53487).unwrap().unwrap().1, "image/webp");
+}

@@ -1,6 +1,6 @@
 //! The web host: `POST /api/{command}` with a JSON body runs a command of `ridermap-service` and
 //! answers with its JSON reply, or `{code, message}` with a 4xx/5xx status; `GET /photos/{sha256}`
-//! serves a kept photo; everything else is the built UI (`ui/dist`), with `index.html` for unknown
+//! serves a kept photo, `GET /tiles/{z}/{x}/{y}` a tile of the offline base map; everything else is the built UI (`ui/dist`), with `index.html` for unknown
 //! paths so the UI's own routes load. The same UI inside the app talks Tauri IPC instead.
 
 use std::{path::Path, sync::Arc};
@@ -65,12 +65,26 @@ async fn photo(State(service): State<Arc<Service>>, UrlPath(hash): UrlPath<Strin
     }
 }
 
+/// A base map tile; the UI asks with `?v=` the base map's version, so a cached tile never
+/// outlives the map it came from.
+async fn tile(State(service): State<Arc<Service>>, UrlPath((z, x, y)): UrlPath<(u8, u32, u32)>) -> Response {
+    match tokio::task::spawn_blocking(move || service.tile(z, x, y)).await {
+        Ok(Ok(Some((bytes, kind)))) => {
+            ([("content-type", kind), ("cache-control", "private, max-age=604800")], bytes).into_response()
+        }
+        Ok(Ok(None)) => failure(ApiError::new("not_found", format!("no base map tile {z}/{x}/{y}"))),
+        Ok(Err(e)) => failure(e),
+        Err(_) => failure(ApiError::new("internal", "the command stopped unexpectedly")),
+    }
+}
+
 /// The host's routes over `service`, with the built UI from `ui_dir`.
 pub fn router(service: Arc<Service>, ui_dir: &Path) -> Router {
     let ui = ServeDir::new(ui_dir).fallback(ServeFile::new(ui_dir.join("index.html")));
     Router::new()
         .route("/api/{name}", post(command))
         .route("/photos/{hash}", get(photo))
+        .route("/tiles/{z}/{x}/{y}", get(tile))
         .route("/healthz", get(|| async { "ok" }))
         .fallback_service(ui)
         .layer(DefaultBodyLimit::max(MAX_BODY))

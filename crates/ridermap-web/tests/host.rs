@@ -59,6 +59,32 @@ async fn commands_answer_json_and_errors_are_code_and_message() {
 }
 
 #[tokio::test]
+async fn base_map_tiles_are_served_once_a_map_is_imported() {
+    let h = host();
+    let (status, body) = send(&h, "GET", "/tiles/16/54897/26743", "").await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "{body}");
+    let file = h._dir.path().join("map.mbtiles");
+    let db = rusqlite::Connection::open(&file).unwrap();
+    db.execute_batch(
+        "CREATE TABLE metadata (name TEXT, value TEXT); INSERT INTO metadata VALUES ('format', 'png');
+         CREATE TABLE tiles (zoom_level INTEGER, tile_column INTEGER, tile_row INTEGER, tile_data BLOB);
+         INSERT INTO tiles VALUES (16, 54897, 38792, x'89504e47');",
+    )
+    .unwrap();
+    drop(db);
+    let body = json!({"path": file.to_str().unwrap()}).to_string();
+    let (status, reply) = send(&h, "POST", "/api/import_basemap", &body).await;
+    assert_eq!(status, StatusCode::OK, "{reply}");
+    // 38792 is the TMS row of XYZ y 26743 at zoom 16.
+    let req = Request::builder().uri("/tiles/16/54897/26743?v=1").body(Body::empty()).unwrap();
+    let res = h.router.clone().oneshot(req).await.unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(res.headers()["content-type"], "image/png");
+    assert_eq!(&res.into_body().collect().await.unwrap().to_bytes()[..], b"\x89PNG");
+    assert_eq!(send(&h, "GET", "/tiles/16/54897/26744", "").await.0, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
 async fn the_ui_is_served_with_index_for_its_own_routes() {
     let h = host();
     let (status, body) = send(&h, "GET", "/", "").await;

@@ -2,6 +2,7 @@
 //! the request as `req` (the UI's transport sends `{req}`), runs it on a blocking thread and
 //! returns the reply or `ApiError {code, message}`.
 
+pub mod basemap;
 pub mod places;
 pub mod records;
 pub mod sync;

@@ -1,8 +1,8 @@
 //! Sync: status, a round now, the outbox with each item's state and refusal reason, and settings
-//! (server address, enrolment with an invite code).
+//! (server address, enrolment with an invite code, the offline base map).
 
 use leptos::prelude::*;
-use ridermap_api::{DismissReq, EnrolReq, OutboxReq, SyncNowReq};
+use ridermap_api::{Datum, DismissReq, EnrolReq, ImportBaseMapReq, OutboxReq, SyncNowReq};
 
 use crate::{state::state, transport::call};
 
@@ -47,6 +47,34 @@ pub fn SyncScreen() -> impl IntoView {
             s.wrote();
         }
     });
+    let basemap_path = RwSignal::new(String::new());
+    let import_basemap = Action::new_local(move |_: &()| {
+        let req = ImportBaseMapReq { path: basemap_path.get_untracked() };
+        async move {
+            match call(&req).await {
+                Ok(m) => {
+                    s.say(format!("{}{}", s.t("已导入底图：", "Base map imported: "), m.name));
+                    s.basemap.set(Some(m));
+                    basemap_path.set(String::new());
+                }
+                Err(e) => s.say(e.message),
+            }
+        }
+    });
+    let basemap_now = move || match s.basemap.get() {
+        None => s.t("没有底图：地图只画本机数据", "No base map: the map draws the local data only").to_string(),
+        Some(m) => format!(
+            "{} · {} {}–{} · {}",
+            m.name,
+            s.t("缩放", "zoom"),
+            m.min_zoom,
+            m.max_zoom,
+            match m.datum {
+                Datum::Wgs84 => "WGS-84",
+                Datum::Gcj02 => "GCJ-02",
+            }
+        ),
+    };
     let dismiss = Action::new_local(move |id: &ridermap_core::Id| {
         let id = *id;
         async move {
@@ -101,6 +129,12 @@ pub fn SyncScreen() -> impl IntoView {
             <input type="text" data-testid="invite" placeholder=move || s.t("邀请码", "Invite code") prop:value=move || invite.get()
                 on:input=move |ev| invite.set(event_target_value(&ev)) />
             <button class="big" data-testid="enrol" on:click=move |_| { enrol.dispatch(()); }>{move || s.t("登录服务器", "Enrol")}</button>
+            <h3>{move || s.t("离线底图", "Offline base map")}</h3>
+            <p data-testid="basemap">{basemap_now}</p>
+            <input type="text" data-testid="basemap-path" placeholder=move || s.t("本机上的 .mbtiles 文件路径", "Path of an .mbtiles file on this device")
+                prop:value=move || basemap_path.get() on:input=move |ev| basemap_path.set(event_target_value(&ev)) />
+            <button class="big" data-testid="basemap-import" disabled=move || import_basemap.pending().get()
+                on:click=move |_| { import_basemap.dispatch(()); }>{move || s.t("导入底图", "Import base map")}</button>
         </section>
     }
 }
