@@ -10,7 +10,9 @@ import { browser, freePort, page, PHONE, ridermap, ROOT, serve, shot, TABLET, te
 const dir = tempDir();
 const appDb = join(dir, 'app.sqlite');
 const serverDb = join(dir, 'server.sqlite');
-let web, server, serverUrl, b;
+// `web` is the rider's device (enrolled as a rider below); `desk` a grid-station PC that has not
+// enrolled, so it shows every screen (the volunteer's and the grid worker's flows run there).
+let web, desk, server, serverUrl, b;
 
 async function startServer() {
   server = await serve(['--db', serverDb, 'serve', '--listen', serverUrl.replace('http://', '')]);
@@ -28,12 +30,14 @@ before(async () => {
   serverUrl = `http://127.0.0.1:${await freePort()}`;
   await startServer();
   web = await serve(['--db', appDb, 'web', '--listen', '127.0.0.1:0', '--ui', UI]);
+  desk = await serve(['--db', join(dir, 'desk.sqlite'), 'web', '--listen', '127.0.0.1:0', '--ui', UI]);
   b = await browser();
 });
 
 after(async () => {
   await b?.close();
   await web?.stop();
+  await desk?.stop();
   await server?.stop();
 });
 
@@ -63,6 +67,10 @@ describe('Ridermap in a browser', () => {
     await p.getByTestId('invite').fill(code);
     await p.getByTestId('enrol').click();
     await p.getByTestId('sync-server').filter({ hasText: serverUrl }).waitFor();
+    // A rider gets the rider's screens: no station check-in, no grid desk to be refused from.
+    await p.getByTestId('tab-grid').waitFor({ state: 'detached' });
+    assert.equal(await p.getByTestId('tab-station').count(), 0);
+    assert.equal(await p.getByTestId('tab-gate').count(), 1);
     await p.context().close();
   });
 
@@ -108,7 +116,7 @@ describe('Ridermap in a browser', () => {
 
   test('volunteer: check-in with big buttons, today\'s tally', async () => {
     const p = await page(b, PHONE, { geolocation: { latitude: 31.3376, longitude: 121.5382 } });
-    await p.goto(web.url);
+    await p.goto(desk.url);
     await p.getByTestId('tab-station').click();
     await p.getByTestId('station-choice').filter({ hasText: '奉献园爱心驿站' }).click();
     await p.getByTestId('plus').click();
@@ -124,7 +132,7 @@ describe('Ridermap in a browser', () => {
 
   test('grid worker on a tablet, in English: add a place with hours checked as typed, review, dashboard', async () => {
     const p = await page(b, TABLET);
-    await p.goto(web.url);
+    await p.goto(desk.url);
     await p.getByTestId('lang').click();
     await p.getByTestId('tab-grid').click();
     await p.getByTestId('grid-yinhang-1').click();

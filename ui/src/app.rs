@@ -100,12 +100,17 @@ fn TabBar() -> impl IntoView {
             </button>
         }
     };
+    // Only the screens the enrolled role may use (a rider has no grid desk to be refused from).
+    let role = move || s.sync.with(|st| st.as_ref().and_then(|st| st.role));
+    let shown = move |t: Tab, icon: &'static str, zh: &'static str, en: &'static str, id: &'static str| {
+        move || t.shown_to(role()).then(|| tab(t, icon, zh, en, id))
+    };
     view! {
         <nav class="tabs">
             {tab(Tab::Nearby, "◉", "附近", "Nearby", "tab-nearby")}
             {tab(Tab::Gate, "⌂", "找门", "Gate", "tab-gate")}
-            {tab(Tab::Station, "☕", "驿站", "Station", "tab-station")}
-            {tab(Tab::Grid, "▦", "网格", "Grid", "tab-grid")}
+            {shown(Tab::Station, "☕", "驿站", "Station", "tab-station")}
+            {shown(Tab::Grid, "▦", "网格", "Grid", "tab-grid")}
             {tab(Tab::Sync, "⇅", "同步", "Sync", "tab-sync")}
         </nav>
     }

@@ -3,7 +3,7 @@
 
 use leptos::prelude::*;
 use ridermap_api::{BaseMap, SyncStatus};
-use ridermap_core::{Id, Lang, LatLon};
+use ridermap_core::{Id, Lang, LatLon, Role};
 
 /// The demo area (Yinhang subdistrict) until the device knows better.
 pub const DEFAULT_POSITION: LatLon = LatLon { lat: 31.3376, lon: 121.5382 };
@@ -15,6 +15,19 @@ pub enum Tab {
     Station,
     Grid,
     Sync,
+}
+
+impl Tab {
+    /// Whether a device enrolled with `role` gets this tab. Before enrolment (`None`) every tab
+    /// shows: the device's own store takes every kind of write, and a grid-station PC starts there.
+    pub fn shown_to(self, role: Option<Role>) -> bool {
+        match (self, role) {
+            (_, None | Some(Role::GridWorker | Role::Admin)) => true,
+            (Tab::Nearby | Tab::Gate | Tab::Sync, _) => true,
+            (Tab::Station, Some(Role::Volunteer)) => true,
+            (Tab::Station | Tab::Grid, Some(Role::Rider | Role::Volunteer)) => false,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -102,4 +115,22 @@ impl AppState {
 
 pub fn state() -> AppState {
     expect_context::<AppState>()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_role_gets_the_screens_it_may_use() {
+        let check = |role: Option<Role>, expected: [bool; 5]| {
+            let tabs = [Tab::Nearby, Tab::Gate, Tab::Station, Tab::Grid, Tab::Sync];
+            assert_eq!(tabs.map(|t| t.shown_to(role)), expected, "{role:?}");
+        };
+        check(None, [true; 5]);
+        check(Some(Role::Rider), [true, true, false, false, true]);
+        check(Some(Role::Volunteer), [true, true, true, false, true]);
+        check(Some(Role::GridWorker), [true; 5]);
+        check(Some(Role::Admin), [true; 5]);
+    }
 }

@@ -349,6 +349,9 @@ pub struct SyncStatus {
     pub refused: usize,
     pub last_success: Option<String>,
     pub last_error: Option<String>,
+    /// The role the server gave this device at enrolment; the UI shows the screens it may use.
+    #[serde(default)]
+    pub role: Option<ridermap_core::Role>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]

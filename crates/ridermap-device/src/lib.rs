@@ -21,6 +21,7 @@ const CURSORS: &str = "pull_cursor";
 const LAST_OK: &str = "sync_last_success";
 const LAST_ERROR: &str = "sync_last_error";
 const FOLLOW: &str = "sync_follow";
+const ROLE: &str = "sync_role";
 const PUSH_BATCH: usize = 500;
 const PULL_PAGE: usize = 1000;
 /// Most photos fetched in one round, so a first sync on a weak signal gets to the records first.
@@ -176,6 +177,7 @@ pub fn login(store: &mut Store, server: &str, invite: &str) -> Result<LoginRespo
     )?;
     store.set_setting(SERVER, server)?;
     store.set_setting(TOKEN, &res.token)?;
+    store.set_setting(ROLE, &serde_json::to_string(&res.role).unwrap_or_default())?;
     Ok(res)
 }
 
@@ -354,5 +356,6 @@ pub fn status(store: &Store) -> Result<SyncStatus, SyncError> {
         refused: store.refused()?.len(),
         last_success: nonempty(store.setting(LAST_OK)?),
         last_error: nonempty(store.setting(LAST_ERROR)?),
+        role: store.setting(ROLE)?.and_then(|r| serde_json::from_str(&r).ok()),
     })
 }

@@ -109,6 +109,11 @@ fn roles_decide_and_everyone_converges(backend: &str) {
     let server = Server::start(backend);
     let mut worker = server.device(Role::GridWorker, &["yinhang-1"], &[]);
     let mut rider = server.device(Role::Rider, &[], &[]);
+    // The role the server gave at enrolment is kept: the app shows the screens it may use.
+    assert_eq!(
+        (status(&worker).unwrap().role, status(&rider).unwrap().role),
+        (Some(Role::GridWorker), Some(Role::Rider))
+    );
 
     worker
         .put_grid(
