@@ -47,15 +47,19 @@ impl Tiles {
             Some(f) => return Err(bad(file, format_args!("metadata `format` is `{f}`; expected png, jpg or webp"))),
             None => return Err(bad(file, "metadata has no `format` (png, jpg or webp)")),
         };
-        let (lowest, highest): (Option<u8>, Option<u8>) = conn
-            .query_row("SELECT min(zoom_level), max(zoom_level) FROM tiles", [], |r| Ok((r.get(0)?, r.get(1)?)))
-            .map_err(|e| bad(file, format_args!("not an MBTiles file ({e})")))?;
-        let (Some(lowest), Some(highest)) = (lowest, highest) else {
+        let not_mbtiles = |e: rusqlite::Error| bad(file, format_args!("not an MBTiles file ({e})"));
+        // Opened at every start: look at one row, and scan the tiles for zooms only when the
+        // metadata does not say (`tiles` is often a view over deduplicated images).
+        let any: Option<i64> =
+            conn.query_row("SELECT 1 FROM tiles LIMIT 1", [], |r| r.get(0)).optional().map_err(not_mbtiles)?;
+        if any.is_none() {
             return Err(bad(file, "holds no tiles"));
-        };
-        let zoom = |field: &str, found: u8| -> Result<u8, ApiError> {
+        }
+        let zoom = |field: &str, pick: &str| -> Result<u8, ApiError> {
             match meta.get(field) {
-                None => Ok(found),
+                None => conn
+                    .query_row(&format!("SELECT {pick}(zoom_level) FROM tiles"), [], |r| r.get(0))
+                    .map_err(not_mbtiles),
                 Some(v) => v
                     .trim()
                     .parse::<u8>()
@@ -64,7 +68,7 @@ impl Tiles {
                     .ok_or_else(|| bad(file, format_args!("metadata `{field}` is `{v}`: not a zoom level (0-30)"))),
             }
         };
-        let (min_zoom, max_zoom) = (zoom("minzoom", lowest)?, zoom("maxzoom", highest)?);
+        let (min_zoom, max_zoom) = (zoom("minzoom", "min")?, zoom("maxzoom", "max")?);
         let bounds = match meta.get("bounds") {
             None => None,
             Some(v) => Some(parse_bounds(v).ok_or_else(|| {
