@@ -7,10 +7,7 @@ pub mod commands;
 
 use std::{path::PathBuf, sync::Arc, time::Duration};
 
-use ridermap_service::{
-    Service,
-    api::{SyncNowReq, SyncStatusReq},
-};
+use ridermap_service::{Demo, Pace, Service};
 use ridermap_store::Actor;
 use tauri::{Manager, Runtime, http};
 
@@ -19,38 +16,9 @@ pub use commands::Shared;
 /// Registers the app's commands and photo protocol on `builder` (the real runtime, or
 /// `tauri::test::mock_builder()` in tests); the `Shared` service is managed by the caller.
 pub fn app<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R> {
-    use commands::{basemap::*, places::*, records::*, sync::*};
     builder
         .register_uri_scheme_protocol("ridermap", |ctx, request| serve(ctx.app_handle(), request.uri().path()))
-        .invoke_handler(tauri::generate_handler![
-            nearby,
-            search,
-            place,
-            compounds,
-            gate,
-            map,
-            save_place,
-            edit_place,
-            verify_place,
-            delete_place,
-            stale,
-            dashboard,
-            export,
-            grids,
-            add_report,
-            confirm,
-            review_queue,
-            review,
-            add_visit,
-            station_day,
-            sync_status,
-            sync_now,
-            outbox,
-            dismiss,
-            enrol,
-            basemap,
-            import_basemap,
-        ])
+        .invoke_handler(commands::handler())
 }
 
 /// `ridermap://localhost/photos/{sha256}`: a kept photo; `ridermap://localhost/tiles/{z}/{x}/{y}`:
@@ -92,20 +60,15 @@ fn background_sync(service: Shared) {
             .duration_since(std::time::UNIX_EPOCH)
             .map(|d| d.as_nanos() as u64)
             .unwrap_or(7);
-        let mut backoff =
-            ridermap_device::backoff::Backoff::new(Duration::from_secs(5), Duration::from_secs(600), seed);
-        loop {
-            let enrolled = service.call(SyncStatusReq {}).map(|s| s.enrolled).unwrap_or(false);
-            let wait = match enrolled.then(|| service.call(SyncNowReq {})) {
-                None => Duration::from_secs(30),
-                Some(Ok(_)) => {
-                    backoff.succeeded();
-                    Duration::from_secs(60)
-                }
-                Some(Err(_)) => backoff.failed(),
-            };
-            std::thread::sleep(wait);
-        }
+        let pace = Pace {
+            every: Duration::from_secs(60),
+            idle: Duration::from_secs(30),
+            first_retry: Duration::from_secs(5),
+            longest_retry: Duration::from_secs(600),
+            seed,
+        };
+        // The status bar reads the outcome from the store; nothing to add here.
+        service.keep_syncing(&pace, |_, _| {})
     });
 }
 
@@ -122,7 +85,7 @@ pub fn run() {
     app(tauri::Builder::default())
         .setup(|app| {
             let path = store_path(app)?;
-            let service = Arc::new(Service::open(&path, true, Actor::default()).map_err(|e| e.message)?);
+            let service = Arc::new(Service::open(&path, Demo::Load, Actor::default()).map_err(|e| e.message)?);
             background_sync(service.clone());
             app.manage(service);
             Ok(())

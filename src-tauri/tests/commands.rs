@@ -32,7 +32,9 @@ fn invoke(webview: &tauri::WebviewWindow<tauri::test::MockRuntime>, cmd: &str, r
 #[test]
 fn commands_answer_and_errors_cross_as_code_and_message() {
     let dir = tempfile::tempdir().unwrap();
-    let service = Arc::new(Service::open(&dir.path().join("app.sqlite"), true, Actor::default()).unwrap());
+    let service = Arc::new(
+        Service::open(&dir.path().join("app.sqlite"), ridermap_service::Demo::Load, Actor::default()).unwrap(),
+    );
     let app = ridermap_app::app(mock_builder()).manage(service).build(tauri::generate_context!()).unwrap();
     let webview = tauri::WebviewWindowBuilder::new(&app, "main", Default::default()).build().unwrap();
 

@@ -29,8 +29,12 @@ fn locate(s: AppState) {
 
 fn refresh_sync(s: AppState) {
     leptos::task::spawn_local(async move {
-        if let Ok(st) = call(&SyncStatusReq {}).await {
-            s.sync.set(Some(st));
+        match call(&SyncStatusReq {}).await {
+            Ok(st) => {
+                s.sync.set(Some(st));
+                s.sync_failed.set(None);
+            }
+            Err(e) => s.sync_failed.set(Some(e.message)),
         }
     });
 }
@@ -41,8 +45,10 @@ pub fn App() -> impl IntoView {
     provide_context(s);
     locate(s);
     leptos::task::spawn_local(async move {
-        if let Ok(map) = call(&BaseMapReq {}).await {
-            s.basemap.set(map);
+        match call(&BaseMapReq {}).await {
+            Ok(map) => s.basemap.set(map),
+            // The map still draws the local data; say why the base map is missing.
+            Err(e) => s.say(format!("{}{}", s.t("底图读取失败：", "Cannot read the base map: "), e.message)),
         }
     });
     // The status bar follows every write, and the clock for "last sync".

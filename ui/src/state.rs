@@ -52,6 +52,8 @@ pub struct AppState {
     pub position: RwSignal<LatLon>,
     pub position_source: RwSignal<PositionSource>,
     pub sync: RwSignal<Option<SyncStatus>>,
+    /// Why the last read of the sync status failed (None once one succeeds).
+    pub sync_failed: RwSignal<Option<String>>,
     pub toast: RwSignal<Option<String>>,
     /// Bumped after every write, so views that read the store load again.
     pub changed: RwSignal<u32>,
@@ -88,6 +90,7 @@ impl AppState {
             position: RwSignal::new(position),
             position_source: RwSignal::new(source),
             sync: RwSignal::new(None),
+            sync_failed: RwSignal::new(None),
             toast: RwSignal::new(None),
             changed: RwSignal::new(0),
             basemap: RwSignal::new(None),

@@ -1,7 +1,7 @@
 //! One way to call a command, two transports: Tauri IPC inside the app (`window.__TAURI__`,
 //! command `NAME` with argument `req`), `POST /api/NAME` when `ridermap web` serves the UI.
 
-use ridermap_api::{ApiError, Call};
+use ridermap_api::{ApiError, Call, ErrorCode};
 use wasm_bindgen::{JsCast, JsValue, prelude::wasm_bindgen};
 use wasm_bindgen_futures::JsFuture;
 
@@ -28,11 +28,11 @@ fn js_error(e: JsValue) -> ApiError {
         .map(|e| String::from(e.message()))
         .or_else(|| e.as_string())
         .unwrap_or_else(|| "unknown error".into());
-    ApiError::new("offline", message)
+    ApiError::new(ErrorCode::Offline, message)
 }
 
 fn to_js(value: &impl serde::Serialize) -> Result<JsValue, ApiError> {
-    let text = serde_json::to_string(value).map_err(|e| ApiError::new("internal", e.to_string()))?;
+    let text = serde_json::to_string(value).map_err(|e| ApiError::internal(e.to_string()))?;
     js_sys::JSON::parse(&text).map_err(js_error)
 }
 
@@ -42,7 +42,7 @@ fn from_js<T: serde::de::DeserializeOwned>(value: &JsValue) -> Result<T, ApiErro
     } else {
         js_sys::JSON::stringify(value).map_err(js_error)?.into()
     };
-    serde_json::from_str(&text).map_err(|e| ApiError::new("internal", format!("unexpected reply: {e}")))
+    serde_json::from_str(&text).map_err(|e| ApiError::internal(format!("unexpected reply: {e}")))
 }
 
 /// Run a command wherever this UI runs.
@@ -53,10 +53,10 @@ pub async fn call<C: Call>(req: &C) -> Result<C::Reply, ApiError> {
         let reply = tauri_invoke(C::NAME, args.into()).await.map_err(js_error)?;
         return from_js(&reply);
     }
-    let window = web_sys::window().ok_or_else(|| ApiError::new("internal", "no window"))?;
+    let window = web_sys::window().ok_or_else(|| ApiError::internal("no window"))?;
     let init = web_sys::RequestInit::new();
     init.set_method("POST");
-    let body = serde_json::to_string(req).map_err(|e| ApiError::new("internal", e.to_string()))?;
+    let body = serde_json::to_string(req).map_err(|e| ApiError::internal(e.to_string()))?;
     init.set_body(&JsValue::from_str(&body));
     let headers = web_sys::Headers::new().map_err(js_error)?;
     headers.set("content-type", "application/json").map_err(js_error)?;

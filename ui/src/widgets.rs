@@ -1,11 +1,71 @@
-//! Small shared pieces: the toast, the sync status bar, a virtualized list.
+//! Small shared pieces: how a read is shown (loading, offline, failed with a retry, loaded), the
+//! toast, the sync status bar, a virtualized list.
 
 use leptos::{html, prelude::*};
+use ridermap_api::{ApiError, ErrorCode};
 
 use crate::{
     geom::visible_rows,
     state::{Screen, Tab, state},
 };
+
+/// A read's value, and whether it is still on its way.
+pub type Reading<T> = LocalResource<Result<T, ApiError>>;
+
+/// What a read looks like while it is not loaded: "loading…", or what failed (offline says so)
+/// with a retry. Nothing once it has loaded. Every screen shows its reads through this or `Read`,
+/// so a failed read never looks like an empty one ("0 places").
+#[component]
+pub fn ReadStatus<T>(
+    /// The read; the retry button runs it again.
+    res: Reading<T>,
+    /// What it reads, in Chinese and English ("待审核列表", "the review queue").
+    what: (&'static str, &'static str),
+) -> impl IntoView
+where
+    T: Clone + 'static,
+{
+    let s = state();
+    move || match res.get() {
+        None => Some(view! { <p class="loading" data-testid="loading">{s.t("读取中…", "Loading…")}</p> }.into_any()),
+        Some(Err(e)) => {
+            let headline = match e.code {
+                ErrorCode::Offline => s.t("连接不上，未能读取", "Cannot connect to read"),
+                _ => s.t("读取失败：", "Could not read "),
+            };
+            Some(
+                view! {
+                    <div class="read-error" role="alert" data-testid="read-error">
+                        <p><b>{headline}{s.t(what.0, what.1)}</b></p>
+                        <p class="why">{e.message}</p>
+                        <button class="big" data-testid="retry" on:click=move |_| res.refetch()>{s.t("重试", "Retry")}</button>
+                    </div>
+                }
+                .into_any(),
+            )
+        }
+        Some(Ok(_)) => None,
+    }
+}
+
+/// A read in full: `ReadStatus` until it has loaded, then `ok` draws the value.
+#[component]
+pub fn Read<T, V, F>(
+    res: Reading<T>,
+    what: (&'static str, &'static str),
+    /// Draws the loaded value.
+    ok: F,
+) -> impl IntoView
+where
+    T: Clone + 'static,
+    F: Fn(T) -> V + Clone + Send + Sync + 'static,
+    V: IntoView + 'static,
+{
+    move || match res.get() {
+        Some(Ok(v)) => ok(v).into_any(),
+        _ => view! { <ReadStatus res=res what=what/> }.into_any(),
+    }
+}
 
 /// A short message over the bottom of the screen. It never takes taps (it must not cover a button
 /// a rider needs) and goes after a few seconds.
@@ -38,9 +98,10 @@ pub fn Toast() -> impl IntoView {
 #[component]
 pub fn StatusBar() -> impl IntoView {
     let s = state();
-    let text = move || match s.sync.get() {
-        None => s.t("同步状态读取中", "Reading sync status").to_string(),
-        Some(st) => {
+    let text = move || match (s.sync.get(), s.sync_failed.get()) {
+        (_, Some(why)) => format!("{} {why}", s.t("同步状态读取失败：", "Cannot read the sync status:")),
+        (None, None) => s.t("同步状态读取中", "Reading sync status").to_string(),
+        (Some(st), None) => {
             let online = match (&st.last_error, st.enrolled) {
                 (_, false) => s.t("未登录服务器", "Not enrolled"),
                 (Some(_), true) => s.t("离线", "Offline"),
@@ -54,11 +115,18 @@ pub fn StatusBar() -> impl IntoView {
             format!("{online} · {} {} · {} {last}", s.t("待同步", "pending"), st.pending, s.t("上次同步", "last sync"))
         }
     };
-    let offline = move || s.sync.get().is_some_and(|st| st.last_error.is_some() || !st.enrolled);
+    let offline = move || {
+        s.sync_failed.with(Option::is_some) || s.sync.get().is_some_and(|st| st.last_error.is_some() || !st.enrolled)
+    };
+    // Unknown is not zero: nothing is shown as pending until the status has been read.
+    let pending = move || match (s.sync.get(), s.sync_failed.with(Option::is_some)) {
+        (Some(st), false) => st.pending.to_string(),
+        _ => "?".to_string(),
+    };
     view! {
         <button class="status-bar" class:offline=offline data-testid="status-bar"
             on:click=move |_| s.screen.set(Screen::Tab(Tab::Sync))>
-            <span data-testid="pending" class="pending">{move || s.sync.get().map(|st| st.pending).unwrap_or(0)}</span>
+            <span data-testid="pending" class="pending">{pending}</span>
             <span>{text}</span>
         </button>
     }

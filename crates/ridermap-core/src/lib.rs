@@ -14,8 +14,9 @@ pub mod nav;
 pub mod patch;
 pub mod rank;
 pub mod status;
+pub mod words;
 
-pub use error::{Invalid, Problem};
+pub use error::{ApiError, ErrorCode, Invalid, Problem};
 pub use geo::LatLon;
 pub use hlc::Hlc;
 pub use hours::{Hours, HoursState};

@@ -657,7 +657,7 @@ impl StatusReport {
 /// Services a rest station gave during a visit.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
-pub enum Service {
+pub enum StationService {
     HotWater,
     Microwave,
     PhoneCharging,
@@ -666,14 +666,14 @@ pub enum Service {
     FirstAid,
 }
 
-impl Service {
-    pub const ALL: [Service; 6] = [
-        Service::HotWater,
-        Service::Microwave,
-        Service::PhoneCharging,
-        Service::Rest,
-        Service::Toilet,
-        Service::FirstAid,
+impl StationService {
+    pub const ALL: [StationService; 6] = [
+        StationService::HotWater,
+        StationService::Microwave,
+        StationService::PhoneCharging,
+        StationService::Rest,
+        StationService::Toilet,
+        StationService::FirstAid,
     ];
 }
 
@@ -685,7 +685,7 @@ pub struct Visit {
     pub at: DateTime<Utc>,
     pub headcount: u32,
     #[serde(default)]
-    pub services: Vec<Service>,
+    pub services: Vec<StationService>,
     /// Supplies that ran low or were restocked, as free text items.
     #[serde(default)]
     pub supplies: Vec<String>,

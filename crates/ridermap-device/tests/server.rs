@@ -6,7 +6,7 @@ use std::thread;
 
 use chrono::Utc;
 use ridermap_core::{Grid, Id, Outcome, Place, PlaceKind, Role, Stamp, StatusReport};
-use ridermap_device::{SyncError, login, status, sync_once};
+use ridermap_device::{Checksums, SyncError, login, status, sync_once};
 use ridermap_server::{Db, scratch::ScratchDb};
 use ridermap_store::{Actor, Store};
 
@@ -124,11 +124,11 @@ fn roles_decide_and_everyone_converges(backend: &str) {
     let mut gate = Place::new(PlaceKind::Entrance, "1号门", 31.33, 121.53);
     gate.grid = Some("yinhang-1".into());
     worker.put_place(&gate, &me("王")).unwrap();
-    let r = sync_once(&mut worker, false).unwrap();
+    let r = sync_once(&mut worker, Checksums::Skip).unwrap();
     assert_eq!((r.pushed, r.refused), (2, 0));
     assert_eq!(status(&worker).unwrap().pending, 0);
 
-    sync_once(&mut rider, false).unwrap();
+    sync_once(&mut rider, Checksums::Skip).unwrap();
     assert_eq!(rider.place(gate.id).unwrap().unwrap().name, "1号门");
 
     // A rider may not edit a place: the change comes back refused, with the reason, and stays visible.
@@ -136,7 +136,7 @@ fn roles_decide_and_everyone_converges(backend: &str) {
     let mut report = StatusReport::new(Outcome::Refused, 31.33, 121.53, Utc::now());
     report.target = Some(gate.id);
     rider.add_report(&report, &me("骑手")).unwrap();
-    let r = sync_once(&mut rider, false).unwrap();
+    let r = sync_once(&mut rider, Checksums::Skip).unwrap();
     assert_eq!((r.pushed, r.refused), (1, 1));
     let refused = rider.refused().unwrap();
     assert_eq!(refused[0].1, "only grid workers change places");
@@ -145,19 +145,19 @@ fn roles_decide_and_everyone_converges(backend: &str) {
     assert_eq!(rider.place(gate.id).unwrap().unwrap().name, "1号门");
 
     // The worker sees the report and rejects it with a reason that travels back.
-    sync_once(&mut worker, false).unwrap();
+    sync_once(&mut worker, Checksums::Skip).unwrap();
     assert_eq!(worker.place(gate.id).unwrap().unwrap().name, "1号门");
     let queue = worker.review_queue(Some("yinhang-1")).unwrap();
     assert_eq!(queue.len(), 1);
     worker.resolve_report(queue[0].id, false, Some("门卫已说明：骑手可登记进入"), &me("王")).unwrap();
-    sync_once(&mut worker, false).unwrap();
-    sync_once(&mut rider, false).unwrap();
+    sync_once(&mut worker, Checksums::Skip).unwrap();
+    sync_once(&mut rider, Checksums::Skip).unwrap();
     let back = rider.report(report.id).unwrap().unwrap();
     assert_eq!(back.resolution.as_deref(), Some("门卫已说明：骑手可登记进入"));
 
     // Both hold exactly the server's state for every region.
     for store in [&mut worker, &mut rider] {
-        let r = sync_once(store, true).unwrap();
+        let r = sync_once(store, Checksums::Verify).unwrap();
 
         assert!(!r.verified.is_empty() && r.verified.values().all(|ok| *ok), "{:?}", r.verified);
     }
@@ -174,23 +174,26 @@ fn grid_workers_keep_to_their_grids_and_tokens_can_be_revoked(backend: &str) {
     let mut p = Place::new(PlaceKind::Charger, "换电柜", 31.33, 121.53);
     p.grid = Some("g1".into());
     one.put_place(&p, &me("a")).unwrap();
-    sync_once(&mut one, false).unwrap();
-    sync_once(&mut two, false).unwrap();
+    sync_once(&mut one, Checksums::Skip).unwrap();
+    sync_once(&mut two, Checksums::Skip).unwrap();
     // g2's worker cannot read g1 ...
     assert!(two.place(p.id).unwrap().is_none());
     // ... nor write it, even knowing its id.
     two.put_grid(&Grid { id: Id::new(), code: "g1".into(), name: "冒充".into(), stamp: Stamp::now() }, &me("b"))
         .unwrap();
-    let r = sync_once(&mut two, false).unwrap();
+    let r = sync_once(&mut two, Checksums::Skip).unwrap();
     assert_eq!(r.refused, 1);
 
     // A forged token is refused; so is a revoked one.
     let mut forged = Store::open_in_memory().unwrap();
     forged.set_setting("sync_server", &server.url).unwrap();
     forged.set_setting("sync_token", "0123456789abcdef0123456789abcdef").unwrap();
-    match sync_once(&mut forged, false) {
-        Err(SyncError::Server(msg, code)) => {
-            assert_eq!((msg.as_str(), code.as_str()), ("unknown or revoked token", "unauthorized"))
+    match sync_once(&mut forged, Checksums::Skip) {
+        Err(SyncError::Server(e)) => {
+            assert_eq!(
+                (e.message.as_str(), e.code),
+                ("unknown or revoked token", ridermap_core::ErrorCode::Unauthorized)
+            )
         }
         other => panic!("{other:?}"),
     }
@@ -199,14 +202,11 @@ fn grid_workers_keep_to_their_grids_and_tokens_can_be_revoked(backend: &str) {
         let code = server.db.create_invite(Role::Rider, &[], &[]).unwrap();
         let mut s = Store::open_in_memory().unwrap();
         let acct = login(&mut s, &server.url, &code).unwrap().account;
-        sync_once(&mut s, false).unwrap();
+        sync_once(&mut s, Checksums::Skip).unwrap();
         assert_eq!(server.db.revoke(acct).unwrap(), 1);
-        assert!(matches!(sync_once(&mut s, false), Err(SyncError::Server(_, _))));
+        assert!(matches!(sync_once(&mut s, Checksums::Skip), Err(SyncError::Server(_))));
         // An invite works once.
-        assert!(matches!(
-            login(&mut Store::open_in_memory().unwrap(), &server.url, &code),
-            Err(SyncError::Server(_, _))
-        ));
+        assert!(matches!(login(&mut Store::open_in_memory().unwrap(), &server.url, &code), Err(SyncError::Server(_))));
         acct
     };
     let _ = account;
@@ -221,10 +221,10 @@ fn a_retried_push_lands_once(backend: &str) {
     // The first push lands but its answer is lost: the device still has it in its outbox.
     let account = server.db.account(&rider.setting("sync_token").unwrap().unwrap()).unwrap().unwrap();
     server.db.push(&account, &outbox).unwrap();
-    let r = sync_once(&mut rider, false).unwrap();
+    let r = sync_once(&mut rider, Checksums::Skip).unwrap();
     assert_eq!(r.pushed, 1);
     let mut other = server.device(Role::Rider, &[], &[]);
-    sync_once(&mut other, false).unwrap();
+    sync_once(&mut other, Checksums::Skip).unwrap();
     assert_eq!(other.review_queue(None).unwrap().len(), 1);
 }
 
@@ -241,7 +241,7 @@ fn the_open_feed_serves_verified_places_with_an_etag(backend: &str) {
     let mut unchecked = Place::new(PlaceKind::Charger, "未核实换电柜", 31.34, 121.54);
     unchecked.grid = Some("g1".into());
     worker.put_place(&unchecked, &me("王")).unwrap();
-    sync_once(&mut worker, false).unwrap();
+    sync_once(&mut worker, Checksums::Skip).unwrap();
 
     let agent: ureq::Agent = ureq::Agent::config_builder().http_status_as_error(false).build().into();
     let mut res = agent.get(&format!("{}/v1/feed?grid=g1", server.url)).call().unwrap();
@@ -277,22 +277,22 @@ fn a_device_a_day_ahead_cannot_beat_later_edits_by_more_than_the_bound(backend: 
     let mut gate = Place::new(PlaceKind::Entrance, "1号门", 31.33, 121.53);
     gate.grid = Some("g1".into());
     ahead.put_place(&gate, &me("a")).unwrap();
-    sync_once(&mut ahead, false).unwrap();
-    sync_once(&mut later, false).unwrap();
+    sync_once(&mut ahead, Checksums::Skip).unwrap();
+    sync_once(&mut later, Checksums::Skip).unwrap();
 
     skew(&mut ahead, 24 * 3_600_000);
     ahead.edit_place(gate.id, &[("name".into(), "快钟门".into())], &me("a")).unwrap();
-    sync_once(&mut ahead, false).unwrap();
+    sync_once(&mut ahead, Checksums::Skip).unwrap();
     // An edit made 5 s later (beyond the bound) wins, although the first device's clock said a day later.
     skew(&mut later, 5_000);
     later.edit_place(gate.id, &[("name".into(), "正门".into())], &me("b")).unwrap();
-    sync_once(&mut later, false).unwrap();
-    sync_once(&mut ahead, true).unwrap();
-    let r = sync_once(&mut later, true).unwrap();
+    sync_once(&mut later, Checksums::Skip).unwrap();
+    sync_once(&mut ahead, Checksums::Verify).unwrap();
+    let r = sync_once(&mut later, Checksums::Verify).unwrap();
     assert!(r.verified.values().all(|ok| *ok), "{:?}", r.verified);
     assert_eq!(later.place(gate.id).unwrap().unwrap().name, "正门");
     assert_eq!(ahead.place(gate.id).unwrap().unwrap().name, "正门", "the fast device re-stamped its own edit");
-    assert!(sync_once(&mut ahead, true).unwrap().verified.values().all(|ok| *ok));
+    assert!(sync_once(&mut ahead, Checksums::Verify).unwrap().verified.values().all(|ok| *ok));
 }
 
 fn malformed_and_oversized_pushes_get_4xx_and_change_nothing(backend: &str) {
@@ -335,7 +335,7 @@ fn malformed_and_oversized_pushes_get_4xx_and_change_nothing(backend: &str) {
     assert_eq!(post(&body, false).0, 413);
     // Nothing landed: another device pulls nothing.
     let mut other = server.device(Role::Rider, &[], &[]);
-    assert_eq!(sync_once(&mut other, false).unwrap().pulled, 0);
+    assert_eq!(sync_once(&mut other, Checksums::Skip).unwrap().pulled, 0);
 }
 
 fn an_idle_pull_is_small_on_the_wire(backend: &str) {
@@ -344,7 +344,7 @@ fn an_idle_pull_is_small_on_the_wire(backend: &str) {
     worker
         .put_grid(&Grid { id: Id::new(), code: "g1".into(), name: "一".into(), stamp: Stamp::now() }, &me("王"))
         .unwrap();
-    sync_once(&mut worker, false).unwrap();
+    sync_once(&mut worker, Checksums::Skip).unwrap();
     let token = worker.setting("sync_token").unwrap().unwrap();
     let cursors = worker.setting("pull_cursor").unwrap().unwrap();
     let body = format!(r#"{{"protocol":1,"cursors":{cursors},"limit":1000}}"#);
@@ -383,7 +383,7 @@ fn concurrent_pushes_into_one_region_stay_gap_free(backend: &str) {
                         r.grid = Some("g1".into());
                         store.add_report(&r, &me("骑手")).unwrap();
                     }
-                    sync_once(&mut store, false).unwrap();
+                    sync_once(&mut store, Checksums::Skip).unwrap();
                 }
                 store
             })
@@ -406,7 +406,7 @@ fn concurrent_pushes_into_one_region_stay_gap_free(backend: &str) {
     };
     let page = server.db.pull(&account, &req).unwrap();
     assert_eq!((page.changes.len() as i64, page.cursors["g1"]), (total, total), "one gap-free sequence");
-    let report = sync_once(&mut admin, true).unwrap();
+    let report = sync_once(&mut admin, Checksums::Verify).unwrap();
     assert_eq!(report.pulled as i64, total);
     assert!(report.verified.values().all(|v| *v), "{:?}", report.verified);
 }
@@ -430,14 +430,14 @@ fn photos_travel_as_content_addressed_blobs(backend: &str) {
     r.grid = Some("g1".into());
     r.photo = Some(hash.clone());
     rider.add_report(&r, &me("骑手")).unwrap();
-    let up = sync_once(&mut rider, false).unwrap();
+    let up = sync_once(&mut rider, Checksums::Skip).unwrap();
     assert_eq!((up.pushed, up.photos_up), (1, 1));
     // Nothing to send twice.
-    assert_eq!(sync_once(&mut rider, false).unwrap().photos_up, 0);
-    let down = sync_once(&mut worker, true).unwrap();
+    assert_eq!(sync_once(&mut rider, Checksums::Skip).unwrap().photos_up, 0);
+    let down = sync_once(&mut worker, Checksums::Verify).unwrap();
     assert_eq!((down.pulled, down.photos_down), (1, 1));
     assert_eq!(worker.blob(&hash).unwrap().unwrap(), small);
-    assert_eq!(sync_once(&mut worker, false).unwrap().photos_down, 0);
+    assert_eq!(sync_once(&mut worker, Checksums::Skip).unwrap().photos_down, 0);
 
     let token = rider.setting("sync_token").unwrap().unwrap();
     let agent: ureq::Agent = ureq::Agent::config_builder().http_status_as_error(false).build().into();
@@ -477,20 +477,20 @@ fn a_device_can_follow_a_bounding_box(backend: &str) {
         let mut p = Place::new(PlaceKind::Charger, format!("{grid} 换电柜"), lat, lon);
         p.grid = Some(grid.into());
         worker.put_place(&p, &me("王")).unwrap();
-        sync_once(&mut worker, false).unwrap();
+        sync_once(&mut worker, Checksums::Skip).unwrap();
     }
     let mut rider = server.device(Role::Rider, &[], &[]);
     ridermap_device::set_follow(&mut rider, &"bbox:121.49,31.29,121.51,31.31".parse().unwrap()).unwrap();
-    let r = sync_once(&mut rider, true).unwrap();
+    let r = sync_once(&mut rider, Checksums::Verify).unwrap();
     assert_eq!(r.verified.keys().map(String::as_str).collect::<Vec<_>>(), ["g1"], "{r:?}");
     assert!(r.verified.values().all(|v| *v));
     let names: Vec<String> = rider.places(None).unwrap().into_iter().map(|p| p.name).collect();
     assert_eq!(names, ["g1 换电柜"]);
     // Widening what it follows brings the other grid from its start.
-    ridermap_device::set_follow(&mut rider, &ridermap_device::Follow::Grids(vec!["g1".into(), "g2".into()])).unwrap();
-    sync_once(&mut rider, false).unwrap();
+    ridermap_device::set_follow(&mut rider, &ridermap_api::Follow::Grids(vec!["g1".into(), "g2".into()])).unwrap();
+    sync_once(&mut rider, Checksums::Skip).unwrap();
     assert_eq!(rider.places(None).unwrap().len(), 2);
     for bad in ["bbox:1,2,3", "bbox:10,0,5,1", "grids:", "everything"] {
-        assert!(bad.parse::<ridermap_device::Follow>().is_err(), "{bad}");
+        assert!(bad.parse::<ridermap_api::Follow>().is_err(), "{bad}");
     }
 }

@@ -1,94 +1,71 @@
 //! HTTP: `POST /v1/login`, `POST /v1/push`, `POST /v1/pull` (JSON; tokens as `Authorization:
-//! Bearer …`), `GET /healthz`. Every error is `{code, message}` with a 4xx/5xx status.
+//! Bearer …`), the photo blobs, the open feed and `GET /healthz`. Every error is the one
+//! `{code, message}` (`ApiError`) with the status its code carries. What each endpoint does is in
+//! `endpoints.rs`; here are only bodies, headers and statuses.
 
 use axum::{
     Json, Router,
-    extract::{DefaultBodyLimit, Path, Query, State, rejection::JsonRejection},
+    extract::{DefaultBodyLimit, Path, Query, State},
     http::{HeaderMap, StatusCode},
     response::{IntoResponse, Response},
     routing::{get, post},
 };
-use ridermap_sync::protocol::{
-    BlobsMissing, ErrorBody, LoginRequest, PROTOCOL_VERSION, PullRequest, PushRequest, PushResponse,
-};
+use ridermap_core::{ApiError, ErrorCode};
+use ridermap_sync::protocol::{BlobsMissing, LoginRequest, PullRequest, PushRequest};
 
-use crate::{Account, Db, DbError};
+use crate::{Account, Db, DbError, endpoints};
 
 /// Largest request body accepted (a push of a few thousand changes fits well within it).
 const MAX_BODY: usize = 8 << 20;
-/// Most changes in one push.
-const MAX_PUSH: usize = 5000;
 
-pub struct ApiError(StatusCode, &'static str, String);
+/// An error on its way out: the body is `{code, message}`, the status follows the code.
+pub struct Failure(ApiError);
 
-impl IntoResponse for ApiError {
+impl Failure {
+    fn new(code: ErrorCode, message: impl Into<String>) -> Failure {
+        Failure(ApiError::new(code, message))
+    }
+}
+
+impl From<ApiError> for Failure {
+    fn from(e: ApiError) -> Failure {
+        Failure(e)
+    }
+}
+
+impl From<DbError> for Failure {
+    fn from(e: DbError) -> Failure {
+        Failure(e.into())
+    }
+}
+
+impl IntoResponse for Failure {
     fn into_response(self) -> Response {
-        (self.0, Json(ErrorBody { code: self.1.into(), message: self.2 })).into_response()
+        let status = StatusCode::from_u16(self.0.code.http_status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        (status, Json(self.0)).into_response()
     }
 }
 
-impl From<DbError> for ApiError {
-    fn from(e: DbError) -> Self {
-        match e {
-            DbError::Denied(m) => ApiError(StatusCode::FORBIDDEN, "denied", m),
-            DbError::Invalid(m) => ApiError(StatusCode::BAD_REQUEST, "invalid", m),
-            DbError::Unavailable(m) => {
-                tracing::error!(error = %m, "server store unavailable");
-                ApiError(StatusCode::SERVICE_UNAVAILABLE, "unavailable", "the server's database is unavailable".into())
-            }
-            e => {
-                tracing::error!(error = %e, "server store failed");
-                ApiError(
-                    StatusCode::INTERNAL_SERVER_ERROR,
-                    "internal",
-                    "the server could not complete this request".into(),
-                )
-            }
-        }
-    }
-}
-
-impl From<JsonRejection> for ApiError {
-    fn from(e: JsonRejection) -> Self {
-        ApiError(e.status(), "malformed", e.body_text())
-    }
-}
-
-fn check_protocol(v: u32) -> Result<(), ApiError> {
-    if v > PROTOCOL_VERSION {
-        return Err(ApiError(
-            StatusCode::BAD_REQUEST,
-            "protocol",
-            format!("protocol {v} is newer than this server's {PROTOCOL_VERSION}"),
-        ));
-    }
-    Ok(())
-}
-
-async fn blocking<T: Send + 'static>(f: impl FnOnce() -> Result<T, DbError> + Send + 'static) -> Result<T, ApiError> {
+async fn blocking<T: Send + 'static>(f: impl FnOnce() -> Result<T, ApiError> + Send + 'static) -> Result<T, Failure> {
     tokio::task::spawn_blocking(f)
         .await
-        .map_err(|_| ApiError(StatusCode::INTERNAL_SERVER_ERROR, "internal", "worker failed".into()))?
-        .map_err(ApiError::from)
+        .map_err(|_| Failure::new(ErrorCode::Internal, "worker failed"))?
+        .map_err(Failure)
 }
 
-async fn account(db: &Db, headers: &HeaderMap) -> Result<Account, ApiError> {
-    let unauthorized = |m: &str| ApiError(StatusCode::UNAUTHORIZED, "unauthorized", m.into());
-    let token = headers
-        .get("authorization")
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "))
-        .ok_or_else(|| unauthorized("missing `Authorization: Bearer <token>`"))?
-        .to_string();
-    let db = db.clone();
-    blocking(move || db.account(&token)).await?.ok_or_else(|| unauthorized("unknown or revoked token"))
+fn bearer(headers: &HeaderMap) -> Option<String> {
+    let v = headers.get("authorization")?.to_str().ok()?;
+    Some(v.strip_prefix("Bearer ")?.to_string())
 }
 
-async fn login(State(db): State<Db>, headers: HeaderMap, body: axum::body::Bytes) -> Result<Response, ApiError> {
+async fn account(db: &Db, headers: &HeaderMap) -> Result<Account, Failure> {
+    let (db, token) = (db.clone(), bearer(headers));
+    blocking(move || endpoints::account(&db, token.as_deref())).await
+}
+
+async fn login(State(db): State<Db>, headers: HeaderMap, body: axum::body::Bytes) -> Result<Response, Failure> {
     let req: LoginRequest = read_body(&headers, &body)?;
-    check_protocol(req.protocol)?;
-    let res = blocking(move || db.login(&req.invite, &req.device)).await?;
-    tracing::info!(account = %res.account, role = ?res.role, "device enrolled");
+    let res = blocking(move || endpoints::login(&db, &req)).await?;
     Ok(reply(&headers, &res))
 }
 
@@ -96,7 +73,7 @@ async fn login(State(db): State<Db>, headers: HeaderMap, body: axum::body::Bytes
 const MAX_INFLATED: u64 = 64 << 20;
 
 /// Read a JSON body, gzip-compressed when `Content-Encoding: gzip` says so.
-fn read_body<T: serde::de::DeserializeOwned>(headers: &HeaderMap, body: &[u8]) -> Result<T, ApiError> {
+fn read_body<T: serde::de::DeserializeOwned>(headers: &HeaderMap, body: &[u8]) -> Result<T, Failure> {
     use std::io::Read;
     let gzip = headers.get("content-encoding").and_then(|v| v.to_str().ok()) == Some("gzip");
     let mut inflated = vec![];
@@ -104,16 +81,15 @@ fn read_body<T: serde::de::DeserializeOwned>(headers: &HeaderMap, body: &[u8]) -
         flate2::read::GzDecoder::new(body)
             .take(MAX_INFLATED + 1)
             .read_to_end(&mut inflated)
-            .map_err(|e| ApiError(StatusCode::BAD_REQUEST, "malformed", format!("bad gzip body: {e}")))?;
+            .map_err(|e| Failure::new(ErrorCode::Malformed, format!("bad gzip body: {e}")))?;
         if inflated.len() as u64 > MAX_INFLATED {
-            return Err(ApiError(StatusCode::PAYLOAD_TOO_LARGE, "too_large", "the body inflates past 64 MiB".into()));
+            return Err(Failure::new(ErrorCode::TooLarge, "the body inflates past 64 MiB"));
         }
         &inflated[..]
     } else {
         body
     };
-    serde_json::from_slice(bytes)
-        .map_err(|e| ApiError(StatusCode::BAD_REQUEST, "malformed", format!("bad request body: {e}")))
+    serde_json::from_slice(bytes).map_err(|e| Failure::new(ErrorCode::Malformed, format!("bad request body: {e}")))
 }
 
 /// A JSON answer, gzip-compressed for clients that accept it.
@@ -130,28 +106,17 @@ fn reply<T: serde::Serialize>(headers: &HeaderMap, value: &T) -> Response {
     ([("content-type", "application/json"), ("content-encoding", "gzip")], body).into_response()
 }
 
-async fn push(State(db): State<Db>, headers: HeaderMap, body: axum::body::Bytes) -> Result<Response, ApiError> {
+async fn push(State(db): State<Db>, headers: HeaderMap, body: axum::body::Bytes) -> Result<Response, Failure> {
     let acct = account(&db, &headers).await?;
     let req: PushRequest = read_body(&headers, &body)?;
-    check_protocol(req.protocol)?;
-    if req.changes.len() > MAX_PUSH {
-        return Err(ApiError(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            "too_large",
-            format!("at most {MAX_PUSH} changes per push"),
-        ));
-    }
-    let n = req.changes.len();
-    let results = blocking(move || db.push(&acct, &req.changes)).await?;
-    tracing::info!(changes = n, "push");
-    Ok(reply(&headers, &PushResponse { results }))
+    let res = blocking(move || endpoints::push(&db, &acct, &req)).await?;
+    Ok(reply(&headers, &res))
 }
 
-async fn pull(State(db): State<Db>, headers: HeaderMap, body: axum::body::Bytes) -> Result<Response, ApiError> {
+async fn pull(State(db): State<Db>, headers: HeaderMap, body: axum::body::Bytes) -> Result<Response, Failure> {
     let acct = account(&db, &headers).await?;
     let req: PullRequest = read_body(&headers, &body)?;
-    check_protocol(req.protocol)?;
-    let res = blocking(move || db.pull_raw(&acct, &req)).await?;
+    let res = blocking(move || endpoints::pull(&db, &acct, &req)).await?;
     Ok(reply(&headers, &res))
 }
 
@@ -163,7 +128,7 @@ struct FeedQuery {
 }
 
 /// Open, read-only feed of verified places for delivery platforms' route planners.
-async fn feed(State(db): State<Db>, headers: HeaderMap, Query(q): Query<FeedQuery>) -> Result<Response, ApiError> {
+async fn feed(State(db): State<Db>, headers: HeaderMap, Query(q): Query<FeedQuery>) -> Result<Response, Failure> {
     let bbox = match &q.bbox {
         None => None,
         Some(b) => {
@@ -175,7 +140,7 @@ async fn feed(State(db): State<Db>, headers: HeaderMap, Query(q): Query<FeedQuer
             }
         }
     };
-    let (features, etag) = blocking(move || db.feed(q.grid.as_deref(), bbox)).await?;
+    let (features, etag) = blocking(move || Ok(db.feed(q.grid.as_deref(), bbox)?)).await?;
     if headers.get("if-none-match").and_then(|v| v.to_str().ok()) == Some(etag.as_str()) {
         return Ok((StatusCode::NOT_MODIFIED, [("etag", etag)]).into_response());
     }
@@ -183,8 +148,8 @@ async fn feed(State(db): State<Db>, headers: HeaderMap, Query(q): Query<FeedQuer
     Ok(([("etag", etag), ("content-type", "application/geo+json".to_string())], body.to_string()).into_response())
 }
 
-fn bad_bbox(b: &str) -> ApiError {
-    ApiError(StatusCode::BAD_REQUEST, "invalid", format!("bbox `{b}` is not min_lon,min_lat,max_lon,max_lat"))
+fn bad_bbox(b: &str) -> Failure {
+    Failure::new(ErrorCode::Invalid, format!("bbox `{b}` is not min_lon,min_lat,max_lon,max_lat"))
 }
 
 /// Upload a photo under the SHA-256 of its bytes (idempotent).
@@ -193,25 +158,18 @@ async fn put_blob(
     headers: HeaderMap,
     Path(hash): Path<String>,
     body: axum::body::Bytes,
-) -> Result<Response, ApiError> {
+) -> Result<Response, Failure> {
     let acct = account(&db, &headers).await?;
-    if body.len() > crate::MAX_BLOB {
-        return Err(ApiError(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            "too_large",
-            format!("a photo may be at most {} KiB; this one is {} KiB", crate::MAX_BLOB / 1024, body.len() / 1024),
-        ));
-    }
     let size = body.len();
-    blocking(move || db.put_blob(&acct, &hash, &body)).await?;
+    blocking(move || endpoints::put_blob(&db, &acct, &hash, &body)).await?;
     Ok((StatusCode::CREATED, Json(serde_json::json!({ "size": size }))).into_response())
 }
 
-async fn get_blob(State(db): State<Db>, headers: HeaderMap, Path(hash): Path<String>) -> Result<Response, ApiError> {
+async fn get_blob(State(db): State<Db>, headers: HeaderMap, Path(hash): Path<String>) -> Result<Response, Failure> {
     account(&db, &headers).await?;
     let key = hash.clone();
-    let Some(bytes) = blocking(move || db.blob(&key)).await? else {
-        return Err(ApiError(StatusCode::NOT_FOUND, "not_found", format!("no photo {hash}")));
+    let Some(bytes) = blocking(move || endpoints::get_blob(&db, &key)).await? else {
+        return Err(Failure::new(ErrorCode::NotFound, format!("no photo {hash}")));
     };
     let kind = match bytes.as_slice() {
         [0xff, 0xd8, ..] => "image/jpeg",
@@ -227,22 +185,11 @@ async fn get_blob(State(db): State<Db>, headers: HeaderMap, Path(hash): Path<Str
     Ok((headers, bytes).into_response())
 }
 
-async fn missing_blobs(
-    State(db): State<Db>,
-    headers: HeaderMap,
-    body: axum::body::Bytes,
-) -> Result<Response, ApiError> {
+async fn missing_blobs(State(db): State<Db>, headers: HeaderMap, body: axum::body::Bytes) -> Result<Response, Failure> {
     account(&db, &headers).await?;
     let req: BlobsMissing = read_body(&headers, &body)?;
-    if req.hashes.len() > MAX_PUSH {
-        return Err(ApiError(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            "too_large",
-            format!("at most {MAX_PUSH} hashes per call"),
-        ));
-    }
-    let missing = blocking(move || db.missing_blobs(&req.hashes)).await?;
-    Ok(reply(&headers, &BlobsMissing { hashes: missing }))
+    let missing = blocking(move || endpoints::missing_blobs(&db, &req)).await?;
+    Ok(reply(&headers, &missing))
 }
 
 pub fn router(db: Db) -> Router {

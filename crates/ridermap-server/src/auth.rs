@@ -76,6 +76,6 @@ pub fn authorize(
             }
             _ => Err("only grid workers change places".into()),
         },
-        (_, op) => Err(format!("{op:?} is not allowed on {:?}", change.entity).to_lowercase()),
+        (entity, op) => Err(format!("`{}` is not allowed on a {}", op.as_str(), entity.as_str())),
     }
 }

@@ -6,11 +6,13 @@
 mod api;
 mod auth;
 mod db;
+pub mod endpoints;
 pub mod scratch;
 
 pub use api::router;
 pub use auth::{Account, hash_secret};
-pub use db::{Db, DbError, MAX_BLOB, is_content_address};
+pub use db::{Db, DbError, MAX_BLOB};
+pub use endpoints::InProcess;
 
 /// Start serving `db` on `listener` until `shutdown` resolves.
 pub async fn serve(

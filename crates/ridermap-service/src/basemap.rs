@@ -10,7 +10,7 @@ use std::{
     time::UNIX_EPOCH,
 };
 
-use ridermap_api::{ApiError, BaseMap, BaseMapReq, Datum, ImportBaseMapReq};
+use ridermap_api::{ApiError, BaseMap, BaseMapReq, Datum, ErrorCode, ImportBaseMapReq};
 use rusqlite::{Connection, OpenFlags, OptionalExtension};
 
 use crate::{Ctx, Handle};
@@ -21,7 +21,7 @@ pub fn file_for(store: &Path) -> PathBuf {
 }
 
 fn bad(file: &Path, what: impl Display) -> ApiError {
-    ApiError::new("invalid_basemap", format!("{}: {what}", file.display()))
+    ApiError::invalid(format!("{}: {what}", file.display()))
 }
 
 /// An open, checked MBTiles file.
@@ -107,7 +107,7 @@ impl Tiles {
                 |r| r.get(0),
             )
             .optional()
-            .map_err(|e| ApiError::new("basemap", format!("reading tile {z}/{x}/{y}: {e}")))
+            .map_err(|e| ApiError::new(ErrorCode::Database, format!("reading tile {z}/{x}/{y}: {e}")))
     }
 
     pub fn content_type(&self) -> &'static str {
@@ -160,16 +160,14 @@ pub fn import(from: &Path, to: &Path) -> Result<Tiles, ApiError> {
 pub type Slot = Result<Option<Tiles>, ApiError>;
 
 /// The base map of the store at `store`, if one was imported.
-pub fn load(store: Option<&Path>) -> Slot {
-    match store.map(file_for) {
-        Some(file) if file.exists() => Tiles::open(&file).map(Some),
-        _ => Ok(None),
-    }
+pub fn load(store: &Path) -> Slot {
+    let file = file_for(store);
+    if file.exists() { Tiles::open(&file).map(Some) } else { Ok(None) }
 }
 
 impl Handle for BaseMapReq {
     fn handle(self, cx: &mut Ctx<'_>) -> Result<Option<BaseMap>, ApiError> {
-        let slot = cx.basemap.lock().unwrap_or_else(|p| p.into_inner());
+        let slot = cx.basemap().lock().unwrap_or_else(|p| p.into_inner());
         match &*slot {
             Ok(tiles) => Ok(tiles.as_ref().map(|t| t.info.clone())),
             Err(e) => Err(e.clone()),
@@ -183,9 +181,8 @@ impl Handle for ImportBaseMapReq {
         if path.is_empty() {
             return Err(crate::invalid("path: give the .mbtiles file to import"));
         }
-        let store = cx.path.ok_or_else(|| crate::invalid("a base map needs a store file to live beside"))?;
-        let mut slot = cx.basemap.lock().unwrap_or_else(|p| p.into_inner());
-        let tiles = import(Path::new(path), &file_for(store))?;
+        let mut slot = cx.basemap().lock().unwrap_or_else(|p| p.into_inner());
+        let tiles = import(Path::new(path), &file_for(cx.path()))?;
         let info = tiles.info.clone();
         *slot = Ok(Some(tiles));
         Ok(info)

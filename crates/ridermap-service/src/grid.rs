@@ -1,36 +1,44 @@
-//! A grid worker's overview: stale places, the per-grid dashboard, grids, export.
+//! A grid worker's overview and bulk work: stale places, the dashboard, counts, grids, import and
+//! export.
 
-use std::collections::BTreeMap;
+use std::{collections::BTreeMap, io::Write, path::Path};
 
 use chrono::{Duration, NaiveDate, Utc};
 use ridermap_api::*;
 use ridermap_core::{
-    Detail, Place, PlaceKind,
+    Detail, Grid, Id, Place, PlaceKind, Stamp,
     hours::{DEFAULT_TZ, local_to_utc},
 };
+use ridermap_exchange::{Format, ReadOptions};
+use ridermap_store::ImportOptions;
 
-use crate::{Ctx, Handle, invalid, store_error};
+use crate::{Ctx, Handle, invalid};
 
-/// Places not verified on site for this many days count as stale (as in `ridermap stats`).
-const STALE_DAYS: i64 = 90;
+/// Places not verified on site for this many days count as stale.
+const STALE_DAYS: i64 = ridermap_store::STALE_DAYS;
 const CHART_DAYS: i64 = 14;
 
 fn in_grid(p: &Place, grid: Option<&str>) -> bool {
     grid.is_none_or(|g| p.grid.as_deref() == Some(g))
 }
 
+fn kinds(counts: Vec<(String, i64)>) -> Result<Vec<(PlaceKind, i64)>, ApiError> {
+    counts
+        .into_iter()
+        .map(|(k, n)| PlaceKind::parse(&k).map(|k| (k, n)).ok_or_else(|| ApiError::internal(format!("kind `{k}`"))))
+        .collect()
+}
+
 impl Handle for StaleReq {
     fn handle(self, cx: &mut Ctx<'_>) -> Result<Vec<Place>, ApiError> {
         let cutoff = Utc::now() - Duration::days(self.days.unwrap_or(STALE_DAYS).max(0));
         let mut out = vec![];
-        cx.store
-            .for_each_place(None, |p| {
-                if in_grid(&p, self.grid.as_deref()) && p.stamp.verified_at.is_none_or(|v| v < cutoff) {
-                    out.push(p);
-                }
-                Ok(())
-            })
-            .map_err(store_error)?;
+        cx.store().for_each_place(None, |p| {
+            if in_grid(&p, self.grid.as_deref()) && p.stamp.verified_at.is_none_or(|v| v < cutoff) {
+                out.push(p);
+            }
+            Ok(())
+        })?;
         // Never verified first, then the longest ago.
         out.sort_by_key(|p| (p.stamp.verified_at, p.name.clone()));
         Ok(out)
@@ -39,8 +47,9 @@ impl Handle for StaleReq {
 
 impl Handle for DashboardReq {
     fn handle(self, cx: &mut Ctx<'_>) -> Result<Dashboard, ApiError> {
+        let store = cx.store();
         let now = Utc::now();
-        let stats = cx.store.stats(self.grid.as_deref(), now).map_err(store_error)?;
+        let stats = store.stats(self.grid.as_deref(), now)?;
         let today = now.with_timezone(&DEFAULT_TZ).date_naive();
         let first = today - Duration::days(CHART_DAYS - 1);
         let from = local_to_utc(first.and_hms_opt(0, 0, 0).expect("midnight"), DEFAULT_TZ)
@@ -48,16 +57,14 @@ impl Handle for DashboardReq {
         let mut days: BTreeMap<NaiveDate, (i64, i64)> =
             (0..CHART_DAYS).map(|i| (first + Duration::days(i), (0, 0))).collect();
         let mut stations = vec![];
-        cx.store
-            .for_each_place(Some(PlaceKind::RestStop), |p| {
-                if in_grid(&p, self.grid.as_deref()) && matches!(p.detail, Detail::RestStop(_)) {
-                    stations.push(p.id);
-                }
-                Ok(())
-            })
-            .map_err(store_error)?;
+        store.for_each_place(Some(PlaceKind::RestStop), |p| {
+            if in_grid(&p, self.grid.as_deref()) && matches!(p.detail, Detail::RestStop(_)) {
+                stations.push(p.id);
+            }
+            Ok(())
+        })?;
         for s in stations {
-            for v in cx.store.visits(s, from, now + Duration::days(1)).map_err(store_error)? {
+            for v in store.visits(s, from, now + Duration::days(1))? {
                 if let Some(d) = days.get_mut(&v.at.with_timezone(&DEFAULT_TZ).date_naive()) {
                     d.0 += 1;
                     d.1 += i64::from(v.headcount);
@@ -66,7 +73,7 @@ impl Handle for DashboardReq {
         }
         Ok(Dashboard {
             grid: stats.grid,
-            places: stats.places,
+            places: kinds(stats.places)?,
             stale: stats.stale,
             open_reports: stats.pending_reports,
             visits_per_day: days.into_iter().map(|(d, (n, h))| (d, n, h)).collect(),
@@ -74,22 +81,110 @@ impl Handle for DashboardReq {
     }
 }
 
+impl Handle for StatsReq {
+    fn handle(self, cx: &mut Ctx<'_>) -> Result<Stats, ApiError> {
+        let s = cx.store().stats(self.grid.as_deref(), Utc::now())?;
+        Ok(Stats {
+            grid: s.grid,
+            places: kinds(s.places)?,
+            stale: s.stale,
+            pending_reports: s.pending_reports,
+            visits_7d: s.visits_7d,
+            headcount_7d: s.headcount_7d,
+            changes_logged: s.changes_logged,
+        })
+    }
+}
+
+fn info(g: Grid) -> GridInfo {
+    GridInfo { id: g.id, code: g.code, name: g.name }
+}
+
 impl Handle for GridsReq {
     fn handle(self, cx: &mut Ctx<'_>) -> Result<Vec<GridInfo>, ApiError> {
-        let grids = cx.store.grids().map_err(store_error)?;
-        Ok(grids.into_iter().map(|g| GridInfo { code: g.code, name: g.name }).collect())
+        Ok(cx.store().grids()?.into_iter().map(info).collect())
+    }
+}
+
+impl Handle for AddGridReq {
+    fn handle(self, cx: &mut Ctx<'_>) -> Result<GridInfo, ApiError> {
+        let actor = cx.actor();
+        let g = Grid { id: Id::new(), code: self.code.trim().to_string(), name: self.name, stamp: Stamp::now() };
+        cx.store().put_grid(&g, actor)?;
+        Ok(info(g))
+    }
+}
+
+impl Handle for ImportReq {
+    fn handle(self, cx: &mut Ctx<'_>) -> Result<ImportReport, ApiError> {
+        let path = Path::new(self.path.trim());
+        let format = match &self.format {
+            Some(f) => Format::parse(f).ok_or_else(|| invalid(format!("format: `{f}` is not geojson, csv or osm")))?,
+            None => Format::guess(path).ok_or_else(|| {
+                invalid(format!(
+                    "{}: cannot tell the format from the name; say which (geojson, csv or osm)",
+                    path.display()
+                ))
+            })?,
+        };
+        let opts = ReadOptions { default_kind: self.kind.map(|k| k.as_str().to_string()) };
+        let rows = ridermap_exchange::read(path, format, &opts).map_err(|e| invalid(e.to_string()))?;
+        let progress = cx.progress();
+        let actor = cx.actor();
+        let mut tick = |done: usize, total: usize| {
+            if let Some(f) = progress {
+                f(done, total)
+            }
+        };
+        let report = cx.store().import(
+            &rows,
+            ImportOptions { skip_invalid: self.skip_invalid, progress: Some(&mut tick) },
+            actor,
+        )?;
+        Ok(ImportReport {
+            inserted: report.inserted,
+            updated: report.updated,
+            unchanged: report.unchanged,
+            skipped: report.skipped,
+            problems: report.problems.iter().map(|p| p.to_string()).collect(),
+        })
     }
 }
 
 impl Handle for ExportReq {
-    fn handle(self, cx: &mut Ctx<'_>) -> Result<String, ApiError> {
-        let mut out = vec![];
-        let written = match self.format.as_str() {
-            "geojson" => ridermap_exchange::geo_json::write(cx.store, None, &mut out),
-            "csv" => ridermap_exchange::table::write(cx.store, None, &mut out),
-            other => return Err(invalid(format!("format: `{other}` is not geojson or csv"))),
+    fn handle(self, cx: &mut Ctx<'_>) -> Result<Exported, ApiError> {
+        let format = Format::parse(&self.format)
+            .filter(|f| *f != Format::Osm)
+            .ok_or_else(|| invalid(format!("format: `{}` is not geojson or csv", self.format)))?;
+        let store = cx.store();
+        let write = |out: &mut dyn Write| match format {
+            Format::GeoJson => ridermap_exchange::geo_json::write(store, self.kind, out),
+            _ => ridermap_exchange::table::write(store, self.kind, out),
         };
-        written.map_err(|e| ApiError::new("io", e.to_string()))?;
-        String::from_utf8(out).map_err(|e| ApiError::new("internal", e.to_string()))
+        let io = |what: &str, e: std::io::Error| ApiError::new(ErrorCode::Io, format!("{what}: {e}"));
+        let Some(out) = self.out.filter(|o| !o.trim().is_empty()) else {
+            let mut text = vec![];
+            let records = write(&mut text).map_err(|e| io("export", e))?;
+            let text = String::from_utf8(text).map_err(|e| ApiError::internal(e.to_string()))?;
+            return Ok(Exported { records, text: Some(text) });
+        };
+        // Written beside the target and renamed, so a failed export never leaves half a file.
+        let target = Path::new(out.trim());
+        let partial = target.with_extension("partial");
+        let written = (|| {
+            let mut file = std::io::BufWriter::new(std::fs::File::create(&partial)?);
+            let n = write(&mut file)?;
+            file.into_inner().map_err(|e| e.into_error())?.sync_all()?;
+            std::fs::rename(&partial, target)?;
+            Ok(n)
+        })();
+        match written {
+            Ok(records) => Ok(Exported { records, text: None }),
+            Err(e) => {
+                // Best effort: the partial file is ours and worthless now; the error says what failed.
+                std::fs::remove_file(&partial).ok();
+                Err(io(&format!("cannot write {}", target.display()), e))
+            }
+        }
     }
 }

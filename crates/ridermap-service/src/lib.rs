@@ -1,7 +1,11 @@
-//! The app's commands, implemented once over the local store and the device sync engine. The
-//! Tauri shell calls `Service::call` from thin commands grouped by area; `ridermap web` calls
-//! `Service::dispatch` with a command name and a JSON body. Both answer with the same types
-//! (`ridermap-api`) and the same error `{code, message}`.
+//! The app's commands, each answered once, over the local store and the device sync engine. The
+//! Tauri shell, `ridermap web` and the `ridermap` CLI only translate: typed calls go through
+//! `Service::call`, named ones (`POST /api/{name}`) through `Service::dispatch`, whose table is
+//! derived from the one command registry (`ridermap_api::with_commands!`).
+//!
+//! The store is shared behind a lock that a command takes when it first touches the store and
+//! holds until it ends. Commands that wait on the network (a sync round, enrolment) never take
+//! it: they open a connection of their own, so the UI's commands finish while a round waits.
 
 pub mod basemap;
 mod grid;
@@ -11,23 +15,54 @@ mod sync;
 
 use std::{
     path::{Path, PathBuf},
-    sync::Mutex,
+    sync::{Mutex, MutexGuard},
 };
 
 pub use ridermap_api as api;
-use ridermap_api::{ApiError, Call};
+use ridermap_api::{ApiError, Call, ErrorCode};
 use ridermap_store::{Actor, Store};
 use serde_json::Value;
+pub use sync::Pace;
 
-/// What a command sees: the store (locked for the command) and where it lives.
+/// How far a long command (an import) has come: records done, records in all.
+pub type Progress = Box<dyn Fn(usize, usize) + Send + Sync>;
+
+/// What a command sees while it runs.
 pub struct Ctx<'a> {
-    pub store: &'a mut Store,
-    pub actor: &'a Actor,
-    /// The store's file, for work that opens its own connection (sync) so the UI's commands
-    /// are not held up behind the network.
-    pub path: Option<&'a Path>,
-    /// The offline base map beside the store, if any.
-    pub basemap: &'a Mutex<basemap::Slot>,
+    service: &'a Service,
+    store: Option<MutexGuard<'a, Store>>,
+}
+
+impl<'a> Ctx<'a> {
+    /// The shared store: locked at first use, until the command ends.
+    pub fn store(&mut self) -> &mut Store {
+        let service = self.service;
+        self.store.get_or_insert_with(|| service.store.lock().unwrap_or_else(|p| p.into_inner()))
+    }
+
+    /// A connection of its own to the store's file, for work that waits on the network while the
+    /// shared store stays free.
+    pub fn own_store(&self) -> Result<Store, ApiError> {
+        Ok(Store::open(&self.service.path)?)
+    }
+
+    /// Who is acting: recorded on every change.
+    pub fn actor(&self) -> &'a Actor {
+        &self.service.actor
+    }
+
+    /// The store's file.
+    pub fn path(&self) -> &'a Path {
+        &self.service.path
+    }
+
+    pub(crate) fn basemap(&self) -> &'a Mutex<basemap::Slot> {
+        &self.service.basemap
+    }
+
+    pub(crate) fn progress(&self) -> Option<&'a (dyn Fn(usize, usize) + Send + Sync)> {
+        self.service.progress.as_deref()
+    }
 }
 
 /// A request the service knows how to answer.
@@ -38,58 +73,45 @@ pub trait Handle: Call {
 pub struct Service {
     store: Mutex<Store>,
     actor: Actor,
-    path: Option<PathBuf>,
+    path: PathBuf,
     basemap: Mutex<basemap::Slot>,
-}
-
-pub(crate) fn store_error(e: ridermap_store::Error) -> ApiError {
-    ApiError::new(e.code(), e.to_string())
-}
-
-pub(crate) fn sync_error(e: ridermap_device::SyncError) -> ApiError {
-    use ridermap_device::SyncError::*;
-    let code = match &e {
-        NotEnrolled => "not_enrolled",
-        Offline(..) => "offline",
-        Server(_, code) if code == "denied" || code == "unauthorized" => "refused",
-        Server(..) => "server",
-        Store(s) => s.code(),
-    };
-    ApiError::new(code, e.to_string())
+    progress: Option<Progress>,
 }
 
 pub(crate) fn invalid(message: impl Into<String>) -> ApiError {
-    ApiError::new("invalid", message)
+    ApiError::invalid(message)
 }
 
 impl Service {
-    /// The service over the store file at `path` (created, with the demo data when `demo`).
-    pub fn open(path: &Path, demo: bool, actor: Actor) -> Result<Service, ApiError> {
-        let mut store = Store::open(path).map_err(store_error)?;
-        if store.was_created() && demo {
-            ridermap_exchange::demo::load(&mut store).map_err(|e| ApiError::new("demo", e.to_string()))?;
+    /// The service over the store file at `path` (created, with the demo data when `demo` says).
+    pub fn open(path: &Path, demo: Demo, actor: Actor) -> Result<Service, ApiError> {
+        let mut store = Store::open(path)?;
+        if store.was_created() && demo == Demo::Load {
+            ridermap_exchange::demo::load(&mut store)
+                .map_err(|e| ApiError::internal(format!("loading the demo data: {e}")))?;
         }
-        let basemap = Mutex::new(basemap::load(Some(path)));
-        Ok(Service { store: Mutex::new(store), actor, path: Some(path.to_path_buf()), basemap })
+        let basemap = Mutex::new(basemap::load(path));
+        Ok(Service { store: Mutex::new(store), actor, path: path.to_path_buf(), basemap, progress: None })
     }
 
-    /// Over an in-memory store (tests; sync needs a file).
-    pub fn in_memory(store: Store, actor: Actor) -> Service {
-        Service { store: Mutex::new(store), actor, path: None, basemap: Mutex::new(Ok(None)) }
+    /// Report the progress of long commands (imports) to `f`.
+    pub fn on_progress(mut self, f: Progress) -> Service {
+        self.progress = Some(f);
+        self
     }
 
+    /// Answer `req`.
     pub fn call<C: Handle>(&self, req: C) -> Result<C::Reply, ApiError> {
-        let mut store = self.store.lock().unwrap_or_else(|p| p.into_inner());
-        let basemap = &self.basemap;
-        req.handle(&mut Ctx { store: &mut store, actor: &self.actor, path: self.path.as_deref(), basemap })
+        req.handle(&mut Ctx { service: self, store: None })
     }
 
-    /// A kept photo's bytes (JPEG), by content address.
+    /// A kept photo by its content address (`ridermap://localhost/photos/…`, `/photos/…`).
     pub fn photo(&self, hash: &str) -> Result<Option<Vec<u8>>, ApiError> {
         if !ridermap_core::is_content_address(hash) {
             return Err(invalid(format!("`{hash}` is not a photo's content address")));
         }
-        self.store.lock().unwrap_or_else(|p| p.into_inner()).blob(hash).map_err(store_error)
+        let store = self.store.lock().unwrap_or_else(|p| p.into_inner());
+        Ok(store.blob(hash)?)
     }
 
     /// A base map tile (`z/x/y`, XYZ) and its content type; None where the map has none.
@@ -102,51 +124,34 @@ impl Service {
         }
     }
 
-    /// Run the command `name` on a JSON body; the reply as JSON.
-    pub fn dispatch(&self, name: &str, body: Value) -> Result<Value, ApiError> {
-        fn run<C: Handle>(s: &Service, body: Value) -> Result<Value, ApiError> {
-            let req: C =
-                serde_json::from_value(body).map_err(|e| invalid(format!("bad request for `{}`: {e}", C::NAME)))?;
-            let reply = s.call(req)?;
-            serde_json::to_value(reply).map_err(|e| ApiError::new("internal", e.to_string()))
-        }
-        use ridermap_api::*;
-        macro_rules! table {
-            ($($t:ty),* $(,)?) => {
-                match name {
-                    $(n if n == <$t>::NAME => run::<$t>(self, body),)*
-                    _ => Err(ApiError::new("unknown_command", format!("no command `{name}`"))),
-                }
-            };
-        }
-        table!(
-            NearbyReq,
-            SearchReq,
-            PlaceReq,
-            CompoundsReq,
-            GateReq,
-            MapReq,
-            AddReportReq,
-            ConfirmReq,
-            ReviewQueueReq,
-            ReviewReq,
-            AddVisitReq,
-            StationDayReq,
-            SavePlaceReq,
-            EditPlaceReq,
-            VerifyPlaceReq,
-            DeletePlaceReq,
-            StaleReq,
-            DashboardReq,
-            ExportReq,
-            GridsReq,
-            SyncStatusReq,
-            SyncNowReq,
-            OutboxReq,
-            DismissReq,
-            EnrolReq,
-            BaseMapReq,
-            ImportBaseMapReq,
-        )
+    fn run_json<C: Handle>(&self, body: Value) -> Result<Value, ApiError> {
+        let req: C =
+            serde_json::from_value(body).map_err(|e| invalid(format!("bad request for `{}`: {e}", C::NAME)))?;
+        let reply = self.call(req)?;
+        serde_json::to_value(reply).map_err(|e| ApiError::internal(e.to_string()))
     }
 }
+
+/// Whether a store created by `Service::open` gets the illustrative demo data.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Demo {
+    Load,
+    Skip,
+}
+
+/// `Service::dispatch`, with one arm per command of the registry: a command without a `Handle`
+/// impl does not compile.
+macro_rules! dispatch_table {
+    ($($area:ident { $($name:ident: $req:ty => $reply:ty,)* })*) => {
+        impl Service {
+            /// Run the command `name` on a JSON body; the reply as JSON.
+            pub fn dispatch(&self, name: &str, body: Value) -> Result<Value, ApiError> {
+                match name {
+                    $($(stringify!($name) => self.run_json::<$req>(body),)*)*
+                    _ => Err(ApiError::new(ErrorCode::UnknownCommand, format!("no command `{name}`"))),
+                }
+            }
+        }
+    };
+}
+ridermap_api::with_commands!(dispatch_table);

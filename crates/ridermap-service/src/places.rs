@@ -1,12 +1,12 @@
-//! Finding places: nearby, search, one place in full, compounds as you type, the best gate, what
-//! the map draws; and the grid worker's edits of places.
+//! Finding places: nearby, search, one place by what a person types or in full, compounds as one
+//! types, buildings, the best gate, what the map draws; and the grid worker's edits of places.
 
 use chrono::{Duration, Utc};
 use ridermap_api::*;
-use ridermap_core::{Detail, LatLon, Place, PlaceKind, rank::GateQuery};
-use ridermap_store::NearbyQuery;
+use ridermap_core::{Detail, Id, LatLon, Place, PlaceKind, Stamp, rank::GateQuery, status::Condition};
+use ridermap_store::{NearbyQuery, Store};
 
-use crate::{Ctx, Handle, invalid, store_error};
+use crate::{Ctx, Handle, invalid};
 
 const DEFAULT_LIMIT: usize = 20;
 const MAX_LIMIT: usize = 500;
@@ -15,8 +15,8 @@ fn limit(l: Option<usize>) -> usize {
     l.unwrap_or(DEFAULT_LIMIT).clamp(1, MAX_LIMIT)
 }
 
-fn find(cx: &Ctx<'_>, id: ridermap_core::Id) -> Result<Place, ApiError> {
-    cx.store.place(id).map_err(store_error)?.ok_or_else(|| ApiError::new("not_found", format!("no place with id {id}")))
+pub(crate) fn find(store: &Store, id: Id) -> Result<Place, ApiError> {
+    store.place(id)?.ok_or_else(|| ApiError::new(ErrorCode::NotFound, format!("no place with id {id}")))
 }
 
 impl Handle for NearbyReq {
@@ -27,12 +27,13 @@ impl Handle for NearbyReq {
         }
         q.kind = self.kind;
         q.limit = limit(self.limit);
-        q.open_at = self.open_now.then(Utc::now);
+        q.open_at = self.open_at.or(self.open_now.then(Utc::now));
         q.ebike = self.ebike;
         q.working = self.working;
         q.charger_kind = self.charger_kind;
+        q.volts = self.volts;
         q.amenities = self.amenities;
-        let found = cx.store.nearby(&q).map_err(store_error)?;
+        let found = cx.store().nearby(&q)?;
         Ok(found
             .into_iter()
             .map(|n| NearbyItem { place: n.place, distance_m: n.distance_m, open: n.open, condition: n.condition })
@@ -45,28 +46,51 @@ impl Handle for SearchReq {
         if self.text.trim().is_empty() {
             return Ok(vec![]);
         }
-        cx.store.search(&self.text, self.kind, limit(self.limit)).map_err(store_error)
+        Ok(cx.store().search(&self.text, self.kind, limit(self.limit))?)
+    }
+}
+
+impl Handle for FindPlaceReq {
+    fn handle(self, cx: &mut Ctx<'_>) -> Result<Place, ApiError> {
+        let store = cx.store();
+        let key = self.key.trim();
+        if let Ok(id) = key.parse::<Id>() {
+            return find(store, id);
+        }
+        if let Some(p) = store.place_by_source(key)? {
+            return Ok(p);
+        }
+        let found = store.search(key, None, 10)?;
+        let exact: Vec<&Place> = found.iter().filter(|p| p.name == key).collect();
+        match (exact.as_slice(), found.as_slice()) {
+            ([one], _) => Ok((*one).clone()),
+            ([], [one]) => Ok(one.clone()),
+            ([], []) => Err(ApiError::new(ErrorCode::NotFound, format!("no place named `{key}`"))),
+            _ => Err(ApiError::new(
+                ErrorCode::Ambiguous,
+                format!("`{key}` matches several places; give the id (see `ridermap search {key}`)"),
+            )),
+        }
     }
 }
 
 impl Handle for PlaceReq {
     fn handle(self, cx: &mut Ctx<'_>) -> Result<PlaceView, ApiError> {
-        let place = find(cx, self.id)?;
+        let store = cx.store();
+        let place = find(store, self.id)?;
         let now = Utc::now();
-        let condition = cx.store.condition(&place, now).map_err(store_error)?;
+        let condition = store.condition(&place, now)?;
         let mut open = place.hours().and_then(|h| h.open_at(now, place.tz()));
-        if condition == ridermap_core::status::Condition::LikelyClosed {
+        if condition == Condition::LikelyClosed {
             open = Some(false);
         }
-        let mut reports = cx.store.reports_for(place.id, now - Duration::days(30)).map_err(store_error)?;
+        let mut reports = store.reports_for(place.id, now - Duration::days(30))?;
         reports.sort_by_key(|r| std::cmp::Reverse(r.observed_at));
         let last_report_at = reports.first().map(|r| r.observed_at);
-        let notes = cx.store.notes_for(place.id).map_err(store_error)?;
+        let notes = store.notes_for(place.id)?;
         let related = match (&place.detail, place.compound) {
-            (Detail::Compound(_), _) => {
-                cx.store.compound_members(place.id, Some(PlaceKind::Entrance)).map_err(store_error)?
-            }
-            (_, Some(c)) => cx.store.place(c).map_err(store_error)?.into_iter().collect(),
+            (Detail::Compound(_), _) => store.compound_members(place.id, Some(PlaceKind::Entrance))?,
+            (_, Some(c)) => store.place(c)?.into_iter().collect(),
             _ => vec![],
         };
         Ok(PlaceView { place, open, condition, last_report_at, reports, notes, related, now })
@@ -78,7 +102,7 @@ impl Handle for CompoundsReq {
         if self.text.trim().is_empty() {
             return Ok(vec![]);
         }
-        let found = cx.store.search(&self.text, Some(PlaceKind::Compound), 10).map_err(store_error)?;
+        let found = cx.store().search(&self.text, Some(PlaceKind::Compound), 10)?;
         Ok(found
             .into_iter()
             .map(|p| CompoundHit {
@@ -94,13 +118,23 @@ impl Handle for CompoundsReq {
     }
 }
 
+impl Handle for BuildingReq {
+    fn handle(self, cx: &mut Ctx<'_>) -> Result<BuildingAnswer, ApiError> {
+        let c = cx.store().find_compound(&self.compound)?;
+        let building = ridermap_core::rank::find_building(&c, &self.number).map_err(ridermap_store::Error::from)?;
+        Ok(BuildingAnswer { compound_id: c.id, compound_name: c.name.clone(), building: building.clone() })
+    }
+}
+
 impl Handle for GateReq {
     fn handle(self, cx: &mut Ctx<'_>) -> Result<GateAnswer, ApiError> {
         let at = self.at.unwrap_or_else(Utc::now);
         let building = self.building.filter(|b| !b.trim().is_empty());
         let q = GateQuery { building, at, vehicle: self.vehicle };
-        let (compound, choices) = cx.store.best_gate(&self.compound, &q).map_err(store_error)?;
-        Ok(GateAnswer { compound, choices, at })
+        let (compound, choices) = cx.store().best_gate(&self.compound, &q)?;
+        let building = q.building.as_deref().and_then(|n| ridermap_core::rank::find_building(&compound, n).ok());
+        let building = building.map(|b| b.number.clone());
+        Ok(GateAnswer { compound, building, choices, at, vehicle: self.vehicle })
     }
 }
 
@@ -110,7 +144,7 @@ impl Handle for MapReq {
         if !(x0 <= x1 && y0 <= y1 && (-180.0..=180.0).contains(&x0) && (-90.0..=90.0).contains(&y0)) {
             return Err(invalid(format!("bbox {:?} is not min_lon,min_lat,max_lon,max_lat", self.bbox)));
         }
-        let places = cx.store.in_box(self.bbox, self.limit.unwrap_or(20_000).min(50_000)).map_err(store_error)?;
+        let places = cx.store().in_box(self.bbox, self.limit.unwrap_or(20_000).min(50_000))?;
         Ok(places
             .into_iter()
             .map(|p| MapPoint {
@@ -128,27 +162,58 @@ impl Handle for MapReq {
     }
 }
 
+/// `field=value` settings as typed: a `compound` may be named instead of given by id.
+fn resolve_sets(store: &Store, mut sets: Vec<(String, String)>) -> Result<Vec<(String, String)>, ApiError> {
+    for (k, v) in sets.iter_mut() {
+        if k.trim() == "compound" && !v.trim().is_empty() && v.trim().parse::<Id>().is_err() {
+            *v = store.find_compound(v.trim())?.id.to_string();
+        }
+    }
+    Ok(sets)
+}
+
+impl Handle for AddPlaceReq {
+    fn handle(self, cx: &mut Ctx<'_>) -> Result<Place, ApiError> {
+        let actor = cx.actor();
+        let store = cx.store();
+        let mut p = Place::new(self.kind, self.name, self.lat, self.lon);
+        p.stamp = Stamp::now();
+        p.stamp.updated_by = actor.name.clone();
+        let sets = resolve_sets(store, self.sets)?;
+        let p = ridermap_core::patch::apply(&p, &sets).map_err(|e| invalid(e.to_string()))?;
+        store.put_place(&p, actor)?;
+        find(store, p.id)
+    }
+}
+
 impl Handle for SavePlaceReq {
     fn handle(self, cx: &mut Ctx<'_>) -> Result<Place, ApiError> {
-        cx.store.put_place(&self.place, cx.actor).map_err(store_error)?;
-        find(cx, self.place.id)
+        let actor = cx.actor();
+        let store = cx.store();
+        store.put_place(&self.place, actor)?;
+        find(store, self.place.id)
     }
 }
 
 impl Handle for EditPlaceReq {
     fn handle(self, cx: &mut Ctx<'_>) -> Result<Place, ApiError> {
-        cx.store.edit_place(self.id, &self.sets, cx.actor).map_err(store_error)
+        let actor = cx.actor();
+        let store = cx.store();
+        let sets = resolve_sets(store, self.sets)?;
+        Ok(store.edit_place(self.id, &sets, actor)?)
     }
 }
 
 impl Handle for VerifyPlaceReq {
     fn handle(self, cx: &mut Ctx<'_>) -> Result<Place, ApiError> {
-        cx.store.verify_place(self.id, cx.actor).map_err(store_error)
+        let actor = cx.actor();
+        Ok(cx.store().verify_place(self.id, actor)?)
     }
 }
 
 impl Handle for DeletePlaceReq {
     fn handle(self, cx: &mut Ctx<'_>) -> Result<(), ApiError> {
-        cx.store.delete_place(self.id, cx.actor).map_err(store_error)
+        let actor = cx.actor();
+        Ok(cx.store().delete_place(self.id, actor)?)
     }
 }

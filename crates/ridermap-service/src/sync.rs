@@ -1,64 +1,167 @@
-//! Sync from the app: status for the status bar, a round now, the outbox, enrolment.
+//! Sync from the app and the CLI: status, a round now, what to sync with, the outbox, enrolment,
+//! lost edits, the local change log. Rounds and enrolment wait on the network, so they run on a
+//! connection of their own and never hold the shared store.
+
+use std::time::Duration;
 
 use ridermap_api::*;
+use ridermap_device::Checksums;
 use ridermap_store::Store;
 
-use crate::{Ctx, Handle, invalid, store_error, sync_error};
+use crate::{Ctx, Handle, Service, invalid};
 
-fn status(store: &Store) -> Result<SyncStatus, ApiError> {
-    ridermap_device::status(store).map_err(sync_error)
+fn label(store: &Store, entity: ridermap_sync::Entity, id: ridermap_core::Id) -> Result<Option<String>, ApiError> {
+    Ok(match entity {
+        ridermap_sync::Entity::Place => store.place(id)?.map(|p| p.name),
+        _ => None,
+    })
 }
 
 impl Handle for SyncStatusReq {
     fn handle(self, cx: &mut Ctx<'_>) -> Result<SyncStatus, ApiError> {
-        status(cx.store)
+        Ok(ridermap_device::status(cx.store())?)
     }
 }
 
 impl Handle for SyncNowReq {
     fn handle(self, cx: &mut Ctx<'_>) -> Result<SyncOutcome, ApiError> {
-        // Its own connection: the round's network waits do not hold the UI's store.
-        let mut own = match cx.path {
-            Some(p) => Some(Store::open(p).map_err(store_error)?),
-            None => None,
-        };
-        let store = own.as_mut().unwrap_or(cx.store);
-        let r = ridermap_device::sync_once(store, false).map_err(sync_error)?;
-        Ok(SyncOutcome { pushed: r.pushed, refused: r.refused, pulled: r.pulled, status: status(store)? })
+        let mut own = cx.own_store()?;
+        let checks = if self.verify { Checksums::Verify } else { Checksums::Skip };
+        let round = ridermap_device::sync_once(&mut own, checks)?;
+        Ok(SyncOutcome { round, status: ridermap_device::status(&own)? })
     }
+}
+
+impl Handle for SyncSettingsReq {
+    fn handle(self, cx: &mut Ctx<'_>) -> Result<SyncStatus, ApiError> {
+        let store = cx.store();
+        if let Some(server) = &self.server {
+            ridermap_device::set_server(store, &server_address(server)?)?;
+        }
+        if let Some(follow) = &self.follow {
+            ridermap_device::set_follow(store, follow)?;
+        }
+        Ok(ridermap_device::status(store)?)
+    }
+}
+
+/// A server address as typed, checked: `http://…` or `https://…`, without a trailing slash.
+fn server_address(typed: &str) -> Result<String, ApiError> {
+    let server = typed.trim().trim_end_matches('/');
+    if !(server.starts_with("http://") || server.starts_with("https://")) {
+        return Err(invalid(format!("server: `{server}` is not an http:// or https:// address")));
+    }
+    Ok(server.to_string())
 }
 
 impl Handle for OutboxReq {
     fn handle(self, cx: &mut Ctx<'_>) -> Result<Outbox, ApiError> {
-        let mut items: Vec<OutboxItem> = cx
-            .store
-            .refused()
-            .map_err(store_error)?
-            .into_iter()
-            .map(|(change, why)| OutboxItem { change, refusal: Some(why) })
-            .collect();
-        let pending = cx.store.outbox(10_000).map_err(store_error)?;
-        items.extend(pending.into_iter().map(|change| OutboxItem { change, refusal: None }));
+        let store = cx.store();
+        let mut items = vec![];
+        for (change, why) in store.refused()? {
+            let label = label(store, change.entity, change.entity_id)?;
+            items.push(OutboxItem { change, refusal: Some(why), label });
+        }
+        for change in store.outbox(10_000)? {
+            let label = label(store, change.entity, change.entity_id)?;
+            items.push(OutboxItem { change, refusal: None, label });
+        }
         Ok(Outbox { items })
     }
 }
 
 impl Handle for DismissReq {
     fn handle(self, cx: &mut Ctx<'_>) -> Result<(), ApiError> {
-        cx.store.dismiss(self.id).map_err(store_error)
+        Ok(cx.store().dismiss(self.id)?)
     }
 }
 
 impl Handle for EnrolReq {
     fn handle(self, cx: &mut Ctx<'_>) -> Result<SyncStatus, ApiError> {
-        let server = self.server.trim().trim_end_matches('/');
-        if !(server.starts_with("http://") || server.starts_with("https://")) {
-            return Err(invalid(format!("server: `{server}` is not an http:// or https:// address")));
-        }
+        let server = server_address(&self.server)?;
         if self.invite.trim().is_empty() {
             return Err(invalid("invite: enter the code you were given"));
         }
-        ridermap_device::login(cx.store, server, &self.invite).map_err(sync_error)?;
-        status(cx.store)
+        let mut own = cx.own_store()?;
+        ridermap_device::login(&mut own, &server, &self.invite)?;
+        Ok(ridermap_device::status(&own)?)
+    }
+}
+
+impl Handle for ConflictsReq {
+    fn handle(self, cx: &mut Ctx<'_>) -> Result<Vec<ConflictItem>, ApiError> {
+        let store = cx.store();
+        let mut out = vec![];
+        for c in store.conflicts()? {
+            let label = label(store, c.entity, c.entity_id)?;
+            out.push(ConflictItem { entity: c.entity, entity_id: c.entity_id, label, conflict: c.conflict });
+        }
+        Ok(out)
+    }
+}
+
+impl Handle for ChangesReq {
+    fn handle(self, cx: &mut Ctx<'_>) -> Result<Vec<LoggedChange>, ApiError> {
+        let changes = cx.store().changes_since(self.since, self.limit.unwrap_or(100).clamp(1, 1_000_000))?;
+        Ok(changes
+            .into_iter()
+            .map(|c| LoggedChange {
+                seq: c.seq,
+                id: c.id,
+                entity: c.entity,
+                entity_id: c.entity_id,
+                op: c.op,
+                fields: c.fields,
+                hlc: c.hlc,
+                device: c.device,
+                actor: c.actor,
+                at: c.at,
+            })
+            .collect())
+    }
+}
+
+/// How a background sync loop paces itself.
+pub struct Pace {
+    /// Between rounds while they work.
+    pub every: Duration,
+    /// While not enrolled, how often to look again.
+    pub idle: Duration,
+    /// Backoff while rounds fail (with full jitter): first wait and longest wait.
+    pub first_retry: Duration,
+    pub longest_retry: Duration,
+    pub seed: u64,
+}
+
+impl Service {
+    /// Keep syncing while enrolled, forever: every `pace.every` while rounds work, backing off with
+    /// jitter while they fail. `observe` hears each round's outcome and the wait that follows
+    /// (the CLI's `sync --watch` prints it; the app's background thread ignores it).
+    pub fn keep_syncing(&self, pace: &Pace, mut observe: impl FnMut(&Result<SyncOutcome, ApiError>, Duration)) -> ! {
+        let mut backoff = ridermap_device::backoff::Backoff::new(pace.first_retry, pace.longest_retry, pace.seed);
+        loop {
+            let enrolled = self.call(SyncStatusReq {}).map(|s| s.enrolled);
+            let wait = match enrolled {
+                Ok(false) => pace.idle,
+                Err(e) => {
+                    let wait = backoff.failed();
+                    observe(&Err(e), wait);
+                    wait
+                }
+                Ok(true) => {
+                    let outcome = self.call(SyncNowReq { verify: false });
+                    let wait = match &outcome {
+                        Ok(_) => {
+                            backoff.succeeded();
+                            pace.every
+                        }
+                        Err(_) => backoff.failed(),
+                    };
+                    observe(&outcome, wait);
+                    wait
+                }
+            };
+            std::thread::sleep(wait);
+        }
     }
 }

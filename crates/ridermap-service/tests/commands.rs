@@ -8,7 +8,12 @@ use serde_json::{Value, json};
 
 fn service() -> (Service, tempfile::TempDir) {
     let dir = tempfile::tempdir().unwrap();
-    let s = Service::open(&dir.path().join("app.sqlite"), true, Actor { name: Some("测试".into()) }).unwrap();
+    let s = Service::open(
+        &dir.path().join("app.sqlite"),
+        ridermap_service::Demo::Load,
+        Actor { name: Some("测试".into()) },
+    )
+    .unwrap();
     (s, dir)
 }
 
@@ -214,10 +219,10 @@ fn every_command_is_dispatched_and_bad_bodies_are_named() {
     let (s, _d) = service();
     for name in api::COMMANDS {
         let e = s.dispatch(name, json!("not an object")).unwrap_err();
-        assert_eq!(e.code, "invalid", "{name}: {e:?}");
+        assert_eq!(e.code, api::ErrorCode::Invalid, "{name}: {e:?}");
         assert!(e.message.contains(name), "{name}: {}", e.message);
     }
-    assert_eq!(s.dispatch("launch_rockets", json!({})).unwrap_err().code, "unknown_command");
+    assert_eq!(s.dispatch("launch_rockets", json!({})).unwrap_err().code, api::ErrorCode::UnknownCommand);
 }
 
 /// An MBTiles file with one tile per (z, x, y) given (XYZ), each tile's bytes naming it.
@@ -263,7 +268,7 @@ fn an_offline_base_map_is_imported_checked_and_served() {
     assert_eq!(s.tile(16, 1 << 16, 0).unwrap(), None, "outside the world");
     // It lives beside the store: a service opened later on the same store has it.
     drop(s);
-    let s = Service::open(&dir.path().join("app.sqlite"), true, Actor::default()).unwrap();
+    let s = Service::open(&dir.path().join("app.sqlite"), ridermap_service::Demo::Load, Actor::default()).unwrap();
     assert_eq!(ok(&s, "basemap", json!({}))["name"], "殷行");
 
     // Bad files are refused with the file and what is wrong; the map held stays as it was.

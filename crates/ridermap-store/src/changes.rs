@@ -3,6 +3,7 @@
 
 use chrono::{DateTime, Utc};
 use ridermap_core::{Hlc, Id};
+use ridermap_sync::{Entity, Op};
 use rusqlite::Connection;
 use serde::Serialize;
 use serde_json::{Map, Value};
@@ -13,11 +14,10 @@ use crate::{Result, Store, Writer, ms};
 pub struct Change {
     pub seq: i64,
     pub id: Id,
-    /// `grid`, `place`, `report`, `visit` or `note`.
-    pub entity: String,
+    pub entity: Entity,
     pub entity_id: Id,
     /// `put` (create or edit; `fields` holds the changed fields), `delete`, or `resolve` (reports).
-    pub op: String,
+    pub op: Op,
     pub fields: Map<String, Value>,
     pub hlc: Hlc,
     pub device: String,
@@ -27,12 +27,12 @@ pub struct Change {
 
 impl Writer<'_> {
     /// Append one change; its clock is the next tick of this device's clock.
-    pub(crate) fn log(&mut self, entity: &str, entity_id: Id, op: &str, fields: Map<String, Value>) -> Result<()> {
+    pub(crate) fn log(&mut self, entity: Entity, entity_id: Id, op: Op, fields: Map<String, Value>) -> Result<()> {
         self.log_json(entity, entity_id, op, &Value::Object(fields).to_string())
     }
 
     /// `log` with the fields already written as a JSON object (the fast path for new records).
-    pub(crate) fn log_json(&mut self, entity: &str, entity_id: Id, op: &str, fields: &str) -> Result<()> {
+    pub(crate) fn log_json(&mut self, entity: Entity, entity_id: Id, op: Op, fields: &str) -> Result<()> {
         self.clock = self.clock.tick(ms(Utc::now()));
         self.tx
             .prepare_cached(
@@ -41,9 +41,9 @@ impl Writer<'_> {
             )?
             .execute(rusqlite::params![
                 Id::new().to_string(),
-                entity,
+                entity.as_str(),
                 entity_id.to_string(),
-                op,
+                op.as_str(),
                 fields,
                 self.clock.to_string(),
                 self.device,
@@ -94,9 +94,9 @@ fn read(conn: &Connection, sql: &str, arg: i64) -> Result<Vec<Change>> {
         out.push(Change {
             seq,
             id: id.parse().map_err(|_| bad("id"))?,
-            entity,
+            entity: serde_json::from_value(Value::String(entity)).map_err(|_| bad("entity"))?,
             entity_id: entity_id.parse().map_err(|_| bad("entity_id"))?,
-            op,
+            op: serde_json::from_value(Value::String(op)).map_err(|_| bad("op"))?,
             fields: serde_json::from_str(&fields).map_err(|_| bad("fields"))?,
             hlc: hlc.parse().map_err(|_| bad("hlc"))?,
             device,

@@ -1,4 +1,4 @@
-use ridermap_core::{Invalid, RowProblem, rank::GateError};
+use ridermap_core::{ApiError, ErrorCode, Invalid, RowProblem, rank::GateError};
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
@@ -25,18 +25,32 @@ pub enum Error {
 }
 
 impl Error {
-    /// A stable short code for programs (CLI JSON, IPC).
-    pub fn code(&self) -> &'static str {
+    /// What went wrong, for programs (CLI JSON, IPC, HTTP).
+    pub fn code(&self) -> ErrorCode {
         match self {
-            Error::Invalid { .. } => "invalid",
-            Error::NotFound(_) => "not_found",
-            Error::Ambiguous(_) => "ambiguous",
-            Error::Gate(_) => "gate",
-            Error::Import(_) => "import",
-            Error::Io(_) => "io",
-            Error::Migration(_) => "migration",
-            Error::Sql(_) => "database",
-            Error::Corrupt(_) => "corrupt",
+            Error::Invalid { .. } => ErrorCode::Invalid,
+            Error::NotFound(_) => ErrorCode::NotFound,
+            Error::Ambiguous(_) => ErrorCode::Ambiguous,
+            Error::Gate(GateError::NotACompound(_)) => ErrorCode::Invalid,
+            Error::Gate(GateError::UnknownBuilding { .. } | GateError::NoGates(_)) => ErrorCode::NotFound,
+            Error::Import(_) => ErrorCode::Import,
+            Error::Io(_) => ErrorCode::Io,
+            Error::Migration(_) => ErrorCode::Migration,
+            Error::Sql(_) => ErrorCode::Database,
+            Error::Corrupt(_) => ErrorCode::Corrupt,
         }
+    }
+}
+
+impl From<Error> for ApiError {
+    /// An import's problems travel in the message, one per line after the first.
+    fn from(e: Error) -> ApiError {
+        let mut message = e.to_string();
+        if let Error::Import(problems) = &e {
+            for p in problems {
+                message.push_str(&format!("\n{p}"));
+            }
+        }
+        ApiError::new(e.code(), message)
     }
 }

@@ -17,14 +17,14 @@ use std::path::Path;
 
 use chrono::{DateTime, Utc};
 use ridermap_core::{Hlc, Id};
-use rusqlite::{Connection, OptionalExtension, Transaction};
+use rusqlite::{Connection, OptionalExtension, Transaction, TransactionBehavior};
 
 pub use blobs::content_address;
 pub use changes::Change;
 pub use error::{Error, Result};
 pub use import::{ImportOptions, ImportReport};
 pub use places::Written;
-pub use query::{Nearby, NearbyQuery, Stats};
+pub use query::{Nearby, NearbyQuery, STALE_DAYS, Stats};
 pub use schema::{LATEST_VERSION, migrations};
 pub use sync::{ConflictRecord, PullApplied};
 
@@ -40,7 +40,6 @@ pub struct Actor {
 pub struct Store {
     conn: Connection,
     device: String,
-    clock: Hlc,
     /// True when this open created the store (it had no schema before).
     created: bool,
 }
@@ -86,9 +85,8 @@ impl Store {
                 d
             }
         };
-        let clock = meta_get(&tx, "hlc")?.and_then(|s| s.parse().ok()).unwrap_or_default();
         tx.commit()?;
-        Ok(Store { conn, device, clock, created: before == 0 })
+        Ok(Store { conn, device, created: before == 0 })
     }
 
     /// Whether this open created the store from nothing (so demo data may be loaded).
@@ -120,17 +118,26 @@ impl Store {
     }
 
     /// Run `f` in one transaction with a change writer; all of it lands or none of it.
+    ///
+    /// The transaction takes the write lock when it begins, and the device's clock is read inside
+    /// it rather than cached per connection: another connection to the same file (the sync
+    /// engine's) may have taken in a clock from the future since this one last wrote, and an
+    /// edit made now must be stamped above it.
     pub(crate) fn write<T>(&mut self, actor: &Actor, f: impl FnOnce(&mut Writer<'_>) -> Result<T>) -> Result<T> {
-        let tx = self.conn.transaction()?;
-        let mut w = Writer { tx, device: &self.device, clock: self.clock, actor, now: Utc::now(), logged: 0 };
+        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let clock = read_clock(&tx)?;
+        let mut w = Writer { tx, device: &self.device, clock, actor, now: Utc::now(), logged: 0 };
         let out = f(&mut w)?;
-        let clock = w.clock;
         if w.logged > 0 {
-            meta_set(&w.tx, "hlc", &clock.to_string())?;
+            meta_set(&w.tx, "hlc", &w.clock.to_string())?;
         }
         w.tx.commit()?;
-        self.clock = clock;
         Ok(out)
+    }
+
+    /// The device's hybrid logical clock as last stored.
+    pub fn clock(&self) -> Result<Hlc> {
+        read_clock(&self.conn)
     }
 }
 
@@ -142,6 +149,13 @@ pub(crate) struct Writer<'a> {
     pub actor: &'a Actor,
     pub now: DateTime<Utc>,
     pub logged: usize,
+}
+
+fn read_clock(conn: &Connection) -> Result<Hlc> {
+    match meta_get(conn, "hlc")? {
+        Some(s) => s.parse().map_err(|_| Error::Corrupt(format!("the device clock `{s}` does not read"))),
+        None => Ok(Hlc::default()),
+    }
 }
 
 pub(crate) fn meta_get(conn: &Connection, key: &str) -> Result<Option<String>> {

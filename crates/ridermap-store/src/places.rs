@@ -2,6 +2,7 @@
 //! beside it exist only to index it.
 
 use ridermap_core::{Grid, Id, Place, PlaceKind, patch};
+use ridermap_sync::{Entity, Op};
 use rusqlite::{Connection, OptionalExtension, params};
 use serde::Serialize;
 use serde_json::{Map, Value};
@@ -98,11 +99,11 @@ impl Writer<'_> {
             (_, None) => {
                 let mut fields = to_map(p);
                 fields.retain(|_, v| !(v.is_null() || v.as_array().is_some_and(Vec::is_empty)));
-                self.log("place", p.id, "put", fields)?
+                self.log(Entity::Place, p.id, Op::Put, fields)?
             }
             (_, Some(d)) => {
                 let old_map = to_map(&parse_place(&d)?);
-                self.log("place", p.id, "put", diff(Some(&old_map), &to_map(p)))?
+                self.log(Entity::Place, p.id, Op::Put, diff(Some(&old_map), &to_map(p)))?
             }
         }
         Ok(written)
@@ -207,7 +208,7 @@ impl Writer<'_> {
             }
         }
         self.remove_place_row(rid)?;
-        self.log("place", id, "delete", Map::new())?;
+        self.log(Entity::Place, id, Op::Delete, Map::new())?;
         Ok(())
     }
 
@@ -244,7 +245,7 @@ impl Writer<'_> {
                 e => e.into(),
             })?;
         let old_map: Option<Map<String, Value>> = old.and_then(|d| serde_json::from_str(&d).ok());
-        self.log("grid", g.id, "put", diff(old_map.as_ref(), &new))?;
+        self.log(Entity::Grid, g.id, Op::Put, diff(old_map.as_ref(), &new))?;
         Ok(if old_map.is_some() { Written::Updated } else { Written::Inserted })
     }
 }
@@ -329,9 +330,5 @@ impl Store {
             f(parse_place(row.get_ref(0)?.as_str().map_err(rusqlite::Error::from)?)?)?;
         }
         Ok(())
-    }
-
-    pub fn place_count(&self) -> Result<i64> {
-        Ok(self.conn.query_row("SELECT count(*) FROM places", [], |r| r.get(0))?)
     }
 }

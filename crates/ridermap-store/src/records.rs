@@ -2,6 +2,7 @@
 
 use chrono::{DateTime, Utc};
 use ridermap_core::{Id, Note, PlaceKind, Review, StatusReport, Visit};
+use ridermap_sync::{Entity, Op};
 use rusqlite::{OptionalExtension, params};
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
@@ -57,7 +58,7 @@ impl Store {
                 review_str(r.review),
                 serde_json::to_string(&r).expect("serializable"),
             ])?;
-            w.log("report", r.id, "put", to_map(&r))
+            w.log(Entity::Report, r.id, Op::Put, to_map(&r))
         })?;
         Ok(r)
     }
@@ -101,7 +102,7 @@ impl Store {
             for k in ["review", "resolution", "resolved_at", "resolved_by"] {
                 fields.insert(k.into(), to_map(&r)[k].clone());
             }
-            w.log("report", id, "resolve", fields)
+            w.log(Entity::Report, id, Op::Resolve, fields)
         })?;
         Ok(r)
     }
@@ -150,7 +151,7 @@ impl Store {
                     serde_json::to_string(v).expect("serializable")
                 ],
             )?;
-            w.log("visit", v.id, "put", to_map(v))
+            w.log(Entity::Visit, v.id, Op::Put, to_map(v))
         })
     }
 
@@ -177,7 +178,7 @@ impl Store {
                     serde_json::to_string(n).expect("serializable")
                 ],
             )?;
-            w.log("note", n.id, "put", to_map(n))
+            w.log(Entity::Note, n.id, Op::Put, to_map(n))
         })
     }
 

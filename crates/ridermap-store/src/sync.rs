@@ -4,31 +4,13 @@
 //! writer wins, tombstones win), so order and repetition do not matter.
 
 use chrono::Utc;
-use ridermap_core::{Grid, Id, Note, Place, StatusReport, Visit};
-use ridermap_sync::{Conflict, Entity, EntityState, Op, WireChange};
+use ridermap_core::{Grid, Hlc, Id, Note, Place, StatusReport, Visit};
+use ridermap_sync::{Conflict, Entity, EntityState, WireChange};
 use rusqlite::{OptionalExtension, params};
 use serde::Serialize;
 use serde_json::{Map, Value};
 
 use crate::{Error, Result, Store, Writer, meta_get, meta_set, ms, places::stored};
-
-fn entity_str(e: Entity) -> &'static str {
-    match e {
-        Entity::Grid => "grid",
-        Entity::Place => "place",
-        Entity::Report => "report",
-        Entity::Visit => "visit",
-        Entity::Note => "note",
-    }
-}
-
-fn op_str(o: Op) -> &'static str {
-    match o {
-        Op::Put => "put",
-        Op::Delete => "delete",
-        Op::Resolve => "resolve",
-    }
-}
 
 fn wire(
     id: String,
@@ -65,7 +47,7 @@ pub struct PullApplied {
 /// A local edit that lost, as kept for grid workers to review.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ConflictRecord {
-    pub entity: String,
+    pub entity: Entity,
     pub entity_id: Id,
     #[serde(flatten)]
     pub conflict: Conflict,
@@ -105,47 +87,46 @@ impl Store {
         Ok(self.conn.query_row("SELECT count(*) FROM changes WHERE acked = 0 AND refusal IS NULL", [], |r| r.get(0))?)
     }
 
-    /// The server confirmed these changes: they leave the outbox.
-    pub fn ack(&mut self, ids: &[Id]) -> Result<()> {
-        let tx = self.conn.transaction()?;
-        for id in ids {
-            tx.prepare_cached("UPDATE changes SET acked = 1 WHERE id = ?1")?.execute([id.to_string()])?;
-        }
-        tx.commit()?;
-        Ok(())
-    }
-
-    /// The server kept a change with an earlier clock than this device gave it (the device's
-    /// clock ran too far ahead): re-stamp it here too, so both merge it the same way.
-    pub fn restamp(&mut self, id: Id, hlc: ridermap_core::Hlc) -> Result<()> {
-        self.amend_change(id, "UPDATE changes SET hlc = ?2 WHERE id = ?1", &hlc.to_string())
-    }
-
-    /// The server refused a change: it stays visible with the reason until dismissed, and stops
-    /// counting — what the device shows goes back to what the server accepted.
-    pub fn refuse(&mut self, id: Id, reason: &str) -> Result<()> {
-        self.amend_change(id, "UPDATE changes SET refusal = ?2 WHERE id = ?1", reason)
-    }
-
-    /// Update change `id` with `sql` (`?1` its id, `?2` the value) and re-merge its entity, in one
-    /// transaction.
-    fn amend_change(&mut self, id: Id, sql: &str, value: &str) -> Result<()> {
-        let row: Option<(String, String)> = self
-            .conn
-            .query_row("SELECT entity, entity_id FROM changes WHERE id = ?1", [id.to_string()], |r| {
-                Ok((r.get(0)?, r.get(1)?))
-            })
-            .optional()?;
-        let Some((entity, entity_id)) = row else {
-            return Err(Error::NotFound(format!("no change with id {id}")));
-        };
-        let entity: Entity = serde_json::from_value(Value::String(entity))
-            .map_err(|_| Error::Corrupt(format!("change {id}: bad entity")))?;
-        let entity_id: Id = entity_id.parse().map_err(|_| Error::Corrupt(format!("change {id}: bad entity id")))?;
+    /// What the server's answer to a push settled, in one transaction: `acked` changes leave the
+    /// outbox; `restamped` ones were kept with an earlier clock than this device gave them (its
+    /// clock ran too far ahead) and are re-stamped here too, so both sides merge them alike;
+    /// `refused` ones stay visible with the server's reason until dismissed, and stop counting —
+    /// what the device shows goes back to what the server accepted.
+    pub fn settle(&mut self, acked: &[Id], restamped: &[(Id, Hlc)], refused: &[(Id, String)]) -> Result<()> {
         self.write(&crate::Actor::default(), |w| {
-            w.tx.execute(sql, params![id.to_string(), value])?;
-            let state = fold(&w.tx, entity_id)?;
-            materialize(w, entity, entity_id, &state)
+            let mut touched: Vec<(Entity, Id)> = vec![];
+            let mut amend = |w: &mut Writer<'_>, id: Id, sql: &str, value: String| -> Result<()> {
+                let row: Option<(String, String)> =
+                    w.tx.query_row("SELECT entity, entity_id FROM changes WHERE id = ?1", [id.to_string()], |r| {
+                        Ok((r.get(0)?, r.get(1)?))
+                    })
+                    .optional()?;
+                let Some((entity, entity_id)) = row else {
+                    return Err(Error::NotFound(format!("no change with id {id}")));
+                };
+                let bad = |what: &str| Error::Corrupt(format!("change {id}: bad {what}"));
+                let entity: Entity = serde_json::from_value(Value::String(entity)).map_err(|_| bad("entity"))?;
+                let entity_id: Id = entity_id.parse().map_err(|_| bad("entity id"))?;
+                w.tx.prepare_cached(sql)?.execute(params![id.to_string(), value])?;
+                if !touched.contains(&(entity, entity_id)) {
+                    touched.push((entity, entity_id));
+                }
+                Ok(())
+            };
+            for (id, hlc) in restamped {
+                amend(w, *id, "UPDATE changes SET hlc = ?2 WHERE id = ?1", hlc.to_string())?;
+            }
+            for (id, why) in refused {
+                amend(w, *id, "UPDATE changes SET refusal = ?2 WHERE id = ?1", why.clone())?;
+            }
+            for id in acked {
+                w.tx.prepare_cached("UPDATE changes SET acked = 1 WHERE id = ?1")?.execute([id.to_string()])?;
+            }
+            for (entity, entity_id) in touched {
+                let state = fold(&w.tx, entity_id)?;
+                materialize(w, entity, entity_id, &state)?;
+            }
+            Ok(())
         })
     }
 
@@ -202,7 +183,7 @@ impl Store {
         rows.map(|row| {
             let (entity, id, field, lost, lh, ld, kept, kh, kd) = row?;
             Ok(ConflictRecord {
-                entity,
+                entity: serde_json::from_value(Value::String(entity)).map_err(|_| bad("entity"))?,
                 entity_id: id.parse().map_err(|_| bad("id"))?,
                 conflict: Conflict {
                     field,
@@ -234,9 +215,9 @@ impl Store {
                     )?
                     .execute(params![
                         c.id.to_string(),
-                        entity_str(c.entity),
+                        c.entity.as_str(),
                         c.entity_id.to_string(),
-                        op_str(c.op),
+                        c.op.as_str(),
                         serde_json::to_string(&c.fields).expect("fields serialize"),
                         c.hlc.to_string(),
                         c.device,
@@ -256,7 +237,7 @@ impl Store {
                          kept_device, at_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
                     )?
                     .execute(params![
-                        entity_str(c.entity),
+                        c.entity.as_str(),
                         c.entity_id.to_string(),
                         k.field,
                         k.lost.to_string(),
@@ -402,7 +383,8 @@ impl Store {
     pub fn region_checksum(&self, region: &str) -> Result<String> {
         let ids: Vec<(String, String)> = self
             .conn
-            .prepare("SELECT DISTINCT entity_id, entity FROM changes WHERE acked != 2")?
+            // Refused changes never reached the server: an entity known only from them is not there.
+            .prepare("SELECT DISTINCT entity_id, entity FROM changes WHERE acked != 2 AND refusal IS NULL")?
             .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
             .collect::<rusqlite::Result<_>>()?;
         let mut states: std::collections::HashMap<Id, (Entity, EntityState)> = std::collections::HashMap::new();

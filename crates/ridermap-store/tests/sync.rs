@@ -19,7 +19,7 @@ impl Server {
                 self.log.push(c.clone());
             }
         }
-        s.ack(&out.iter().map(|c| c.id).collect::<Vec<_>>()).unwrap();
+        s.settle(&out.iter().map(|c| c.id).collect::<Vec<_>>(), &[], &[]).unwrap();
         let from: usize = s.pull_cursor().unwrap().map(|c| c.parse().unwrap()).unwrap_or(0);
         s.apply_remote(&self.log[from..], Some(&self.log.len().to_string())).unwrap();
     }
@@ -127,9 +127,9 @@ fn refused_changes_stay_visible_with_their_reason() {
     let p = Place::new(PlaceKind::Charger, "换电柜", 31.33, 121.53);
     a.put_place(&p, &actor("rider")).unwrap();
     let change = a.outbox(10).unwrap().remove(0);
-    a.refuse(change.id, "riders cannot add places").unwrap();
+    a.settle(&[], &[], &[(change.id, "riders cannot add places".into())]).unwrap();
     assert_eq!(a.pending_count().unwrap(), 0);
     let refused = a.refused().unwrap();
     assert_eq!((refused[0].0.id, refused[0].1.as_str()), (change.id, "riders cannot add places"));
-    assert!(a.refuse(Id::new(), "x").is_err());
+    assert!(a.settle(&[], &[], &[(Id::new(), "x".into())]).is_err());
 }

@@ -8,11 +8,15 @@
 //! - [`checksum`]: an order-independent digest of a set of entity states, so a device can prove it
 //!   holds exactly the server's state for a region.
 //! - [`clock`]: the bound on how far ahead of the server a device's clock may be.
+//! - [`remote`]: the protocol's calls as a trait, so the device engine does not care what
+//!   carries them (HTTP, or the server's rules in process).
 
 pub mod checksum;
 pub mod clock;
 pub mod merge;
 pub mod protocol;
+pub mod remote;
 
 pub use merge::{Conflict, EntityState, Version};
 pub use protocol::{Entity, Op, WireChange};
+pub use remote::{Remote, RemoteError};

@@ -19,10 +19,15 @@ pub enum Entity {
 }
 
 impl Entity {
-    /// Reports, visits and notes are written once by their author (then only reviewed): their
-    /// edits never race, so they never conflict.
-    pub fn append_only(self) -> bool {
-        matches!(self, Entity::Report | Entity::Visit | Entity::Note)
+    /// The wire name (as serde writes it), for stored columns and messages.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Entity::Grid => "grid",
+            Entity::Place => "place",
+            Entity::Report => "report",
+            Entity::Visit => "visit",
+            Entity::Note => "note",
+        }
     }
 }
 
@@ -35,6 +40,17 @@ pub enum Op {
     Delete,
     /// Review of a report (accept / reject): `fields` holds the review fields.
     Resolve,
+}
+
+impl Op {
+    /// The wire name (as serde writes it).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Op::Put => "put",
+            Op::Delete => "delete",
+            Op::Resolve => "resolve",
+        }
+    }
 }
 
 /// One change as it travels between device and server. `id` is made by the device, so a retried
@@ -158,13 +174,6 @@ pub struct LoginResponse {
     pub role: ridermap_core::Role,
     pub grids: Vec<String>,
     pub stations: Vec<Id>,
-}
-
-/// Every non-2xx answer carries this body.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct ErrorBody {
-    pub code: String,
-    pub message: String,
 }
 
 /// The region a record syncs in, from its fields: a grid's own code; a place's or report's grid; a

@@ -13,19 +13,17 @@ use axum::{
     response::{IntoResponse, Response},
     routing::{get, post},
 };
-use ridermap_service::{Service, api::ApiError};
+use ridermap_service::{
+    Service,
+    api::{ApiError, ErrorCode},
+};
 use tower_http::services::{ServeDir, ServeFile};
 
 /// Photos come up base64 in a report; a phone photo stays well inside this.
 const MAX_BODY: usize = 32 << 20;
 
 fn status_of(e: &ApiError) -> StatusCode {
-    match e.code.as_str() {
-        "not_found" | "unknown_command" => StatusCode::NOT_FOUND,
-        "internal" | "database" | "corrupt" | "io" | "migration" => StatusCode::INTERNAL_SERVER_ERROR,
-        "offline" | "server" => StatusCode::BAD_GATEWAY,
-        _ => StatusCode::BAD_REQUEST,
-    }
+    StatusCode::from_u16(e.code.http_status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
 }
 
 fn failure(e: ApiError) -> Response {
@@ -36,7 +34,7 @@ async fn command(State(service): State<Arc<Service>>, UrlPath(name): UrlPath<Str
     let body = if body.is_empty() { Ok(serde_json::json!({})) } else { serde_json::from_slice(&body) };
     let body = match body {
         Ok(b) => b,
-        Err(e) => return failure(ApiError::new("invalid", format!("bad request for `{name}`: {e}"))),
+        Err(e) => return failure(ApiError::new(ErrorCode::Invalid, format!("bad request for `{name}`: {e}"))),
     };
     let cmd = name.clone();
     let result = tokio::task::spawn_blocking(move || service.dispatch(&cmd, body)).await;
@@ -48,7 +46,7 @@ async fn command(State(service): State<Arc<Service>>, UrlPath(name): UrlPath<Str
             }
             failure(e)
         }
-        Err(_) => failure(ApiError::new("internal", "the command stopped unexpectedly")),
+        Err(_) => failure(ApiError::new(ErrorCode::Internal, "the command stopped unexpectedly")),
     }
 }
 
@@ -59,9 +57,9 @@ async fn photo(State(service): State<Arc<Service>>, UrlPath(hash): UrlPath<Strin
             ([("content-type", "image/jpeg"), ("cache-control", "private, max-age=31536000, immutable")], bytes)
                 .into_response()
         }
-        Ok(Ok(None)) => failure(ApiError::new("not_found", format!("no photo {hash} on this device"))),
+        Ok(Ok(None)) => failure(ApiError::new(ErrorCode::NotFound, format!("no photo {hash} on this device"))),
         Ok(Err(e)) => failure(e),
-        Err(_) => failure(ApiError::new("internal", "the command stopped unexpectedly")),
+        Err(_) => failure(ApiError::new(ErrorCode::Internal, "the command stopped unexpectedly")),
     }
 }
 
@@ -72,9 +70,9 @@ async fn tile(State(service): State<Arc<Service>>, UrlPath((z, x, y)): UrlPath<(
         Ok(Ok(Some((bytes, kind)))) => {
             ([("content-type", kind), ("cache-control", "private, max-age=604800")], bytes).into_response()
         }
-        Ok(Ok(None)) => failure(ApiError::new("not_found", format!("no base map tile {z}/{x}/{y}"))),
+        Ok(Ok(None)) => failure(ApiError::new(ErrorCode::NotFound, format!("no base map tile {z}/{x}/{y}"))),
         Ok(Err(e)) => failure(e),
-        Err(_) => failure(ApiError::new("internal", "the command stopped unexpectedly")),
+        Err(_) => failure(ApiError::new(ErrorCode::Internal, "the command stopped unexpectedly")),
     }
 }
 

@@ -23,7 +23,8 @@ fn host() -> Host {
     std::fs::create_dir_all(&ui).unwrap();
     std::fs::write(ui.join("index.html"), "<!doctype html><title>骑手友好地图</title>").unwrap();
     std::fs::write(ui.join("app.js"), "console.log(1)").unwrap();
-    let service = Service::open(&dir.path().join("app.sqlite"), true, Actor::default()).unwrap();
+    let service =
+        Service::open(&dir.path().join("app.sqlite"), ridermap_service::Demo::Load, Actor::default()).unwrap();
     Host { router: ridermap_web::router(Arc::new(service), &ui), _dir: dir }
 }
 

@@ -104,12 +104,15 @@ fn Review(grid: RwSignal<Option<String>>) -> impl IntoView {
         Some(Ok(list)) => {
             let lang = s.lang.get();
             list.into_iter()
-                .map(|r| {
+                .map(|item| {
+                    let r = item.report;
                     let id = r.id;
+                    let place = item.target_name.unwrap_or_else(|| s.t("无具体地点", "No place").into());
+                    let note = r.note.clone().filter(|n| !n.trim().is_empty()).map(|n| format!(" · {n}"));
                     let target = r.target;
                     view! {
                         <div class="review" data-testid="review-item">
-                            <p><b>{text::outcome(r.outcome, lang)}</b>" · "{r.note.clone().unwrap_or_default()}" · "{r.reporter.clone().unwrap_or_default()}</p>
+                            <p><b>{text::outcome(r.outcome, lang)}</b>" · "{place}{note}</p>
                             {target.map(|t| view! { <button class="link" on:click=move |_| s.screen.set(Screen::Place(t))>{s.t("查看地点", "Open place")}</button> })}
                             <input type="text" data-testid="reject-reason" placeholder=s.t("驳回理由", "Reason to reject")
                                 on:input=move |ev| reasons.update(|m| { m.insert(id, event_target_value(&ev)); }) />
@@ -178,7 +181,8 @@ fn DashboardPane(grid: RwSignal<Option<String>>) -> impl IntoView {
                     }
                 })
                 .collect_view();
-            let counts = d.places.iter().map(|(k, c)| view! { <li>{k.clone()}": "{*c}</li> }).collect_view();
+            let lang = s.lang.get();
+            let counts = d.places.iter().map(|(k, c)| view! { <li>{text::kind(*k, lang)}": "{*c}</li> }).collect_view();
             view! {
                 <div class="dashboard" data-testid="dashboard">
                     <ul class="counts">{counts}
@@ -261,8 +265,9 @@ fn Export() -> impl IntoView {
     let run = Action::new_local(move |format: &&'static str| {
         let format = *format;
         async move {
-            match call(&ExportReq { format: format.into() }).await {
-                Ok(text) => out.set(Some((format.to_string(), text))),
+            match call(&ExportReq { format: format.into(), ..Default::default() }).await {
+                Ok(ridermap_api::Exported { text: Some(text), .. }) => out.set(Some((format.to_string(), text))),
+                Ok(_) => s.say(s.t("导出没有内容", "The export came back empty")),
                 Err(e) => s.say(e.message),
             }
         }

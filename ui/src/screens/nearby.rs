@@ -38,9 +38,9 @@ pub fn Nearby() -> impl IntoView {
             open_now: open_now.get(),
             ebike: ebike.get(),
             working: working.get(),
-            charger_kind: None,
             amenities: if hot_water.get() { vec![Amenity::HotWater] } else { vec![] },
             limit: Some(200),
+            ..Default::default()
         };
         async move {
             let _ = lang;

@@ -187,8 +187,10 @@ fn ReportSheet(id: Id, kind: ridermap_core::PlaceKind, on_done: Callback<()>) ->
             outcome: outcome.get_untracked().unwrap_or(Outcome::Confirmed),
             note: Some(note.get_untracked()).filter(|n| !n.trim().is_empty()),
             photo_base64: photo.get_untracked(),
+            photo: None,
             lat: None,
             lon: None,
+            observed_at: None,
         };
         async move {
             match call(&req).await {

@@ -3,7 +3,7 @@
 
 use leptos::prelude::*;
 use ridermap_api::{AddVisitReq, NearbyReq, StationDayReq};
-use ridermap_core::{Id, PlaceKind, Service};
+use ridermap_core::{Id, PlaceKind, StationService};
 
 use crate::{
     state::{load, save, state},
@@ -20,7 +20,7 @@ pub fn Station() -> impl IntoView {
     let s = state();
     let station = RwSignal::new(load("station").and_then(|id| id.parse::<Id>().ok()));
     let headcount = RwSignal::new(1u32);
-    let services = RwSignal::new(Vec::<Service>::new());
+    let services = RwSignal::new(Vec::<StationService>::new());
     let open = RwSignal::new(None::<bool>);
     let supplies = RwSignal::new(Vec::<String>::new());
     let extra = RwSignal::new(String::new());
@@ -53,6 +53,7 @@ pub fn Station() -> impl IntoView {
             supplies: supplies.get_untracked(),
             station_open: open.get_untracked(),
             note: None,
+            at: None,
         });
         async move {
             let Some(req) = req else { return };
@@ -82,7 +83,7 @@ pub fn Station() -> impl IntoView {
             })
             .collect_view()
     };
-    let service_chips = Service::ALL
+    let service_chips = StationService::ALL
         .iter()
         .map(|&sv| {
             view! {

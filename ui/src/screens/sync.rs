@@ -16,17 +16,17 @@ pub fn SyncScreen() -> impl IntoView {
         async move { call(&OutboxReq {}).await }
     });
     let sync_now = Action::new_local(move |_: &()| async move {
-        match call(&SyncNowReq {}).await {
+        match call(&SyncNowReq { verify: false }).await {
             Ok(r) => {
                 s.sync.set(Some(r.status));
                 s.say(format!(
                     "{} {} · {} {} · {} {}",
                     s.t("上传", "sent"),
-                    r.pushed,
+                    r.round.pushed,
                     s.t("拒绝", "refused"),
-                    r.refused,
+                    r.round.refused,
                     s.t("下载", "received"),
-                    r.pulled
+                    r.round.pulled
                 ));
             }
             Err(e) => s.say(e.message),

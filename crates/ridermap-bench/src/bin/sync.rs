@@ -16,7 +16,7 @@ use std::{
 use anyhow::Result;
 use chrono::Utc;
 use ridermap_core::{Grid, Id, Outcome, Role, Stamp, StatusReport};
-use ridermap_device::{login, sync_once};
+use ridermap_device::{Checksums, login, sync_once};
 use ridermap_server::Db;
 use ridermap_store::{Actor, ImportOptions, Store};
 use ridermap_sync::protocol::{PROTOCOL_VERSION, PullRequest};
@@ -98,7 +98,7 @@ fn main() -> Result<()> {
     }
     let total = writer.pending_count()? as usize;
     let t = Instant::now();
-    let pushed = sync_once(&mut writer, false)?.pushed;
+    let pushed = sync_once(&mut writer, Checksums::Skip)?.pushed;
     let ingest = t.elapsed().as_secs_f64();
     assert_eq!(pushed, total);
     rows.push((
@@ -111,7 +111,7 @@ fn main() -> Result<()> {
     // 2. A new rider device's initial sync of the region, and a raw bulk insert of the same rows.
     let mut reader = enrol(Role::Rider, &[])?;
     let t = Instant::now();
-    let pulled = sync_once(&mut reader, false)?.pulled;
+    let pulled = sync_once(&mut reader, Checksums::Skip)?.pulled;
     let initial = t.elapsed().as_secs_f64();
     let bodies: Vec<String> = {
         let code = db.create_invite(Role::Admin, &[], &[])?;
@@ -160,9 +160,9 @@ fn main() -> Result<()> {
     let edits = writer.outbox(10)?;
     let body = serde_json::to_vec(&json!({"protocol": PROTOCOL_VERSION, "changes": edits}))?;
     let per_edit = gz(&body) as f64 / edits.len() as f64;
-    sync_once(&mut writer, false)?;
+    sync_once(&mut writer, Checksums::Skip)?;
     let t = Instant::now();
-    let got = sync_once(&mut reader, false)?.pulled;
+    let got = sync_once(&mut reader, Checksums::Skip)?.pulled;
     let incr = t.elapsed();
     assert_eq!(got, 10);
     rows.push((

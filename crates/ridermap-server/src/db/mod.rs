@@ -12,7 +12,7 @@ use std::{
     sync::Arc,
 };
 
-use ridermap_core::{Grid, Id, Note, Place, Role, StatusReport, Visit};
+use ridermap_core::{Grid, Id, Note, Place, Role, StatusReport, Visit, is_content_address};
 use ridermap_sync::{
     Entity, EntityState, WireChange,
     checksum::{self, Sum},
@@ -363,13 +363,15 @@ impl Db {
     /// Keep a photo under its content address. The bytes must hash to `hash` and fit `MAX_BLOB`.
     pub fn put_blob(&self, account: &Account, hash: &str, bytes: &[u8]) -> Result<()> {
         if !is_content_address(hash) {
-            return Err(DbError::Invalid(format!("`{hash}` is not a SHA-256 content address (64 hex digits)")));
+            return Err(DbError::Invalid(format!(
+                "`{hash}` is not a SHA-256 content address (64 lowercase hex digits)"
+            )));
         }
         if bytes.len() > MAX_BLOB {
             return Err(DbError::Invalid(format!("a photo may be at most {} KiB", MAX_BLOB / 1024)));
         }
         let actual = checksum::hex(&<[u8; 32]>::from(sha2::Sha256::digest(bytes)));
-        if actual != hash.to_ascii_lowercase() {
+        if actual != hash {
             return Err(DbError::Invalid(format!("the bytes hash to {actual}, not {hash}")));
         }
         self.with(Mode::Write, |tx| tx.put_blob(&actual, bytes, &account.id.to_string(), now_ms()))
@@ -382,24 +384,22 @@ impl Db {
 
     pub fn blob(&self, hash: &str) -> Result<Option<Vec<u8>>> {
         if !is_content_address(hash) {
-            return Err(DbError::Invalid(format!("`{hash}` is not a SHA-256 content address (64 hex digits)")));
+            return Err(DbError::Invalid(format!(
+                "`{hash}` is not a SHA-256 content address (64 lowercase hex digits)"
+            )));
         }
-        self.with(Mode::Read, |tx| tx.blob(&hash.to_ascii_lowercase()))
+        self.with(Mode::Read, |tx| tx.blob(hash))
     }
 
     /// Those of `hashes` the server still needs.
     pub fn missing_blobs(&self, hashes: &[String]) -> Result<Vec<String>> {
         if let Some(bad) = hashes.iter().find(|h| !is_content_address(h)) {
-            return Err(DbError::Invalid(format!("`{bad}` is not a SHA-256 content address (64 hex digits)")));
+            return Err(DbError::Invalid(format!(
+                "`{bad}` is not a SHA-256 content address (64 lowercase hex digits)"
+            )));
         }
-        let hashes: Vec<String> = hashes.iter().map(|h| h.to_ascii_lowercase()).collect();
-        self.with(Mode::Read, |tx| tx.missing_blobs(&hashes))
+        self.with(Mode::Read, |tx| tx.missing_blobs(hashes))
     }
-}
-
-/// A SHA-256 content address, in either case.
-pub fn is_content_address(s: &str) -> bool {
-    ridermap_core::is_content_address(&s.to_ascii_lowercase())
 }
 
 fn contains([x0, y0, x1, y1]: [f64; 4], lon: f64, lat: f64) -> bool {
@@ -519,7 +519,7 @@ impl Batch {
         };
         state.apply(&change);
         if let Err(why) = check_record(c.entity, &state, old_digest.is_none()) {
-            return refuse(format!("invalid {}: {why}", format!("{:?}", c.entity).to_lowercase()));
+            return refuse(format!("invalid {}: {why}", c.entity.as_str()));
         }
         // Region sequence, checksum and extent move together with the change.
         let new_digest = checksum::entity_digest(c.entity_id, &state);
@@ -570,7 +570,7 @@ impl Batch {
             .iter()
             .filter_map(|id| {
                 let (region, state) = self.entities.get(id)?.as_ref()?;
-                let kind = format!("{:?}", self.kinds.get(id)?).to_lowercase();
+                let kind = self.kinds.get(id)?.as_str().to_string();
                 Some((id.clone(), kind, region.clone(), serde_json::to_string(state).expect("states serialize")))
             })
             .collect();

@@ -1,0 +1,126 @@
+//! The server side of the command line: the sync server (`serve`, `admin`) and the web host
+//! (`web`). These have no app equivalent, so they call their crates directly.
+
+use std::{io::Write, path::Path};
+
+use anyhow::{Context, Result, anyhow, bail};
+use ridermap_core::{Id, Role};
+use ridermap_service::{Demo, Service};
+use ridermap_store::Actor;
+
+use crate::{AdminCmd, Cli, default_db, parse_enum};
+
+pub(crate) fn server_db(cli: &Cli) -> Result<ridermap_server::Db> {
+    if let Some(url) = &cli.database_url {
+        return ridermap_server::Db::connect(url)
+            .with_context(|| format!("opening the server database {}", redact(url)));
+    }
+    let path = match &cli.db {
+        Some(p) => p.clone(),
+        None => default_db()?.with_file_name("server.sqlite"),
+    };
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir)?;
+    }
+    ridermap_server::Db::open(&path).with_context(|| format!("opening the server store {}", path.display()))
+}
+
+/// A database URL without its password, for messages and logs.
+fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(s), Some(at)) if at > s => {
+            let userinfo = &url[s + 3..at];
+            match userinfo.split_once(':') {
+                Some((user, _)) => format!("{}{user}:***{}", &url[..s + 3], &url[at..]),
+                None => url.to_string(),
+            }
+        }
+        _ => url.to_string(),
+    }
+}
+
+pub(crate) fn serve(cli: &Cli, listen: &str) -> Result<()> {
+    tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()))
+        .with_writer(std::io::stderr)
+        .init();
+    let db = server_db(cli)?;
+    let rt = tokio::runtime::Runtime::new()?;
+    rt.block_on(async move {
+        let listener = tokio::net::TcpListener::bind(listen)
+            .await
+            .with_context(|| format!("--listen: cannot listen on {listen}"))?;
+        // The first line on stdout is the address, so scripts and tests can use port 0.
+        crate::out::line(format_args!("listening on http://{}", listener.local_addr()?))?;
+        std::io::stdout().flush()?;
+        let shutdown = async {
+            let ctrl_c = tokio::signal::ctrl_c();
+            #[cfg(unix)]
+            {
+                let mut term =
+                    tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).expect("signal handler");
+                tokio::select! { _ = ctrl_c => {}, _ = term.recv() => {} }
+            }
+            #[cfg(not(unix))]
+            let _ = ctrl_c.await;
+            tracing::info!("shutting down");
+        };
+        ridermap_server::serve(listener, db, shutdown).await?;
+        Ok(())
+    })
+}
+
+pub(crate) fn web(cli: &Cli, listen: &str, ui: &Path) -> Result<()> {
+    if !ui.join("index.html").is_file() {
+        bail!("--ui: {} has no index.html; build the UI first: bash scripts/ui.sh", ui.display());
+    }
+    let path = match &cli.db {
+        Some(p) => p.clone(),
+        None => default_db()?,
+    };
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir)?;
+    }
+    let actor = Actor { name: cli.actor.clone() };
+    let demo = if cli.no_demo { Demo::Skip } else { Demo::Load };
+    let service =
+        Service::open(&path, demo, actor).map_err(|e| anyhow!("opening {}: {}", path.display(), e.message))?;
+    let router = ridermap_web::router(std::sync::Arc::new(service), ui);
+    let rt = tokio::runtime::Runtime::new()?;
+    rt.block_on(async move {
+        let listener = tokio::net::TcpListener::bind(listen)
+            .await
+            .with_context(|| format!("--listen: cannot listen on {listen}"))?;
+        // The first line on stdout is the address, so scripts and tests can use port 0.
+        crate::out::line(format_args!("listening on http://{}", listener.local_addr()?))?;
+        std::io::stdout().flush()?;
+        axum::serve(listener, router)
+            .with_graceful_shutdown(async {
+                let _ = tokio::signal::ctrl_c().await;
+            })
+            .await?;
+        Ok(())
+    })
+}
+
+pub(crate) fn admin(cli: &Cli, cmd: &AdminCmd) -> Result<()> {
+    let db = server_db(cli)?;
+    match cmd {
+        AdminCmd::Invite { role, grids, stations } => {
+            let role = parse_enum::<Role>("--role", role, "rider, volunteer, grid-worker, admin")?;
+            let stations = stations
+                .iter()
+                .map(|s| s.parse::<Id>().map_err(|_| anyhow!("--station: `{s}` is not a rest stop id")))
+                .collect::<Result<Vec<_>>>()?;
+            crate::out::line(db.create_invite(role, grids, &stations)?)?;
+        }
+        AdminCmd::Revoke { account } => {
+            let id: Id = account.parse().map_err(|_| anyhow!("--account: `{account}` is not an account id"))?;
+            match db.revoke(id)? {
+                0 => bail!("--account: no active tokens for {id}"),
+                n => crate::out::line(format_args!("revoked {n} token(s) of {id}"))?,
+            }
+        }
+    }
+    Ok(())
+}
