@@ -29,6 +29,24 @@ fn invoke(webview: &tauri::WebviewWindow<tauri::test::MockRuntime>, cmd: &str, r
     .map(|body| body.deserialize::<Value>().unwrap())
 }
 
+/// The handler answers every command of the registry: a body it cannot read is refused as bad
+/// arguments for that command, never as a command it does not know.
+#[test]
+fn every_command_of_the_registry_is_answered() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("app.sqlite");
+    let service = Arc::new(Service::open(&path, ridermap_service::Demo::Skip, Actor::default()).unwrap());
+    let app = ridermap_app::app(mock_builder()).manage(service).build(tauri::generate_context!()).unwrap();
+    let webview = tauri::WebviewWindowBuilder::new(&app, "main", Default::default()).build().unwrap();
+    let unknown = invoke(&webview, "launch_rockets", json!({})).unwrap_err();
+    assert!(unknown.to_string().contains("not found"), "{unknown}");
+    assert!(ridermap_service::api::COMMANDS.len() > 30);
+    for name in ridermap_service::api::COMMANDS {
+        let err = invoke(&webview, name, json!("not a request")).unwrap_err().to_string();
+        assert!(err.contains(&format!("invalid args `req` for command `{name}`")), "{name}: {err}");
+    }
+}
+
 #[test]
 fn commands_answer_and_errors_cross_as_code_and_message() {
     let dir = tempfile::tempdir().unwrap();

@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
-use ridermap_core::{Hlc, Id, Role};
+use ridermap_core::{Hlc, Id, Lang, Role};
 use ridermap_sync::{Conflict, Entity, Op, WireChange};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
@@ -121,6 +121,17 @@ pub struct SyncSettingsReq {
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct OutboxReq {}
+
+/// What kind of record a change is about, in words (the outbox and conflict lists say it).
+pub fn entity_word(e: Entity, l: Lang) -> &'static str {
+    match e {
+        Entity::Grid => l.pick("网格", "grid"),
+        Entity::Place => l.pick("地点", "place"),
+        Entity::Report => l.pick("报告", "report"),
+        Entity::Visit => l.pick("到访", "visit"),
+        Entity::Note => l.pick("备注", "note"),
+    }
+}
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct OutboxItem {

@@ -10,7 +10,7 @@ use anyhow::Result;
 use chrono::{TimeZone, Utc};
 use rand::{Rng, SeedableRng, rngs::StdRng};
 use ridermap_core::{
-    LatLon, PlaceKind,
+    Id, LatLon, PlaceKind,
     rank::{GateQuery, Vehicle},
 };
 use ridermap_store::{Actor, ImportOptions, NearbyQuery, Store};
@@ -101,6 +101,7 @@ fn main() -> Result<()> {
     let points: Vec<LatLon> = (0..queries)
         .map(|_| LatLon::new(30.95 + rng.random::<f64>() * 0.62, 121.15 + rng.random::<f64>() * 0.74))
         .collect();
+    let mut store_answers = vec![];
     let store_times: Vec<Duration> = points
         .iter()
         .map(|p| {
@@ -108,8 +109,10 @@ fn main() -> Result<()> {
             q.limit = 10;
             let t = Instant::now();
             let r = store.nearby(&q).unwrap();
+            let took = t.elapsed();
             assert_eq!(r.len(), 10);
-            t.elapsed()
+            store_answers.push(r.into_iter().map(|n| n.place.id).collect::<Vec<_>>());
+            took
         })
         .collect();
     let mut all: Vec<(f64, f64, i64)> = vec![];
@@ -119,6 +122,7 @@ fn main() -> Result<()> {
             all.push(r?);
         }
     }
+    let mut scan_answers: Vec<Vec<(f64, i64)>> = vec![];
     let scan_times: Vec<Duration> = points
         .iter()
         .take(20.min(queries))
@@ -132,9 +136,27 @@ fn main() -> Result<()> {
                 .map(|(lat, lon, rid)| (p.distance_m(&LatLon::new(lat, lon)), rid))
                 .collect();
             best.select_nth_unstable_by(9, |a, b| a.0.total_cmp(&b.0));
-            t.elapsed()
+            let took = t.elapsed();
+            best.truncate(10);
+            best.sort_by(|a, b| a.0.total_cmp(&b.0));
+            scan_answers.push(best);
+            took
         })
         .collect();
+    // The store's answer is the scan's: the same ten places.
+    for (i, scan) in scan_answers.iter().enumerate() {
+        let ids_of = |rids: Vec<i64>| -> Vec<Id> {
+            let mut stmt = store.connection().prepare_cached("SELECT id FROM places WHERE rid = ?1").unwrap();
+            rids.into_iter()
+                .map(|rid| stmt.query_row([rid], |r| r.get::<_, String>(0)).unwrap().parse().unwrap())
+                .collect()
+        };
+        let mut want = ids_of(scan.iter().map(|(_, rid)| *rid).collect());
+        let mut got = store_answers[i].clone();
+        want.sort();
+        got.sort();
+        assert_eq!(got, want, "query {i}: the store's nearest 10 are not the scan's");
+    }
     let tree = rstar::RTree::bulk_load(
         all.iter().map(|(lat, lon, rid)| rstar::primitives::GeomWithData::new([*lon, *lat], *rid)).collect(),
     );

@@ -63,17 +63,6 @@ fn local(t: chrono::DateTime<Utc>, fmt: &str) -> String {
     t.with_timezone(&DEFAULT_TZ).format(fmt).to_string()
 }
 
-fn entity_word(e: ridermap_sync::Entity, l: Lang) -> &'static str {
-    use ridermap_sync::Entity::*;
-    match e {
-        Grid => l.pick("网格", "grid"),
-        Place => l.pick("地点", "place"),
-        Report => l.pick("报告", "report"),
-        Visit => l.pick("到访", "visit"),
-        Note => l.pick("备注", "note"),
-    }
-}
-
 pub(crate) fn run(cli: Cli) -> Result<()> {
     let lang = Lang::parse(&cli.lang).ok_or_else(|| anyhow!("--lang: `{}` is not zh or en", cli.lang))?;
     let path = match &cli.db {

@@ -14,7 +14,7 @@ use anyhow::{Result, anyhow, bail};
 use chrono::{DateTime, NaiveDateTime, Utc};
 use clap::{Args, Parser, Subcommand};
 use ridermap_core::hours::{DEFAULT_TZ, local_to_utc};
-use ridermap_service::api::ApiError;
+use ridermap_service::api::{ApiError, ErrorCode};
 use serde_json::Value;
 
 #[derive(Parser)]
@@ -438,18 +438,22 @@ fn main() -> ExitCode {
     }
 }
 
-/// The error and its causes on one line (the problems of an import on the lines after it).
+/// The error and its causes on one line; an import's problems follow on lines of their own.
 fn one_line(e: &anyhow::Error) -> String {
-    if let Some(api) = e.downcast_ref::<ApiError>() {
-        let context: Vec<String> =
-            e.chain().take_while(|c| c.downcast_ref::<ApiError>().is_none()).map(|c| c.to_string()).collect();
-        let mut text = context.join(": ");
-        if !text.is_empty() {
-            text.push_str(": ");
+    let flat = |s: &str| s.split_whitespace().collect::<Vec<_>>().join(" ");
+    let mut parts: Vec<String> = vec![];
+    for cause in e.chain() {
+        match cause.downcast_ref::<ApiError>() {
+            Some(api) if api.code == ErrorCode::Import => {
+                let mut lines = api.message.lines();
+                parts.push(flat(lines.next().unwrap_or_default()));
+                let problems: Vec<String> = lines.map(flat).collect();
+                return format!("{}\n{}", parts.join(": "), problems.join("\n")).trim_end().to_string();
+            }
+            _ => parts.push(flat(&cause.to_string())),
         }
-        return text + &api.message;
     }
-    e.chain().map(|c| c.to_string()).collect::<Vec<_>>().join(": ").replace('\n', " ")
+    parts.join(": ")
 }
 
 fn default_db() -> Result<PathBuf> {

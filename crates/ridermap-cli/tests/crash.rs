@@ -133,7 +133,8 @@ fn killing_the_client_mid_sync_loses_and_duplicates_nothing(backend: &str) {
     let dir = tempfile::tempdir().unwrap();
     let server_db = ServerStore::new(backend, dir.path());
     let (mut server, url) = serve(&server_db);
-    let n = 1200;
+    // Twelve batches: the kill lands after the first, long before the last.
+    let n = 6000;
     let device = device_with_reports(dir.path(), &url, &server_db, n);
     assert_eq!(status(&device)["pending"], n as i64);
 
@@ -141,6 +142,8 @@ fn killing_the_client_mid_sync_loses_and_duplicates_nothing(backend: &str) {
     until("the first pushed batch", || server_db.changes() > 0);
     client.kill().unwrap(); // SIGKILL
     client.wait().unwrap();
+    let landed = server_db.changes();
+    assert!(landed < n as i64, "the sync had already finished ({landed} of {n}): nothing was interrupted");
 
     ok(&device, &["sync", "--verify"]);
     assert_eq!(status(&device)["pending"], 0);
@@ -153,13 +156,15 @@ fn killing_the_server_mid_push_loses_and_duplicates_nothing(backend: &str) {
     let dir = tempfile::tempdir().unwrap();
     let server_db = ServerStore::new(backend, dir.path());
     let (mut server, url) = serve(&server_db);
-    let n = 1200;
+    let n = 6000;
     let device = device_with_reports(dir.path(), &url, &server_db, n);
     let mut client = background(&device, &["sync"]);
     until("the first pushed batch", || server_db.changes() > 0);
     server.kill().unwrap(); // SIGKILL, possibly inside a push transaction
     server.wait().unwrap();
-    let _ = client.wait();
+    let landed = server_db.changes();
+    assert!(landed < n as i64, "the sync had already finished ({landed} of {n}): nothing was interrupted");
+    assert!(!client.wait().unwrap().success(), "the client saw its server go");
 
     // The server comes back on the same store (a new port); the device syncs again.
     let (mut server, url) = serve(&server_db);

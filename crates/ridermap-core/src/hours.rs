@@ -53,8 +53,11 @@ impl Hours {
         if trimmed.is_empty() {
             return Err("opening hours are empty".into());
         }
-        let parsed: OpeningHours =
-            trimmed.parse().map_err(|e| format!("`{trimmed}` is not valid opening_hours syntax: {e}"))?;
+        let parsed: OpeningHours = trimmed.parse().map_err(|e: <OpeningHours as std::str::FromStr>::Err| {
+            // The parser draws a caret under the spot over several lines; one line reads anywhere.
+            let why = e.to_string().split_whitespace().collect::<Vec<_>>().join(" ");
+            format!("`{trimmed}` is not valid opening_hours syntax: {why}")
+        })?;
         Ok(Hours { text: trimmed.to_string(), parsed })
     }
 

@@ -5,16 +5,23 @@
 use std::time::Duration;
 
 use ridermap_api::*;
+use ridermap_core::Id;
 use ridermap_device::Checksums;
 use ridermap_store::Store;
+use ridermap_sync::{Entity, WireChange};
 
 use crate::{Ctx, Handle, Service, invalid};
 
-fn label(store: &Store, entity: ridermap_sync::Entity, id: ridermap_core::Id) -> Result<Option<String>, ApiError> {
-    Ok(match entity {
-        ridermap_sync::Entity::Place => store.place(id)?.map(|p| p.name),
+/// A record's name for people: as this device holds it, else as the change names it (a refused
+/// creation is not on the device any more).
+fn label(store: &Store, entity: Entity, id: Id, change: Option<&WireChange>) -> Result<Option<String>, ApiError> {
+    let held = match entity {
+        Entity::Place => store.place(id)?.map(|p| p.name),
+        Entity::Grid => store.grids()?.into_iter().find(|g| g.id == id).map(|g| g.name),
         _ => None,
-    })
+    };
+    let named = || change.and_then(|c| c.fields.get("name")).and_then(|n| n.as_str()).map(str::to_string);
+    Ok(held.or_else(named))
 }
 
 impl Handle for SyncStatusReq {
@@ -59,11 +66,11 @@ impl Handle for OutboxReq {
         let store = cx.store();
         let mut items = vec![];
         for (change, why) in store.refused()? {
-            let label = label(store, change.entity, change.entity_id)?;
+            let label = label(store, change.entity, change.entity_id, Some(&change))?;
             items.push(OutboxItem { change, refusal: Some(why), label });
         }
         for change in store.outbox(10_000)? {
-            let label = label(store, change.entity, change.entity_id)?;
+            let label = label(store, change.entity, change.entity_id, Some(&change))?;
             items.push(OutboxItem { change, refusal: None, label });
         }
         Ok(Outbox { items })
@@ -93,7 +100,7 @@ impl Handle for ConflictsReq {
         let store = cx.store();
         let mut out = vec![];
         for c in store.conflicts()? {
-            let label = label(store, c.entity, c.entity_id)?;
+            let label = label(store, c.entity, c.entity_id, None)?;
             out.push(ConflictItem { entity: c.entity, entity_id: c.entity_id, label, conflict: c.conflict });
         }
         Ok(out)

@@ -59,6 +59,20 @@ async fn commands_answer_json_and_errors_are_code_and_message() {
     });
 }
 
+/// Every command of the registry has a route: a body it cannot read is refused by the command
+/// itself (naming it), never as an unknown route.
+#[tokio::test]
+async fn every_command_of_the_registry_is_answered() {
+    let h = host();
+    assert!(ridermap_service::api::COMMANDS.len() > 30);
+    for name in ridermap_service::api::COMMANDS {
+        let (status, body) = send(&h, "POST", &format!("/api/{name}"), r#""not a request""#).await;
+        let v: Value = serde_json::from_str(&body).unwrap();
+        assert_eq!((status, v["code"].as_str()), (StatusCode::BAD_REQUEST, Some("invalid")), "{name}: {body}");
+        assert!(v["message"].as_str().unwrap().contains(&format!("bad request for `{name}`")), "{name}: {body}");
+    }
+}
+
 #[tokio::test]
 async fn base_map_tiles_are_served_once_a_map_is_imported() {
     let h = host();

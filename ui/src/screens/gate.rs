@@ -10,6 +10,7 @@ use crate::{
     map::{H, Map, W},
     state::{Screen, state},
     transport::call,
+    widgets::ReadStatus,
 };
 
 #[component]
@@ -23,7 +24,7 @@ pub fn FindGate() -> impl IntoView {
     let view = RwSignal::new(View::new(s.position.get_untracked(), 1.0, W, H));
     let suggestions = LocalResource::new(move || {
         let text = typed.get();
-        async move { if text.trim().is_empty() { vec![] } else { call(&CompoundsReq { text }).await.unwrap_or_default() } }
+        async move { if text.trim().is_empty() { Ok(vec![]) } else { call(&CompoundsReq { text }).await } }
     });
     let find = Action::new_local(move |_: &()| {
         let req = chosen.get_untracked().map(|c| GateReq {
@@ -53,6 +54,7 @@ pub fn FindGate() -> impl IntoView {
         let current = chosen.get().map(|c| c.name);
         suggestions
             .get()
+            .and_then(Result::ok)
             .unwrap_or_default()
             .into_iter()
             .filter(|c| Some(&c.name) != current.as_ref())
@@ -152,6 +154,7 @@ pub fn FindGate() -> impl IntoView {
                 placeholder=move || s.t("小区名称", "Compound")
                 prop:value=move || typed.get()
                 on:input=move |ev| { typed.set(event_target_value(&ev)); chosen.set(None); answer.set(None); } />
+            <ReadStatus res=suggestions what=("小区", "compounds")/>
             <ul class="suggest">{list}</ul>
             <div class="chips">{buildings}</div>
             <div class="row-inline">

@@ -12,6 +12,7 @@ use crate::{
     state::{Screen, state},
     text,
     transport::call,
+    widgets::Read,
 };
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -28,12 +29,9 @@ pub fn GridWork() -> impl IntoView {
     let s = state();
     let grid = RwSignal::new(crate::state::load("grid"));
     let pane = RwSignal::new(Pane::Review);
-    let grids = LocalResource::new(move || async move { call(&GridsReq {}).await.unwrap_or_default() });
-    let grid_chips = move || {
-        grids
-            .get()
-            .unwrap_or_default()
-            .into_iter()
+    let grids = LocalResource::new(move || async move { call(&GridsReq {}).await });
+    let grid_chips = move |list: Vec<ridermap_api::GridInfo>| {
+        list.into_iter()
             .map(|g| {
                 let code = g.code.clone();
                 let c2 = code.clone();
@@ -50,7 +48,7 @@ pub fn GridWork() -> impl IntoView {
     view! {
         <section class="grid-work">
             <h2>{move || s.t("网格工作台", "Grid desk")}</h2>
-            <div class="chips">{grid_chips}</div>
+            <div class="chips"><Read res=grids what=("网格列表", "the grids") ok=grid_chips/></div>
             <div class="chips">
                 {tab(Pane::Review, "待审核", "Review", "pane-review")}
                 {tab(Pane::Stale, "待核实", "Stale", "pane-stale")}
@@ -95,13 +93,9 @@ fn Review(grid: RwSignal<Option<String>>) -> impl IntoView {
             }
         }
     });
-    move || match queue.get() {
-        None => view! { <p>{s.t("读取中…", "Loading…")}</p> }.into_any(),
-        Some(Err(e)) => view! { <p class="error">{e.message}</p> }.into_any(),
-        Some(Ok(list)) if list.is_empty() => {
-            view! { <p data-testid="queue-empty">{s.t("没有待审核的反馈", "Nothing to review")}</p> }.into_any()
-        }
-        Some(Ok(list)) => {
+    let items = move |list: Vec<ridermap_api::ReviewItem>| match list.is_empty() {
+        true => view! { <p data-testid="queue-empty">{s.t("没有待审核的反馈", "Nothing to review")}</p> }.into_any(),
+        false => {
             let lang = s.lang.get();
             list.into_iter()
                 .map(|item| {
@@ -126,7 +120,8 @@ fn Review(grid: RwSignal<Option<String>>) -> impl IntoView {
                 .collect_view()
                 .into_any()
         }
-    }
+    };
+    view! { <Read res=queue what=("待审核列表", "the review queue") ok=items/> }
 }
 
 #[component]
@@ -135,12 +130,11 @@ fn Stale(grid: RwSignal<Option<String>>) -> impl IntoView {
     let list = LocalResource::new(move || {
         s.changed.track();
         let grid = grid.get();
-        async move { call(&StaleReq { grid, days: None }).await.unwrap_or_default() }
+        async move { call(&StaleReq { grid, days: None }).await }
     });
-    move || {
+    let shown = move |items: Vec<Place>| {
         let lang = s.lang.get();
         let now = chrono::Utc::now();
-        let items = list.get().unwrap_or_default();
         let n = items.len();
         view! {
             <p data-testid="stale-count">{format!("{n} {}", s.t("处超过 90 天未核实", "places not verified for 90 days"))}</p>
@@ -150,7 +144,8 @@ fn Stale(grid: RwSignal<Option<String>>) -> impl IntoView {
                 view! { <li><button class="row" data-testid="stale-item" on:click=move |_| s.screen.set(Screen::Place(id))>{p.name.clone()}<small>" · "{text::kind(p.kind(), lang)}" · "{when}</small></button></li> }
             }).collect_view()}</ul>
         }
-    }
+    };
+    view! { <Read res=list what=("待核实的地点", "the places to verify") ok=shown/> }
 }
 
 #[component]
@@ -161,41 +156,38 @@ fn DashboardPane(grid: RwSignal<Option<String>>) -> impl IntoView {
         let grid = grid.get();
         async move { call(&DashboardReq { grid }).await }
     });
-    move || match data.get() {
-        None => view! { <p>{s.t("读取中…", "Loading…")}</p> }.into_any(),
-        Some(Err(e)) => view! { <p class="error">{e.message}</p> }.into_any(),
-        Some(Ok(d)) => {
-            let max = d.visits_per_day.iter().map(|(_, _, h)| *h).max().unwrap_or(0).max(1) as f64;
-            let n = d.visits_per_day.len().max(1) as f64;
-            let bars = d
-                .visits_per_day
-                .iter()
-                .enumerate()
-                .map(|(i, (day, _, h))| {
-                    let bh = 100.0 * *h as f64 / max;
-                    let x = 10.0 + i as f64 * 380.0 / n;
-                    view! {
-                        <g><rect class="bar" x=x y=120.0 - bh width=380.0 / n - 4.0 height=bh />
-                        <text x=x y=135.0 class="axis">{day.format("%d").to_string()}</text>
-                        <title>{format!("{day}: {h}")}</title></g>
-                    }
-                })
-                .collect_view();
-            let lang = s.lang.get();
-            let counts = d.places.iter().map(|(k, c)| view! { <li>{text::kind(*k, lang)}": "{*c}</li> }).collect_view();
-            view! {
-                <div class="dashboard" data-testid="dashboard">
-                    <ul class="counts">{counts}
-                        <li data-testid="open-reports">{s.t("待审核反馈", "Open reports")}": "{d.open_reports}</li>
-                        <li>{s.t("待核实地点", "Stale places")}": "{d.stale}</li>
-                    </ul>
-                    <h3>{s.t("近 14 天驿站人次", "Station visitors, last 14 days")}</h3>
-                    <svg viewBox="0 0 400 140" class="chart" data-testid="visits-chart">{bars}</svg>
-                </div>
-            }
-            .into_any()
+    let shown = move |d: ridermap_api::Dashboard| {
+        let max = d.visits_per_day.iter().map(|(_, _, h)| *h).max().unwrap_or(0).max(1) as f64;
+        let n = d.visits_per_day.len().max(1) as f64;
+        let bars = d
+            .visits_per_day
+            .iter()
+            .enumerate()
+            .map(|(i, (day, _, h))| {
+                let bh = 100.0 * *h as f64 / max;
+                let x = 10.0 + i as f64 * 380.0 / n;
+                view! {
+                    <g><rect class="bar" x=x y=120.0 - bh width=380.0 / n - 4.0 height=bh />
+                    <text x=x y=135.0 class="axis">{day.format("%d").to_string()}</text>
+                    <title>{format!("{day}: {h}")}</title></g>
+                }
+            })
+            .collect_view();
+        let lang = s.lang.get();
+        let counts = d.places.iter().map(|(k, c)| view! { <li>{text::kind(*k, lang)}": "{*c}</li> }).collect_view();
+        view! {
+            <div class="dashboard" data-testid="dashboard">
+                <ul class="counts">{counts}
+                    <li data-testid="open-reports">{s.t("待审核反馈", "Open reports")}": "{d.open_reports}</li>
+                    <li>{s.t("待核实地点", "Stale places")}": "{d.stale}</li>
+                </ul>
+                <h3>{s.t("近 14 天驿站人次", "Station visitors, last 14 days")}</h3>
+                <svg viewBox="0 0 400 140" class="chart" data-testid="visits-chart">{bars}</svg>
+            </div>
         }
-    }
+        .into_any()
+    };
+    view! { <Read res=data what=("看板", "the dashboard") ok=shown/> }
 }
 
 #[component]

@@ -10,7 +10,7 @@ use crate::{
     state::{PositionSource, Screen, state},
     text,
     transport::call,
-    widgets::VirtualList,
+    widgets::{ReadStatus, VirtualList},
 };
 
 const ROW: f64 = 64.0;
@@ -68,11 +68,13 @@ pub fn Nearby() -> impl IntoView {
     let map_points = LocalResource::new(move || {
         s.changed.track();
         let bbox = fetch_box.get();
-        async move { call(&MapReq { bbox, limit: None }).await.unwrap_or_default() }
+        async move { call(&MapReq { bbox, limit: None }).await }
     });
+    // What the map and the list draw once their reads have come back; until then, and when a read
+    // fails, `ReadStatus` says so above them (a failed read is never shown as "0 places").
+    let points = Signal::derive(move || map_points.get().and_then(Result::ok).unwrap_or_default());
     let items = Signal::derive(move || results.get().and_then(Result::ok).map(|(_, i)| i).unwrap_or_default());
-    let shown_query = move || results.get().and_then(Result::ok).map(|(q, _)| q).unwrap_or_default();
-    let error = move || results.get().and_then(Result::err).map(|e| e.message);
+    let loaded = move || results.get().and_then(Result::ok).map(|(q, i)| (q, i.len()));
 
     let chip = move |label: (&'static str, &'static str), on: RwSignal<bool>, id: &'static str| {
         view! {
@@ -121,16 +123,19 @@ pub fn Nearby() -> impl IntoView {
                     {move || if picking.get() { s.t("取消选点", "Cancel") } else { s.t("在地图上选位置", "Pick on map") }}
                 </button>
             </div>
+            <ReadStatus res=map_points what=("地图上的地点", "the places on the map")/>
             {move || if picking.get() {
-                view! { <Map view=view points=Signal::derive(move || map_points.get().unwrap_or_default()) on_pick=on_pick/> }.into_any()
+                view! { <Map view=view points=points on_pick=on_pick/> }.into_any()
             } else {
-                view! { <Map view=view points=Signal::derive(move || map_points.get().unwrap_or_default())/> }.into_any()
+                view! { <Map view=view points=points/> }.into_any()
             }}
-            {move || error().map(|e| view! { <p class="error">{e}</p> })}
-            <p class="count" data-testid="result-count" data-query=shown_query>
-                {move || format!("{} {}", items.with(Vec::len), s.t("处", "places"))}
-            </p>
-            <VirtualList items=items row_height=ROW render=move |item: NearbyItem| view! { <PlaceRow item=item/> } />
+            <ReadStatus res=results what=("附近的地点", "the places nearby")/>
+            {move || loaded().map(|(q, n)| view! {
+                <p class="count" data-testid="result-count" data-query=q>{format!("{n} {}", s.t("处", "places"))}</p>
+            })}
+            <Show when=move || loaded().is_some()>
+                <VirtualList items=items row_height=ROW render=move |item: NearbyItem| view! { <PlaceRow item=item/> } />
+            </Show>
         </section>
     }
 }

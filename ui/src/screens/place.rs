@@ -12,6 +12,7 @@ use crate::{
     state::{Screen, Tab, state},
     text,
     transport::{call, photo_url},
+    widgets::ReadStatus,
 };
 
 /// Fields shown in their own lines above, or not for riders.
@@ -82,9 +83,8 @@ pub fn PlaceScreen(id: Id) -> impl IntoView {
     });
     let body = move || {
         let v = match data.get() {
-            None => return view! { <p>{s.t("读取中…", "Loading…")}</p> }.into_any(),
-            Some(Err(e)) => return view! { <p class="error">{e.message}</p> }.into_any(),
             Some(Ok(v)) => v,
+            _ => return view! { <ReadStatus res=data what=("这个地点", "this place")/> }.into_any(),
         };
         let lang = s.lang.get();
         let p = v.place.clone();

@@ -9,6 +9,7 @@ use crate::{
     state::{load, save, state},
     text,
     transport::call,
+    widgets::Read,
 };
 
 /// Supplies volunteers usually watch; any other can be typed.
@@ -33,15 +34,15 @@ pub fn Station() -> impl IntoView {
             limit: Some(15),
             ..Default::default()
         };
-        async move { call(&req).await.unwrap_or_default() }
+        async move { call(&req).await }
     });
     let day = LocalResource::new(move || {
         s.changed.track();
         let id = station.get();
         async move {
             match id {
-                Some(id) => call(&StationDayReq { station: id, day: None }).await.ok(),
-                None => None,
+                Some(id) => call(&StationDayReq { station: id, day: None }).await.map(Some),
+                None => Ok(None),
             }
         }
     });
@@ -69,11 +70,8 @@ pub fn Station() -> impl IntoView {
             }
         }
     });
-    let choose = move || {
-        stations
-            .get()
-            .unwrap_or_default()
-            .into_iter()
+    let choose = move |list: Vec<ridermap_api::NearbyItem>| {
+        list.into_iter()
             .map(|n| {
                 let id = n.place.id;
                 view! {
@@ -109,8 +107,8 @@ pub fn Station() -> impl IntoView {
             }
         })
         .collect_view();
-    let tally = move || {
-        day.get().flatten().map(|d| {
+    let tally = move |d: Option<ridermap_api::StationDay>| {
+        d.map(|d| {
             let lang = s.lang.get();
             let used = d.services.iter().map(|(sv, n)| format!("{} {n}", text::service(*sv, lang))).collect::<Vec<_>>().join(" · ");
             let state_text = match d.open {
@@ -132,7 +130,7 @@ pub fn Station() -> impl IntoView {
     view! {
         <section class="station">
             <h2>{move || s.t("驿站登记", "Station check-in")}</h2>
-            <div class="chips">{choose}</div>
+            <div class="chips"><Read res=stations what=("附近的驿站", "the stations nearby") ok=choose/></div>
             <Show when=move || station.get().is_some() fallback=move || view! { <p>{s.t("先选择驿站", "Choose your station first")}</p> }>
                 <div class="counter">
                     <button class="huge" data-testid="minus" on:click=move |_| headcount.update(|n| *n = n.saturating_sub(1).max(1))>"−"</button>
@@ -152,7 +150,7 @@ pub fn Station() -> impl IntoView {
                 <button class="big primary" data-testid="visit-save" disabled=move || save_visit.pending().get()
                     on:click=move |_| { save_visit.dispatch(()); }>{move || s.t("保存登记", "Save")}</button>
             </Show>
-            {tally}
+            <Read res=day what=("今天的登记", "today's check-ins") ok=tally/>
         </section>
     }
 }

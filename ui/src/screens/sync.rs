@@ -4,7 +4,7 @@
 use leptos::prelude::*;
 use ridermap_api::{Datum, DismissReq, EnrolReq, ImportBaseMapReq, OutboxReq, SyncNowReq};
 
-use crate::{state::state, transport::call};
+use crate::{state::state, transport::call, widgets::ReadStatus};
 
 #[component]
 pub fn SyncScreen() -> impl IntoView {
@@ -86,15 +86,18 @@ pub fn SyncScreen() -> impl IntoView {
     });
     let items = move || {
         match outbox.get() {
-        None => view! { <p>{s.t("读取中…", "Loading…")}</p> }.into_any(),
-        Some(Err(e)) => view! { <p class="error">{e.message}</p> }.into_any(),
+        None | Some(Err(_)) => view! { <ReadStatus res=outbox what=("待同步列表", "the outbox")/> }.into_any(),
         Some(Ok(o)) if o.items.is_empty() => view! { <p data-testid="outbox-empty">{s.t("没有待同步的修改", "Nothing waiting")}</p> }.into_any(),
         Some(Ok(o)) => o
             .items
             .into_iter()
             .map(|it| {
                 let id = it.change.id;
-                let what = format!("{:?} · {:?}", it.change.entity, it.change.op).to_lowercase();
+                let lang = s.lang.get();
+                let what = match &it.label {
+                    Some(name) => format!("{} · {name}", ridermap_api::entity_word(it.change.entity, lang)),
+                    None => ridermap_api::entity_word(it.change.entity, lang).to_string(),
+                };
                 let refused = it.refusal.clone();
                 let is_refused = refused.is_some();
                 view! {

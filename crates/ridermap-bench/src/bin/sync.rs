@@ -113,6 +113,7 @@ fn main() -> Result<()> {
     let t = Instant::now();
     let pulled = sync_once(&mut reader, Checksums::Skip)?.pulled;
     let initial = t.elapsed().as_secs_f64();
+    assert_eq!(pulled, total, "the new device pulled everything the writer pushed");
     let bodies: Vec<String> = {
         let code = db.create_invite(Role::Admin, &[], &[])?;
         let admin = db.account(&db.login(&code, "bench")?.token)?.expect("just enrolled");
@@ -195,7 +196,15 @@ fn main() -> Result<()> {
                 e.finish()?
             }[..],
         )?;
-    let down = res.body_mut().read_to_vec()?.len();
+    assert_eq!(res.status().as_u16(), 200, "an idle pull measured on an error reply measures nothing");
+    let idle = res.body_mut().read_to_vec()?;
+    let down = idle.len();
+    let page: ridermap_sync::protocol::PullResponse = serde_json::from_slice(&idle).or_else(|_| -> Result<_> {
+        let mut inflated = vec![];
+        std::io::Read::read_to_end(&mut flate2::read::GzDecoder::new(&idle[..]), &mut inflated)?;
+        Ok(serde_json::from_slice(&inflated)?)
+    })?;
+    assert!(page.changes.is_empty() && !page.more, "an idle pull brings nothing");
     rows.push((
         "idle pull on the wire",
         format!("{} B", gz(req.as_bytes()) + down),
@@ -233,8 +242,9 @@ fn main() -> Result<()> {
                             .header("Authorization", &format!("Bearer {tok}"))
                             .send_json(&body)
                             .unwrap();
-                        let _ = r.body_mut().read_to_vec();
+                        let page = r.body_mut().read_to_vec().unwrap();
                         latencies.lock().unwrap().push(t.elapsed());
+                        assert_eq!(r.status().as_u16(), 200, "{}", String::from_utf8_lossy(&page));
                     }
                 }
             });
