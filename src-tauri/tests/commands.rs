@@ -53,9 +53,20 @@ fn commands_answer_and_errors_cross_as_code_and_message() {
     let service = Arc::new(
         Service::open(&dir.path().join("app.sqlite"), ridermap_service::Demo::Load, Actor::default()).unwrap(),
     );
-    let app = ridermap_app::app(mock_builder()).manage(service).build(tauri::generate_context!()).unwrap();
+    let app = ridermap_app::app(mock_builder()).manage(service.clone()).build(tauri::generate_context!()).unwrap();
     let webview = tauri::WebviewWindowBuilder::new(&app, "main", Default::default()).build().unwrap();
 
+    // The window gets exactly what `ridermap web` and the CLI's --json get: the service's reply.
+    for (name, req) in [
+        ("gate", json!({"compound": "开鲁六村", "building": "12", "at": "2026-11-27T14:30:00Z"})),
+        ("nearby", json!({"lat": 31.3376, "lon": 121.5382, "kind": "charger", "volts": 60, "limit": 5})),
+        ("compounds", json!({"text": "开鲁"})),
+        ("stats", json!({"grid": "yinhang-1"})),
+    ] {
+        let over_ipc = invoke(&webview, name, req.clone()).unwrap();
+        assert_ne!(over_ipc, json!([]), "{name}");
+        assert_eq!(over_ipc, service.dispatch(name, req).unwrap(), "{name}");
+    }
     let found = invoke(&webview, "search", json!({"text": "开鲁六村"})).unwrap();
     assert_eq!(found[0]["name"], "开鲁六村");
     let gate =

@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{Want::*, array, check, device, gate_of, id_of, ok};
+use common::{Want::*, array, check, device, gate_of, ok};
 use ridermap_service::api::{self, ErrorCode::*};
 use serde_json::{Value, json};
 

@@ -216,7 +216,9 @@ fn an_offline_base_map_is_imported_checked_and_served() {
     assert_eq!(ok(&again, "basemap", json!({}))["name"], "殷行");
 
     // Bad files are refused with the file and what is wrong; the map held stays as it was.
-    let cases: [(&str, &[(&str, &str)], &[(u8, u32, u32)], &str); 6] = [
+    type Meta<'a> = &'a [(&'a str, &'a str)];
+    type Tiles<'a> = &'a [(u8, u32, u32)];
+    let cases: [(&str, Meta, Tiles, &str); 6] = [
         ("vector.mbtiles", &[("format", "pbf")], &[(14, 1, 1)], "vector tiles"),
         ("noformat.mbtiles", &[("name", "x")], &[(14, 1, 1)], "no `format`"),
         ("empty.mbtiles", &[("format", "jpg")], &[], "no tiles"),

@@ -9,7 +9,7 @@ use std::{
     thread,
 };
 
-use common::{Want::*, array, check, device, gate_of, id_of, ok};
+use common::{Want::*, array, check, device, gate_of, ok};
 use ridermap_core::{Hlc, Role};
 use ridermap_server::Db;
 use ridermap_service::api::{ErrorCode::*, *};
