@@ -21,12 +21,13 @@ use crate::{
 /// Imports smaller than this finish before a progress bar would be worth drawing.
 const BAR_FROM: usize = 5000;
 
-struct Cx {
+/// The service this run of the CLI asks, and the language it answers people in.
+struct Client {
     svc: Service,
     lang: Lang,
 }
 
-impl Cx {
+impl Client {
     fn call<C: Handle>(&self, req: C) -> Result<C::Reply> {
         Ok(self.svc.call(req)?)
     }
@@ -88,7 +89,7 @@ pub(crate) fn run(cli: Cli) -> Result<()> {
             }
             shown.set_position(done as u64);
         }));
-    let cx = Cx { svc, lang };
+    let cx = Client { svc, lang };
     match cli.cmd {
         Cmd::Import { file, format, skip_invalid, kind, json } => {
             let kind = kind.as_deref().map(parse_kind).transpose()?;
@@ -350,7 +351,7 @@ pub(crate) fn run(cli: Cli) -> Result<()> {
     Ok(())
 }
 
-fn nearby(cx: &Cx, a: NearbyArgs) -> Result<()> {
+fn nearby(cx: &Client, a: NearbyArgs) -> Result<()> {
     let amenities = "hot-water, cold-water, microwave, fridge, toilet, phone-charging, power-bank, seating, heating, \
                      cooling, first-aid, wifi, ebike-parking";
     let req = NearbyReq {
@@ -414,7 +415,7 @@ fn nearby(cx: &Cx, a: NearbyArgs) -> Result<()> {
     Ok(())
 }
 
-fn gate(cx: &Cx, a: &GateAnswer) -> Result<()> {
+fn gate(cx: &Client, a: &GateAnswer) -> Result<()> {
     let l = cx.lang;
     out::line(format_args!(
         "{} {}",
@@ -437,7 +438,7 @@ fn gate(cx: &Cx, a: &GateAnswer) -> Result<()> {
     Ok(())
 }
 
-fn show_place(cx: &Cx, v: &PlaceView) -> Result<()> {
+fn show_place(cx: &Client, v: &PlaceView) -> Result<()> {
     let l = cx.lang;
     let Value::Object(fields) = serde_json::to_value(&v.place)? else {
         bail!("a place that is not a record");
@@ -485,7 +486,7 @@ fn show_place(cx: &Cx, v: &PlaceView) -> Result<()> {
     Ok(())
 }
 
-fn place(cx: &Cx, c: PlaceCmd) -> Result<()> {
+fn place(cx: &Client, c: PlaceCmd) -> Result<()> {
     match c {
         PlaceCmd::Add { kind, name, lat, lon, sets, json } => {
             let p = cx.call(AddPlaceReq { kind: parse_kind(&kind)?, name, lat, lon, sets: parse_sets(&sets)? })?;
@@ -514,7 +515,7 @@ fn place(cx: &Cx, c: PlaceCmd) -> Result<()> {
     }
 }
 
-fn report(cx: &Cx, c: ReportCmd) -> Result<()> {
+fn report(cx: &Client, c: ReportCmd) -> Result<()> {
     let l = cx.lang;
     match c {
         ReportCmd::Add { target, outcome, note, at, lat, lon, photo, json } => {
@@ -587,13 +588,13 @@ fn report(cx: &Cx, c: ReportCmd) -> Result<()> {
     }
 }
 
-fn report_table(cx: &Cx, rows: &[Vec<String>]) -> Result<()> {
+fn report_table(cx: &Client, rows: &[Vec<String>]) -> Result<()> {
     let headers =
         [cx.pick("时间", "seen"), cx.pick("结果", "outcome"), cx.pick("地点", "place"), cx.pick("说明", "note"), "id"];
     Ok(out::table(&headers, rows)?)
 }
 
-fn visit(cx: &Cx, c: VisitCmd) -> Result<()> {
+fn visit(cx: &Client, c: VisitCmd) -> Result<()> {
     let l = cx.lang;
     match c {
         VisitCmd::Add { station, headcount, services, supplies, open, note, at, json } => {
@@ -655,7 +656,7 @@ fn visit(cx: &Cx, c: VisitCmd) -> Result<()> {
     }
 }
 
-fn sync_status(cx: &Cx, s: &SyncStatus) -> Result<()> {
+fn sync_status(cx: &Client, s: &SyncStatus) -> Result<()> {
     let not_enrolled = cx.pick("未登记", "not enrolled").to_string();
     out::line(format_args!("{:>10}  {}", cx.pick("服务器", "server"), s.server.clone().unwrap_or(not_enrolled)))?;
     out::line(format_args!("{:>10}  {}", cx.pick("待同步", "pending"), s.pending))?;
@@ -668,7 +669,7 @@ fn sync_status(cx: &Cx, s: &SyncStatus) -> Result<()> {
 }
 
 /// `sync --watch`: a line per round, until interrupted.
-fn watch_sync(cx: &Cx, every: u64) -> ! {
+fn watch_sync(cx: &Client, every: u64) -> ! {
     let seed = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos() as u64);
     let pace = Pace {
         every: Duration::from_secs(every.max(1)),
