@@ -39,33 +39,38 @@ fn redact(url: &str) -> String {
     }
 }
 
+/// Bind `listen` and say where on stdout's first line (so scripts and tests can use port 0).
+async fn bind(listen: &str) -> Result<tokio::net::TcpListener> {
+    let listener =
+        tokio::net::TcpListener::bind(listen).await.with_context(|| format!("--listen: cannot listen on {listen}"))?;
+    crate::out::line(format_args!("listening on http://{}", listener.local_addr()?))?;
+    std::io::stdout().flush()?;
+    Ok(listener)
+}
+
+/// Resolves on Ctrl-C or SIGTERM: both stop a server gracefully.
+async fn stopped() {
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut term) => _ = term.recv().await,
+            Err(_) => std::future::pending().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! { _ = tokio::signal::ctrl_c() => {}, _ = term => {} }
+    tracing::info!("shutting down");
+}
+
 pub(crate) fn serve(cli: &Cli, listen: &str) -> Result<()> {
     tracing_subscriber::fmt()
         .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()))
         .with_writer(std::io::stderr)
         .init();
     let db = server_db(cli)?;
-    let rt = tokio::runtime::Runtime::new()?;
-    rt.block_on(async move {
-        let listener = tokio::net::TcpListener::bind(listen)
-            .await
-            .with_context(|| format!("--listen: cannot listen on {listen}"))?;
-        // The first line on stdout is the address, so scripts and tests can use port 0.
-        crate::out::line(format_args!("listening on http://{}", listener.local_addr()?))?;
-        std::io::stdout().flush()?;
-        let shutdown = async {
-            let ctrl_c = tokio::signal::ctrl_c();
-            #[cfg(unix)]
-            {
-                let mut term =
-                    tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).expect("signal handler");
-                tokio::select! { _ = ctrl_c => {}, _ = term.recv() => {} }
-            }
-            #[cfg(not(unix))]
-            let _ = ctrl_c.await;
-            tracing::info!("shutting down");
-        };
-        ridermap_server::serve(listener, db, shutdown).await?;
+    tokio::runtime::Runtime::new()?.block_on(async move {
+        ridermap_server::serve(bind(listen).await?, db, stopped()).await?;
         Ok(())
     })
 }
@@ -78,27 +83,13 @@ pub(crate) fn web(cli: &Cli, listen: &str, ui: &Path) -> Result<()> {
         Some(p) => p.clone(),
         None => default_db()?,
     };
-    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir)?;
-    }
     let actor = Actor { name: cli.actor.clone() };
     let demo = if cli.no_demo { Demo::Skip } else { Demo::Load };
     let service =
         Service::open(&path, demo, actor).map_err(|e| anyhow!("opening {}: {}", path.display(), e.message))?;
     let router = ridermap_web::router(std::sync::Arc::new(service), ui);
-    let rt = tokio::runtime::Runtime::new()?;
-    rt.block_on(async move {
-        let listener = tokio::net::TcpListener::bind(listen)
-            .await
-            .with_context(|| format!("--listen: cannot listen on {listen}"))?;
-        // The first line on stdout is the address, so scripts and tests can use port 0.
-        crate::out::line(format_args!("listening on http://{}", listener.local_addr()?))?;
-        std::io::stdout().flush()?;
-        axum::serve(listener, router)
-            .with_graceful_shutdown(async {
-                let _ = tokio::signal::ctrl_c().await;
-            })
-            .await?;
+    tokio::runtime::Runtime::new()?.block_on(async move {
+        axum::serve(bind(listen).await?, router).with_graceful_shutdown(stopped()).await?;
         Ok(())
     })
 }

@@ -13,8 +13,7 @@ use ridermap_store::{Actor, Store};
 struct Server {
     url: String,
     db: Db,
-    stop: Option<tokio::sync::oneshot::Sender<()>>,
-    thread: Option<thread::JoinHandle<()>>,
+    _served: ridermap_server::scratch::Served,
     _dir: tempfile::TempDir,
     _pg: Option<ScratchDb>,
 }
@@ -33,24 +32,8 @@ impl Server {
                 (pg.open().unwrap(), Some(pg))
             }
         };
-        let db = db.with_clock_bound(bound_ms);
-        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-        let (addr_tx, addr_rx) = std::sync::mpsc::channel();
-        let served = db.clone();
-        let thread = thread::spawn(move || {
-            let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
-            rt.block_on(async move {
-                let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-                addr_tx.send(listener.local_addr().unwrap()).unwrap();
-                ridermap_server::serve(listener, served, async {
-                    let _ = stopped.await;
-                })
-                .await
-                .unwrap();
-            });
-        });
-        let addr = addr_rx.recv().unwrap();
-        Server { url: format!("http://{addr}"), db, stop: Some(stop), thread: Some(thread), _dir: dir, _pg: pg }
+        let served = ridermap_server::scratch::Served::start(db.with_clock_bound(bound_ms));
+        Server { url: served.url.clone(), db: served.db.clone(), _served: served, _dir: dir, _pg: pg }
     }
 
     fn device(&self, role: Role, grids: &[&str], stations: &[Id]) -> Store {
@@ -59,17 +42,6 @@ impl Server {
         let mut store = Store::open_in_memory().unwrap();
         login(&mut store, &self.url, &code).unwrap();
         store
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        if let Some(s) = self.stop.take() {
-            let _ = s.send(());
-        }
-        if let Some(t) = self.thread.take() {
-            let _ = t.join();
-        }
     }
 }
 

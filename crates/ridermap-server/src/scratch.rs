@@ -144,3 +144,49 @@ mod tests {
         check("postgresql://u@localhost", "postgresql://u@localhost/t1");
     }
 }
+
+/// A real sync server on 127.0.0.1:0, in a thread of its own, over `db`; stopped (gracefully) when
+/// dropped. For tests of devices and services against the server as it runs.
+pub struct Served {
+    /// `http://127.0.0.1:PORT`
+    pub url: String,
+    pub db: Db,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Served {
+    pub fn start(db: Db) -> Served {
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let (addr_tx, addr_rx) = std::sync::mpsc::channel();
+        let served = db.clone();
+        let thread = std::thread::spawn(move || {
+            let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("a runtime");
+            rt.block_on(async move {
+                let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("a loopback port");
+                addr_tx.send(listener.local_addr().expect("an address")).expect("the test waits for it");
+                let shutdown = async {
+                    stopped.await.ok();
+                };
+                crate::serve(listener, served, shutdown).await.expect("the server runs");
+            });
+        });
+        let addr = addr_rx.recv().expect("the server started");
+        Served { url: format!("http://{addr}"), db, stop: Some(stop), thread: Some(thread) }
+    }
+}
+
+impl Drop for Served {
+    fn drop(&mut self) {
+        if let Some(s) = self.stop.take() {
+            // The server may have stopped already; then there is no one to tell.
+            s.send(()).ok();
+        }
+        if let Some(t) = self.thread.take()
+            && t.join().is_err()
+            && !std::thread::panicking()
+        {
+            panic!("the test server's thread panicked");
+        }
+    }
+}

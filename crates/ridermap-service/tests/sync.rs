@@ -19,49 +19,21 @@ use serde_json::json;
 
 /// A real sync server on 127.0.0.1:0 (embedded SQLite), until dropped.
 struct Server {
+    served: ridermap_server::scratch::Served,
     url: String,
-    db: Db,
-    stop: Option<tokio::sync::oneshot::Sender<()>>,
-    thread: Option<thread::JoinHandle<()>>,
     _dir: tempfile::TempDir,
 }
 
 impl Server {
     fn start() -> Server {
         let dir = tempfile::tempdir().unwrap();
-        let db = Db::open(dir.path().join("server.sqlite")).unwrap();
-        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-        let (addr_tx, addr_rx) = mpsc::channel();
-        let served = db.clone();
-        let thread = thread::spawn(move || {
-            let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
-            rt.block_on(async move {
-                let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-                addr_tx.send(listener.local_addr().unwrap()).unwrap();
-                let shutdown = async {
-                    stopped.await.ok();
-                };
-                ridermap_server::serve(listener, served, shutdown).await.unwrap();
-            });
-        });
-        let addr = addr_rx.recv().unwrap();
-        Server { url: format!("http://{addr}"), db, stop: Some(stop), thread: Some(thread), _dir: dir }
+        let served = ridermap_server::scratch::Served::start(Db::open(dir.path().join("server.sqlite")).unwrap());
+        Server { url: served.url.clone(), served, _dir: dir }
     }
 
     fn invite(&self, role: Role, grids: &[&str]) -> String {
         let grids: Vec<String> = grids.iter().map(|g| g.to_string()).collect();
-        self.db.create_invite(role, &grids, &[]).unwrap()
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        if let Some(s) = self.stop.take() {
-            s.send(()).ok();
-        }
-        if let Some(t) = self.thread.take() {
-            t.join().unwrap();
-        }
+        self.served.db.create_invite(role, &grids, &[]).unwrap()
     }
 }
 
