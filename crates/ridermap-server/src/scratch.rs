@@ -134,17 +134,6 @@ impl Drop for ScratchDb {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn database_names_replace_the_path() {
-        let check = |url: &str, expected: &str| assert_eq!(super::with_dbname(url, "t1"), expected, "{url}");
-        check("postgres://u:p@127.0.0.1:5432/postgres", "postgres://u:p@127.0.0.1:5432/t1");
-        check("postgres://u@localhost/postgres?sslmode=disable", "postgres://u@localhost/t1?sslmode=disable");
-        check("postgresql://u@localhost", "postgresql://u@localhost/t1");
-    }
-}
-
 /// A real sync server on 127.0.0.1:0, in a thread of its own, over `db`; stopped (gracefully) when
 /// dropped. For tests of devices and services against the server as it runs.
 pub struct Served {
@@ -188,5 +177,16 @@ impl Drop for Served {
         {
             panic!("the test server's thread panicked");
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn database_names_replace_the_path() {
+        let check = |url: &str, expected: &str| assert_eq!(super::with_dbname(url, "t1"), expected, "{url}");
+        check("postgres://u:p@127.0.0.1:5432/postgres", "postgres://u:p@127.0.0.1:5432/t1");
+        check("postgres://u@localhost/postgres?sslmode=disable", "postgres://u@localhost/t1?sslmode=disable");
+        check("postgresql://u@localhost", "postgresql://u@localhost/t1");
     }
 }
