@@ -108,9 +108,8 @@ pub fn login_with(
     let device = store.device_id().to_string();
     let req = LoginRequest { protocol: PROTOCOL_VERSION, invite: invite.trim().into(), device };
     let res = remote.login(&req)?;
-    store.set_setting(SERVER, server)?;
-    store.set_setting(TOKEN, &res.token)?;
-    store.set_setting(ROLE, &serde_json::to_string(&res.role).expect("roles serialize"))?;
+    let role = serde_json::to_string(&res.role).expect("roles serialize");
+    store.set_settings(&[(SERVER, server), (TOKEN, &res.token), (ROLE, &role)])?;
     Ok(res)
 }
 
@@ -132,8 +131,7 @@ pub fn sync_with(store: &mut Store, remote: &dyn Remote, checks: Checksums) -> R
     let result = round::run(store, remote, checks);
     match &result {
         Ok(_) => {
-            store.set_setting(LAST_OK, &Utc::now().to_rfc3339())?;
-            store.set_setting(LAST_ERROR, "")?;
+            store.set_settings(&[(LAST_OK, &Utc::now().to_rfc3339()), (LAST_ERROR, "")])?;
         }
         Err(e) => store.set_setting(LAST_ERROR, &e.to_string())?,
     }

@@ -62,7 +62,9 @@ impl Store {
 
     fn setup(mut conn: Connection) -> Result<Store> {
         conn.pragma_update(None, "journal_mode", "WAL")?;
-        conn.pragma_update(None, "synchronous", "NORMAL")?;
+        // "Saved" must survive a power cut (riders' batteries die): every commit is synced to
+        // the disk before it returns. BENCHMARKS.md has what it costs per report.
+        conn.pragma_update(None, "synchronous", "FULL")?;
         // Reads of a city-sized store come from memory-mapped pages instead of a read call per page.
         conn.pragma_update(None, "mmap_size", 1i64 << 30)?;
         conn.pragma_update(None, "cache_size", CACHE_KIB)?;
@@ -105,7 +107,18 @@ impl Store {
     }
 
     pub fn set_setting(&mut self, key: &str, value: &str) -> Result<()> {
-        meta_set(&self.conn, key, value)
+        self.set_settings(&[(key, value)])
+    }
+
+    /// Several settings in one transaction: all of them land, or none (an enrolment's server,
+    /// token and role).
+    pub fn set_settings(&mut self, pairs: &[(&str, &str)]) -> Result<()> {
+        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        for (key, value) in pairs {
+            meta_set(&tx, key, value)?;
+        }
+        tx.commit()?;
+        Ok(())
     }
 
     pub fn schema_version(&self) -> Result<u32> {
