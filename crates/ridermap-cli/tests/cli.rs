@@ -184,13 +184,20 @@ fn json_is_the_reply_ridermap_web_gives() {
     std::fs::write(ui.join("index.html"), "<!doctype html>").unwrap();
     env.ok(&["stats"]); // the store exists before two processes open it
     let (mut web, url) = env.listening(&["web", "--listen", "127.0.0.1:0", "--ui", ui.to_str().unwrap()]);
+    // As the page would: load it (it hands out this launch's key), then send commands with it.
+    let page = ureq::get(&url).call().unwrap();
+    let key = page.headers()["set-cookie"].to_str().unwrap().split(';').next().unwrap().to_string();
     let post = |name: &str, body: Value| -> Value {
         let mut res = ureq::post(&format!("{url}/api/{name}"))
             .header("content-type", "application/json")
+            .header("cookie", &key)
             .send_json(&body)
             .unwrap();
         serde_json::from_str(&res.body_mut().read_to_string().unwrap()).unwrap()
     };
+    let refused =
+        ureq::post(&format!("{url}/api/stats")).config().http_status_as_error(false).build().send_json(json!({}));
+    assert_eq!(refused.unwrap().status().as_u16(), 403, "without the key");
     let gate_at = "2026-11-27T14:30:00Z";
     let cases: Vec<(Vec<&str>, &str, Value)> = vec![
         (

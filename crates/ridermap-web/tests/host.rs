@@ -14,6 +14,8 @@ use tower::ServiceExt;
 
 struct Host {
     router: axum::Router,
+    /// The cookie the UI's page got, as a browser would send it back.
+    cookie: String,
     _dir: tempfile::TempDir,
 }
 
@@ -25,20 +27,93 @@ fn host() -> Host {
     std::fs::write(ui.join("app.js"), "console.log(1)").unwrap();
     let service =
         Service::open(&dir.path().join("app.sqlite"), ridermap_service::Demo::Load, Actor::default()).unwrap();
-    Host { router: ridermap_web::router(Arc::new(service), &ui), _dir: dir }
+    let router = ridermap_web::router(Arc::new(service), &ui);
+    Host { router, cookie: String::new(), _dir: dir }
 }
 
+/// A host whose page has been loaded: it holds the key the page was given.
+async fn loaded() -> Host {
+    let mut h = host();
+    let req = Request::builder().uri("/").header("host", "127.0.0.1:8478").body(Body::empty()).unwrap();
+    let res = h.router.clone().oneshot(req).await.unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    let set = res.headers()["set-cookie"].to_str().unwrap().to_string();
+    assert!(set.contains("SameSite=Strict") && set.contains("HttpOnly"), "{set}");
+    h.cookie = set.split(';').next().unwrap().to_string();
+    h
+}
+
+/// A request as the served page makes it: to 127.0.0.1, with the key, JSON.
 async fn send(h: &Host, method: &str, uri: &str, body: &str) -> (StatusCode, String) {
-    let req = Request::builder().method(method).uri(uri).body(Body::from(body.to_string())).unwrap();
+    let req = Request::builder()
+        .method(method)
+        .uri(uri)
+        .header("host", "127.0.0.1:8478")
+        .header("cookie", &h.cookie)
+        .header("content-type", "application/json")
+        .body(Body::from(body.to_string()))
+        .unwrap();
+    answer(h, req).await
+}
+
+async fn answer(h: &Host, req: Request<Body>) -> (StatusCode, String) {
     let res = h.router.clone().oneshot(req).await.unwrap();
     let status = res.status();
     let bytes = res.into_body().collect().await.unwrap().to_bytes();
     (status, String::from_utf8_lossy(&bytes).into_owned())
 }
 
+/// No page of another site, and no request the served page did not make, drives the host: each
+/// of these is 403 and writes nothing.
+#[tokio::test]
+async fn only_the_page_it_served_drives_the_host() {
+    let h = loaded().await;
+    let report = r#"{"outcome":"hazard","lat":31.33,"lon":121.53}"#;
+    let request = |host: &str, origin: Option<&str>, cookie: Option<&str>, kind: &str| {
+        let mut b =
+            Request::builder().method("POST").uri("/api/add_report").header("host", host).header("content-type", kind);
+        if let Some(o) = origin {
+            b = b.header("origin", o);
+        }
+        if let Some(c) = cookie {
+            b = b.header("cookie", c);
+        }
+        b.body(Body::from(report)).unwrap()
+    };
+    let key = Some(h.cookie.as_str());
+    let cases = [
+        (
+            "a cross-origin form post",
+            request("127.0.0.1:8478", Some("https://evil.example"), key, "application/x-www-form-urlencoded"),
+        ),
+        (
+            "another origin, even with a JSON body",
+            request("127.0.0.1:8478", Some("http://localhost:9999"), key, "application/json"),
+        ),
+        ("a text/plain body", request("127.0.0.1:8478", Some("http://127.0.0.1:8478"), key, "text/plain")),
+        ("a rebound name in Host", request("evil.example:8478", None, key, "application/json")),
+        ("no key", request("127.0.0.1:8478", Some("http://127.0.0.1:8478"), None, "application/json")),
+        ("a wrong key", request("127.0.0.1:8478", None, Some("ridermap_key=0123"), "application/json")),
+    ];
+    for (what, req) in cases {
+        let (status, body) = answer(&h, req).await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "{what}: {body}");
+        assert_eq!(serde_json::from_str::<Value>(&body).unwrap()["code"], "denied", "{what}");
+    }
+    let no_host = Request::builder().uri("/").body(Body::empty()).unwrap();
+    assert_eq!(answer(&h, no_host).await.0, StatusCode::FORBIDDEN, "a request naming no host");
+    let (_, status) = send(&h, "POST", "/api/sync_status", "{}").await;
+    assert_eq!(serde_json::from_str::<Value>(&status).unwrap()["pending"], 0, "nothing was written");
+    // The page itself, from its own origin: it works.
+    let ok = request("127.0.0.1:8478", Some("http://127.0.0.1:8478"), key, "application/json; charset=utf-8");
+    assert_eq!(answer(&h, ok).await.0, StatusCode::OK);
+    let (_, status) = send(&h, "POST", "/api/sync_status", "{}").await;
+    assert_eq!(serde_json::from_str::<Value>(&status).unwrap()["pending"], 1);
+}
+
 #[tokio::test]
 async fn commands_answer_json_and_errors_are_code_and_message() {
-    let h = host();
+    let h = loaded().await;
     let check = |(status, body): (StatusCode, String), expected: StatusCode, f: &dyn Fn(&Value)| {
         assert_eq!(status, expected, "{body}");
         f(&serde_json::from_str(&body).unwrap());
@@ -63,7 +138,7 @@ async fn commands_answer_json_and_errors_are_code_and_message() {
 /// itself (naming it), never as an unknown route.
 #[tokio::test]
 async fn every_command_of_the_registry_is_answered() {
-    let h = host();
+    let h = loaded().await;
     assert!(ridermap_service::api::COMMANDS.len() > 30);
     for name in ridermap_service::api::COMMANDS {
         let (status, body) = send(&h, "POST", &format!("/api/{name}"), r#""not a request""#).await;
@@ -75,7 +150,7 @@ async fn every_command_of_the_registry_is_answered() {
 
 #[tokio::test]
 async fn base_map_tiles_are_served_once_a_map_is_imported() {
-    let h = host();
+    let h = loaded().await;
     let (status, body) = send(&h, "GET", "/tiles/16/54897/26743", "").await;
     assert_eq!(status, StatusCode::NOT_FOUND, "{body}");
     let file = h._dir.path().join("map.mbtiles");
@@ -91,7 +166,12 @@ async fn base_map_tiles_are_served_once_a_map_is_imported() {
     let (status, reply) = send(&h, "POST", "/api/import_basemap", &body).await;
     assert_eq!(status, StatusCode::OK, "{reply}");
     // 38792 is the TMS row of XYZ y 26743 at zoom 16.
-    let req = Request::builder().uri("/tiles/16/54897/26743?v=1").body(Body::empty()).unwrap();
+    let req = Request::builder()
+        .uri("/tiles/16/54897/26743?v=1")
+        .header("host", "localhost:8478")
+        .header("cookie", &h.cookie)
+        .body(Body::empty())
+        .unwrap();
     let res = h.router.clone().oneshot(req).await.unwrap();
     assert_eq!(res.status(), StatusCode::OK);
     assert_eq!(res.headers()["content-type"], "image/png");
@@ -101,7 +181,7 @@ async fn base_map_tiles_are_served_once_a_map_is_imported() {
 
 #[tokio::test]
 async fn the_ui_is_served_with_index_for_its_own_routes() {
-    let h = host();
+    let h = loaded().await;
     let (status, body) = send(&h, "GET", "/", "").await;
     assert_eq!(status, StatusCode::OK);
     assert!(body.contains("骑手友好地图"));
