@@ -307,9 +307,41 @@ fn malformed_and_oversized_pushes_get_4xx_and_change_nothing(backend: &str) {
         .collect();
     let body = serde_json::to_vec(&serde_json::json!({"protocol": 1, "changes": many})).unwrap();
     assert_eq!(post(&body, false).0, 413);
+    // A gzip bomb: ~100 KiB on the wire that inflates to 100 MiB; inflating stops at the 64 MiB cap.
+    assert_eq!(post(&bomb(100 << 20), true), (413, "too_large".to_string()));
+    // At login, which needs no token, the limits are small: the body and what it inflates to.
+    let login = |body: &[u8]| {
+        let res =
+            agent.post(&format!("{}/v1/login", server.url)).header("Content-Encoding", "gzip").send(body).unwrap();
+        res.status().as_u16()
+    };
+    assert_eq!(login(&vec![b'x'; 20 << 10]), 413, "a body past the login's 16 KiB");
+    assert_eq!(login(&bomb(1 << 20)), 413, "a small body that inflates past the login's 64 KiB");
+    // A pull naming 10,000 regions.
+    let regions: Vec<String> = (0..10_000).map(|i| format!("g{i}")).collect();
+    let pull = serde_json::to_vec(&serde_json::json!({"protocol": 1, "regions": regions, "limit": 10})).unwrap();
+    let mut res = agent
+        .post(&format!("{}/v1/pull", server.url))
+        .header("Authorization", &format!("Bearer {token}"))
+        .send(&pull[..])
+        .unwrap();
+    assert_eq!(res.status().as_u16(), 413);
+    let why: serde_json::Value = res.body_mut().read_json().unwrap();
+    assert!(why["message"].as_str().unwrap().contains("at most 1000 regions"), "{why}");
     // Nothing landed: another device pulls nothing.
     let mut other = server.device(Role::Rider, &[], &[]);
     assert_eq!(sync_once(&mut other, Checksums::Skip).unwrap().pulled, 0);
+}
+
+/// Gzip that inflates to `inflated` zero bytes, about a thousandth of that on the wire.
+fn bomb(inflated: usize) -> Vec<u8> {
+    use std::io::Write;
+    let mut gz = flate2::write::GzEncoder::new(vec![], flate2::Compression::best());
+    let zeros = vec![0u8; 1 << 20];
+    for _ in 0..inflated.div_ceil(zeros.len()) {
+        gz.write_all(&zeros).unwrap();
+    }
+    gz.finish().unwrap()
 }
 
 fn an_idle_pull_is_small_on_the_wire(backend: &str) {
@@ -467,4 +499,48 @@ fn a_device_can_follow_a_bounding_box(backend: &str) {
     for bad in ["bbox:1,2,3", "bbox:10,0,5,1", "grids:", "everything"] {
         assert!(bad.parse::<ridermap_api::Follow>().is_err(), "{bad}");
     }
+}
+
+/// A server whose every answer is `{"results":[]}`: it settles none of a push. The round ends with
+/// an error naming that, instead of sending the same batch forever.
+#[test]
+fn an_answer_that_settles_nothing_ends_the_round() {
+    use std::io::{BufRead, BufReader, Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let answered = thread::spawn(move || {
+        let (conn, _) = listener.accept().unwrap();
+        let mut reader = BufReader::new(conn.try_clone().unwrap());
+        let mut length = 0usize;
+        loop {
+            let mut line = String::new();
+            reader.read_line(&mut line).unwrap();
+            if let Some(v) = line.to_ascii_lowercase().strip_prefix("content-length:") {
+                length = v.trim().parse().unwrap();
+            }
+            if line == "\r\n" {
+                break;
+            }
+        }
+        reader.read_exact(&mut vec![0; length]).unwrap();
+        let body = r#"{"results":[]}"#;
+        let head = format!(
+            "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n",
+            body.len()
+        );
+        (&conn).write_all(format!("{head}{body}").as_bytes()).unwrap();
+        1
+    });
+    let mut store = Store::open_in_memory().unwrap();
+    store.set_settings(&[("sync_server", url.as_str()), ("sync_token", "0123456789abcdef0123456789abcdef")]).unwrap();
+    store.add_report(&StatusReport::new(Outcome::Hazard, 31.33, 121.53, Utc::now()), &me("骑手")).unwrap();
+    match sync_once(&mut store, Checksums::Skip) {
+        Err(SyncError::Plan(e)) => {
+            assert_eq!(e.to_string(), "the server's answer left 1 of the changes sent unsettled")
+        }
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(answered.join().unwrap(), 1, "one push, not a loop");
+    assert_eq!(store.pending_count().unwrap(), 1, "the report still waits");
+    assert!(status(&store).unwrap().last_error.unwrap().contains("unsettled"));
 }

@@ -63,33 +63,44 @@ async fn account(db: &Db, headers: &HeaderMap) -> Result<Account, Failure> {
     blocking(move || endpoints::account(&db, token.as_deref())).await
 }
 
+/// A login is small and needs no token, so it gets small limits of its own.
+const MAX_LOGIN_BODY: usize = 16 << 10;
+const MAX_LOGIN_INFLATED: u64 = 64 << 10;
+/// Largest request body once decompressed (a push's, a pull's).
+const MAX_INFLATED: u64 = 64 << 20;
+
 async fn login(State(db): State<Db>, headers: HeaderMap, body: axum::body::Bytes) -> Result<Response, Failure> {
-    let req: LoginRequest = read_body(&headers, &body)?;
-    let res = blocking(move || endpoints::login(&db, &req)).await?;
+    let gzip = is_gzip(&headers);
+    let res = blocking(move || {
+        let req: LoginRequest = read_body(gzip, &body, MAX_LOGIN_INFLATED)?;
+        endpoints::login(&db, &req)
+    })
+    .await?;
     Ok(reply(&headers, &res))
 }
 
-/// Largest request body once decompressed.
-const MAX_INFLATED: u64 = 64 << 20;
+fn is_gzip(headers: &HeaderMap) -> bool {
+    headers.get("content-encoding").and_then(|v| v.to_str().ok()) == Some("gzip")
+}
 
-/// Read a JSON body, gzip-compressed when `Content-Encoding: gzip` says so.
-fn read_body<T: serde::de::DeserializeOwned>(headers: &HeaderMap, body: &[u8]) -> Result<T, Failure> {
+/// Read a JSON body, gzip-compressed when `Content-Encoding: gzip` says so, inflating at most
+/// `max` bytes. Called on a blocking thread: inflating and parsing never hold an async worker.
+fn read_body<T: serde::de::DeserializeOwned>(gzip: bool, body: &[u8], max: u64) -> Result<T, ApiError> {
     use std::io::Read;
-    let gzip = headers.get("content-encoding").and_then(|v| v.to_str().ok()) == Some("gzip");
     let mut inflated = vec![];
     let bytes = if gzip {
         flate2::read::GzDecoder::new(body)
-            .take(MAX_INFLATED + 1)
+            .take(max + 1)
             .read_to_end(&mut inflated)
-            .map_err(|e| Failure::new(ErrorCode::Malformed, format!("bad gzip body: {e}")))?;
-        if inflated.len() as u64 > MAX_INFLATED {
-            return Err(Failure::new(ErrorCode::TooLarge, "the body inflates past 64 MiB"));
+            .map_err(|e| ApiError::new(ErrorCode::Malformed, format!("bad gzip body: {e}")))?;
+        if inflated.len() as u64 > max {
+            return Err(ApiError::new(ErrorCode::TooLarge, format!("the body inflates past {} KiB", max >> 10)));
         }
         &inflated[..]
     } else {
         body
     };
-    serde_json::from_slice(bytes).map_err(|e| Failure::new(ErrorCode::Malformed, format!("bad request body: {e}")))
+    serde_json::from_slice(bytes).map_err(|e| ApiError::new(ErrorCode::Malformed, format!("bad request body: {e}")))
 }
 
 /// A JSON answer, gzip-compressed for clients that accept it.
@@ -108,15 +119,23 @@ fn reply<T: serde::Serialize>(headers: &HeaderMap, value: &T) -> Response {
 
 async fn push(State(db): State<Db>, headers: HeaderMap, body: axum::body::Bytes) -> Result<Response, Failure> {
     let acct = account(&db, &headers).await?;
-    let req: PushRequest = read_body(&headers, &body)?;
-    let res = blocking(move || endpoints::push(&db, &acct, &req)).await?;
+    let gzip = is_gzip(&headers);
+    let res = blocking(move || {
+        let req: PushRequest = read_body(gzip, &body, MAX_INFLATED)?;
+        endpoints::push(&db, &acct, &req)
+    })
+    .await?;
     Ok(reply(&headers, &res))
 }
 
 async fn pull(State(db): State<Db>, headers: HeaderMap, body: axum::body::Bytes) -> Result<Response, Failure> {
     let acct = account(&db, &headers).await?;
-    let req: PullRequest = read_body(&headers, &body)?;
-    let res = blocking(move || endpoints::pull(&db, &acct, &req)).await?;
+    let gzip = is_gzip(&headers);
+    let res = blocking(move || {
+        let req: PullRequest = read_body(gzip, &body, MAX_INFLATED)?;
+        endpoints::pull(&db, &acct, &req)
+    })
+    .await?;
     Ok(reply(&headers, &res))
 }
 
@@ -187,15 +206,19 @@ async fn get_blob(State(db): State<Db>, headers: HeaderMap, Path(hash): Path<Str
 
 async fn missing_blobs(State(db): State<Db>, headers: HeaderMap, body: axum::body::Bytes) -> Result<Response, Failure> {
     account(&db, &headers).await?;
-    let req: BlobsMissing = read_body(&headers, &body)?;
-    let missing = blocking(move || endpoints::missing_blobs(&db, &req)).await?;
+    let gzip = is_gzip(&headers);
+    let missing = blocking(move || {
+        let req: BlobsMissing = read_body(gzip, &body, MAX_INFLATED)?;
+        endpoints::missing_blobs(&db, &req)
+    })
+    .await?;
     Ok(reply(&headers, &missing))
 }
 
 pub fn router(db: Db) -> Router {
     Router::new()
         .route("/healthz", get(|| async { "ok" }))
-        .route("/v1/login", post(login))
+        .route("/v1/login", post(login).layer(DefaultBodyLimit::max(MAX_LOGIN_BODY)))
         .route("/v1/push", post(push))
         .route("/v1/pull", post(pull))
         .route("/v1/feed", get(feed))

@@ -16,6 +16,8 @@ use crate::{Account, Db, DbError};
 
 /// Most changes in one push, and most hashes in one question about blobs.
 pub const MAX_PUSH: usize = 5000;
+/// Most regions one pull may name (or hold cursors for): a city has a few hundred grids.
+pub const MAX_REGIONS: usize = 1000;
 
 impl From<DbError> for ApiError {
     fn from(e: DbError) -> ApiError {
@@ -70,6 +72,13 @@ pub fn push(db: &Db, account: &Account, req: &PushRequest) -> Result<PushRespons
 
 pub fn pull(db: &Db, account: &Account, req: &PullRequest) -> Result<PullResponse<Box<RawValue>>, ApiError> {
     check_protocol(req.protocol)?;
+    let named = req.regions.as_ref().map_or(0, Vec::len).max(req.cursors.len());
+    if named > MAX_REGIONS {
+        return Err(ApiError::new(
+            ErrorCode::TooLarge,
+            format!("a pull names at most {MAX_REGIONS} regions, not {named}"),
+        ));
+    }
     Ok(db.pull_raw(account, req)?)
 }
 
