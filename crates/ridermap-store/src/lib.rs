@@ -147,11 +147,6 @@ impl Store {
         w.tx.commit()?;
         Ok(out)
     }
-
-    /// The device's hybrid logical clock as last stored.
-    pub fn clock(&self) -> Result<Hlc> {
-        read_clock(&self.conn)
-    }
 }
 
 /// The open write transaction plus what every change is stamped with.

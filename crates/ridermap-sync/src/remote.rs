@@ -2,7 +2,7 @@
 //! engine is written against `Remote`; the HTTP client is one implementation, the server's own
 //! rules called in process another (tests drive the real engine through it, with faults added).
 
-use ridermap_core::{ApiError, ErrorCode};
+use ridermap_core::ApiError;
 
 use crate::protocol::{
     BlobsMissing, LoginRequest, LoginResponse, PullRequest, PullResponse, PushRequest, PushResponse,
@@ -17,16 +17,6 @@ pub enum RemoteError {
     /// The server answered with an error.
     #[error("{0}")]
     Answered(ApiError),
-}
-
-impl RemoteError {
-    /// The server's code, when it answered.
-    pub fn code(&self) -> Option<ErrorCode> {
-        match self {
-            RemoteError::Unreachable(_) => None,
-            RemoteError::Answered(e) => Some(e.code),
-        }
-    }
 }
 
 pub type Answer<T> = Result<T, RemoteError>;
