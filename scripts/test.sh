@@ -11,8 +11,10 @@ bash scripts/setup.sh test
 bash scripts/ui.sh
 # Every server test runs on SQLite and on a real PostgreSQL, started (and installed) here.
 RIDERMAP_TEST_PG="${RIDERMAP_TEST_PG:-$(bash scripts/postgres.sh)}"
+# The CA of the server's TLS certificate, for the sslmode=require test.
+RIDERMAP_TEST_PG_CA="${RIDERMAP_TEST_PG_CA:-$(bash scripts/postgres.sh --ca)}"
 # The window test must not skip here for want of its tools (setup.sh installed them).
-export RIDERMAP_TEST_PG RIDERMAP_REQUIRE_PG=1 RIDERMAP_REQUIRE_WINDOW=1
+export RIDERMAP_TEST_PG RIDERMAP_TEST_PG_CA RIDERMAP_REQUIRE_PG=1 RIDERMAP_REQUIRE_WINDOW=1
 cargo test --workspace --locked
 # Browser tests: rider, volunteer and grid-worker flows, zh-CN and English, phone and tablet, the sync
 # server down then up. Screenshots go to docs/screenshots/.

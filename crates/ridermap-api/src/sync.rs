@@ -117,6 +117,9 @@ pub struct SyncSettingsReq {
     pub server: Option<String>,
     #[serde(default)]
     pub follow: Option<Follow>,
+    /// The server's own CA certificate (PEM) to trust besides the platform's roots; "" forgets it.
+    #[serde(default)]
+    pub ca: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -158,8 +161,12 @@ pub struct DismissReq {
 /// Enrol this device with a sync server using a one-time invite code.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct EnrolReq {
+    /// `https://…` (plain `http://` only to this machine).
     pub server: String,
     pub invite: String,
+    /// The server's own CA certificate (PEM), when its certificate is not from a public CA.
+    #[serde(default)]
+    pub ca: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]

@@ -189,8 +189,9 @@ pub(crate) fn run(cli: Cli) -> Result<()> {
             }
             out::table(&[cx.pick("项目", "item"), cx.pick("数量", "count")], &rows)?;
         }
-        Cmd::Login { server, invite } => {
-            let s = cx.call(EnrolReq { server, invite })?;
+        Cmd::Login { server, invite, ca } => {
+            let ca = ca.as_deref().map(read_ca).transpose()?;
+            let s = cx.call(EnrolReq { server, invite, ca })?;
             let role = s.role.map(|r| words::role(r, cx.lang)).unwrap_or("?");
             out::line(format_args!(
                 "{} {} · {role}",
@@ -198,10 +199,11 @@ pub(crate) fn run(cli: Cli) -> Result<()> {
                 s.server.unwrap_or_default()
             ))?;
         }
-        Cmd::Sync { server, status, verify, follow, watch, every, json } => {
+        Cmd::Sync { server, ca, status, verify, follow, watch, every, json } => {
             let follow = follow.map(|f| f.parse::<Follow>().map_err(|e| anyhow!("--follow: {e}"))).transpose()?;
-            if server.is_some() || follow.is_some() {
-                cx.call(SyncSettingsReq { server, follow })?;
+            let ca = ca.as_deref().map(read_ca).transpose()?;
+            if server.is_some() || follow.is_some() || ca.is_some() {
+                cx.call(SyncSettingsReq { server, follow, ca })?;
             }
             if status {
                 let s = cx.call(SyncStatusReq {})?;
@@ -692,4 +694,13 @@ fn watch_sync(cx: &Client, every: u64) -> ! {
             std::process::exit(0);
         }
     })
+}
+
+/// A CA certificate file's text (PEM); the service checks that it is one.
+fn read_ca(path: &std::path::Path) -> Result<String> {
+    let meta = std::fs::metadata(path).with_context(|| format!("--ca: cannot read {}", path.display()))?;
+    if meta.len() > 1 << 20 {
+        bail!("--ca: {} is larger than 1 MiB; give the CA's certificate only", path.display());
+    }
+    std::fs::read_to_string(path).with_context(|| format!("--ca: cannot read {} as text (PEM)", path.display()))
 }

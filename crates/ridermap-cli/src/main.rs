@@ -129,6 +129,13 @@ enum Cmd {
     Serve {
         #[arg(long, default_value = "127.0.0.1:8477")]
         listen: String,
+        /// Serve HTTPS with this certificate chain (PEM file, leaf first); needs --tls-key. Without
+        /// it the server speaks plain HTTP, for a TLS-terminating proxy in front (docs/deploy.md).
+        #[arg(long, value_name = "FILE", requires = "tls_key")]
+        tls_cert: Option<PathBuf>,
+        /// The private key of --tls-cert (PEM file).
+        #[arg(long, value_name = "FILE", requires = "tls_cert")]
+        tls_key: Option<PathBuf>,
     },
     /// Serve the app's UI and its commands over HTTP on loopback, on this device's store (--db): for
     /// a browser on a grid-station PC, and for the browser tests. Build the UI first (scripts/ui.sh).
@@ -144,16 +151,23 @@ enum Cmd {
     Admin(AdminCmd),
     /// Enrol this device with a sync server using a one-time invite code.
     Login {
+        /// `https://…`; plain `http://` only to this machine.
         #[arg(long)]
         server: String,
         #[arg(long)]
         invite: String,
+        /// The server's own CA certificate (PEM file), trusted besides the platform's roots.
+        #[arg(long, value_name = "FILE")]
+        ca: Option<PathBuf>,
     },
     /// Sync with the server once; `--status` shows pending, refused, last success and error.
     Sync {
         /// Use (and remember) this server address instead of the one given at login.
         #[arg(long)]
         server: Option<String>,
+        /// Trust (and remember) this CA certificate (PEM file) for the server.
+        #[arg(long, value_name = "FILE")]
+        ca: Option<PathBuf>,
         #[arg(long)]
         status: bool,
         /// Check this device's state against the server's checksums.
@@ -464,7 +478,9 @@ fn default_db() -> Result<PathBuf> {
 
 fn run(cli: Cli) -> Result<()> {
     match &cli.cmd {
-        Cmd::Serve { listen } => server::serve(&cli, listen),
+        Cmd::Serve { listen, tls_cert, tls_key } => {
+            server::serve(&cli, listen, tls_cert.as_deref().zip(tls_key.as_deref()))
+        }
         Cmd::Web { listen, ui } => server::web(&cli, listen, ui),
         Cmd::Admin(cmd) => server::admin(&cli, cmd),
         _ => app::run(cli),

@@ -40,10 +40,10 @@ fn redact(url: &str) -> String {
 }
 
 /// Bind `listen` and say where on stdout's first line (so scripts and tests can use port 0).
-async fn bind(listen: &str) -> Result<tokio::net::TcpListener> {
+async fn bind(listen: &str, scheme: &str) -> Result<tokio::net::TcpListener> {
     let listener =
         tokio::net::TcpListener::bind(listen).await.with_context(|| format!("--listen: cannot listen on {listen}"))?;
-    crate::out::line(format_args!("listening on http://{}", listener.local_addr()?))?;
+    crate::out::line(format_args!("listening on {scheme}://{}", listener.local_addr()?))?;
     std::io::stdout().flush()?;
     Ok(listener)
 }
@@ -63,14 +63,20 @@ async fn stopped() {
     tracing::info!("shutting down");
 }
 
-pub(crate) fn serve(cli: &Cli, listen: &str) -> Result<()> {
+pub(crate) fn serve(cli: &Cli, listen: &str, tls: Option<(&Path, &Path)>) -> Result<()> {
     tracing_subscriber::fmt()
         .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()))
         .with_writer(std::io::stderr)
         .init();
     let db = server_db(cli)?;
     tokio::runtime::Runtime::new()?.block_on(async move {
-        ridermap_server::serve(bind(listen).await?, db, stopped()).await?;
+        match tls {
+            Some((cert, key)) => {
+                let tls = ridermap_server::Tls::from_pem_files(cert, key).await.map_err(|e| anyhow!(e))?;
+                ridermap_server::serve_tls(bind(listen, "https").await?, db, tls, stopped()).await?
+            }
+            None => ridermap_server::serve(bind(listen, "http").await?, db, stopped()).await?,
+        }
         Ok(())
     })
 }
@@ -89,7 +95,7 @@ pub(crate) fn web(cli: &Cli, listen: &str, ui: &Path) -> Result<()> {
         Service::open(&path, demo, actor).map_err(|e| anyhow!("opening {}: {}", path.display(), e.message))?;
     let router = ridermap_web::router(std::sync::Arc::new(service), ui);
     tokio::runtime::Runtime::new()?.block_on(async move {
-        axum::serve(bind(listen).await?, router).with_graceful_shutdown(stopped()).await?;
+        axum::serve(bind(listen, "http").await?, router).with_graceful_shutdown(stopped()).await?;
         Ok(())
     })
 }

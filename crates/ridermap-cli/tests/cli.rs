@@ -305,6 +305,58 @@ fn serve_login_and_sync_through_the_cli() {
     }
 }
 
+#[test]
+fn serve_https_and_log_in_with_the_citys_ca() {
+    let env = Env::new();
+    let ca = ridermap_server::scratch::TestCa::new();
+    let (cert, key, ca_file) = (
+        env.write("cert.pem", ca.cert_pem.as_bytes()),
+        env.write("key.pem", ca.key_pem.as_bytes()),
+        env.write("ca.pem", ca.ca_pem.as_bytes()),
+    );
+    let server_db = env.dir.path().join("server.sqlite").display().to_string();
+    let o = env.run(&["--db", &server_db, "serve", "--listen", "127.0.0.1:0", "--tls-cert", &cert]);
+    assert!(o.stderr.contains("--tls-key"), "{}", o.stderr);
+    let o = env.run(&[
+        "--db",
+        &server_db,
+        "serve",
+        "--listen",
+        "127.0.0.1:0",
+        "--tls-cert",
+        &ca_file,
+        "--tls-key",
+        &ca_file,
+    ]);
+    assert!(o.stderr.contains("--tls-cert/--tls-key"), "a CA certificate is no key: {}", o.stderr);
+    let (mut server, url) = env.listening(&[
+        "--db",
+        &server_db,
+        "serve",
+        "--listen",
+        "127.0.0.1:0",
+        "--tls-cert",
+        &cert,
+        "--tls-key",
+        &key,
+    ]);
+    assert!(url.starts_with("https://127.0.0.1:"), "{url}");
+    let code = env.ok(&["--db", &server_db, "admin", "invite", "--role", "rider"]).stdout.trim().to_string();
+
+    let o = env.run(&["login", "--server", &url, "--invite", &code]);
+    assert!(o.stderr.contains("certificate is not trusted") && o.stderr.contains("--ca FILE"), "{}", o.stderr);
+    let o = env.run(&["login", "--server", "http://192.0.2.1:8477", "--invite", &code]);
+    assert!(o.stderr.contains("in clear"), "{}", o.stderr);
+    let o = env.run(&["login", "--server", &url, "--invite", &code, "--ca", &cert.replace("cert", "missing")]);
+    assert!(o.stderr.contains("--ca: cannot read"), "{}", o.stderr);
+    env.ok(&["login", "--server", &url, "--invite", &code, "--ca", &ca_file]);
+    env.ok(&["report", "add", "--outcome", "hazard", "--lat", "31.331", "--lon", "121.531"]);
+    let r = env.ok(&["sync", "--json"]).json();
+    assert_eq!((r["pushed"].as_u64(), r["refused"].as_u64()), (Some(1), Some(0)), "{r}");
+    server.kill().unwrap();
+    server.wait().unwrap();
+}
+
 fn serve_login_and_sync_on(backend: &str) {
     let env = Env::new();
     let pg = (backend == "postgres").then(|| ridermap_server::scratch::ScratchDb::create().unwrap());

@@ -14,7 +14,7 @@ pub mod plan;
 mod round;
 
 use chrono::Utc;
-pub use http::HttpRemote;
+pub use http::{HttpRemote, SetupError, check_address, parse_ca};
 use ridermap_api::{Follow, SyncRound, SyncStatus};
 use ridermap_core::{ApiError, ErrorCode};
 use ridermap_store::Store;
@@ -30,6 +30,8 @@ const LAST_OK: &str = "sync_last_success";
 const LAST_ERROR: &str = "sync_last_error";
 const FOLLOW: &str = "sync_follow";
 const ROLE: &str = "sync_role";
+/// A city's own CA (PEM), trusted besides the platform's roots.
+const CA: &str = "sync_ca";
 
 #[derive(Debug, thiserror::Error)]
 pub enum SyncError {
@@ -46,6 +48,9 @@ pub enum SyncError {
     Plan(#[from] plan::PlanError),
     #[error("{0}")]
     Store(#[from] ridermap_store::Error),
+    /// The address or CA given cannot be used.
+    #[error("{0}")]
+    Setup(#[from] SetupError),
 }
 
 impl From<RemoteError> for SyncError {
@@ -70,6 +75,7 @@ impl From<SyncError> for ApiError {
             },
             SyncError::Plan(_) => ErrorCode::Server,
             SyncError::Store(s) => s.code(),
+            SyncError::Setup(_) => ErrorCode::Invalid,
         };
         ApiError::new(code, e.to_string())
     }
@@ -93,9 +99,9 @@ pub fn set_follow(store: &mut Store, follow: &Follow) -> Result<(), SyncError> {
 }
 
 /// Enrol this device with the server at `server` using a one-time invite; the token is kept in
-/// the store.
-pub fn login(store: &mut Store, server: &str, invite: &str) -> Result<LoginResponse, SyncError> {
-    login_with(store, &HttpRemote::new(server), server, invite)
+/// the store, with `ca` (PEM), the server's own CA if it has one.
+pub fn login(store: &mut Store, server: &str, invite: &str, ca: Option<&str>) -> Result<LoginResponse, SyncError> {
+    enrol(store, &HttpRemote::new(server, ca)?, server, invite, ca.unwrap_or(""))
 }
 
 /// `login` through `remote` (which answers for `server`).
@@ -105,24 +111,51 @@ pub fn login_with(
     server: &str,
     invite: &str,
 ) -> Result<LoginResponse, SyncError> {
+    enrol(store, remote, server, invite, "")
+}
+
+/// Log in and keep what the server answered, with the address and CA, in one transaction.
+fn enrol(
+    store: &mut Store,
+    remote: &dyn Remote,
+    server: &str,
+    invite: &str,
+    ca: &str,
+) -> Result<LoginResponse, SyncError> {
     let device = store.device_id().to_string();
     let req = LoginRequest { protocol: PROTOCOL_VERSION, invite: invite.trim().into(), device };
     let res = remote.login(&req)?;
     let role = serde_json::to_string(&res.role).expect("roles serialize");
-    store.set_settings(&[(SERVER, server), (TOKEN, &res.token), (ROLE, &role)])?;
+    store.set_settings(&[(SERVER, server), (TOKEN, &res.token), (ROLE, &role), (CA, ca)])?;
     Ok(res)
 }
 
 /// Point this device at another address of its server (the token stays).
 pub fn set_server(store: &mut Store, server: &str) -> Result<(), SyncError> {
-    store.set_setting(SERVER, server)?;
+    store.set_setting(SERVER, &check_address(server)?)?;
+    Ok(())
+}
+
+/// Trust `ca` (PEM) for this device's server besides the platform's roots; empty forgets it.
+pub fn set_ca(store: &mut Store, ca: &str) -> Result<(), SyncError> {
+    if !ca.trim().is_empty() {
+        parse_ca(ca)?;
+    }
+    store.set_setting(CA, ca)?;
     Ok(())
 }
 
 /// One round with the server this device enrolled with, over HTTP.
 pub fn sync_once(store: &mut Store, checks: Checksums) -> Result<SyncRound, SyncError> {
     let server = store.setting(SERVER)?.ok_or(SyncError::NotEnrolled)?;
-    sync_with(store, &HttpRemote::new(&server), checks)
+    let remote = match HttpRemote::new(&server, store.setting(CA)?.as_deref()) {
+        Ok(r) => r,
+        Err(e) => {
+            store.set_setting(LAST_ERROR, &e.0)?;
+            return Err(e.into());
+        }
+    };
+    sync_with(store, &remote, checks)
 }
 
 /// One round through `remote`: push everything pending, then pull until up to date. Records

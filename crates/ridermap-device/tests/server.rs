@@ -40,7 +40,7 @@ impl Server {
         let grids: Vec<String> = grids.iter().map(|g| g.to_string()).collect();
         let code = self.db.create_invite(role, &grids, stations).unwrap();
         let mut store = Store::open_in_memory().unwrap();
-        login(&mut store, &self.url, &code).unwrap();
+        login(&mut store, &self.url, &code, None).unwrap();
         store
     }
 }
@@ -173,12 +173,15 @@ fn grid_workers_keep_to_their_grids_and_tokens_can_be_revoked(backend: &str) {
     let account: Id = {
         let code = server.db.create_invite(Role::Rider, &[], &[]).unwrap();
         let mut s = Store::open_in_memory().unwrap();
-        let acct = login(&mut s, &server.url, &code).unwrap().account;
+        let acct = login(&mut s, &server.url, &code, None).unwrap().account;
         sync_once(&mut s, Checksums::Skip).unwrap();
         assert_eq!(server.db.revoke(acct).unwrap(), 1);
         assert!(matches!(sync_once(&mut s, Checksums::Skip), Err(SyncError::Server(_))));
         // An invite works once.
-        assert!(matches!(login(&mut Store::open_in_memory().unwrap(), &server.url, &code), Err(SyncError::Server(_))));
+        assert!(matches!(
+            login(&mut Store::open_in_memory().unwrap(), &server.url, &code, None),
+            Err(SyncError::Server(_))
+        ));
         acct
     };
     let _ = account;
@@ -401,7 +404,7 @@ fn concurrent_pushes_into_one_region_stay_gap_free(backend: &str) {
     let total = (riders * rounds * per_round) as i64;
     let code = server.db.create_invite(Role::Admin, &[], &[]).unwrap();
     let mut admin = Store::open_in_memory().unwrap();
-    let token = login(&mut admin, &server.url, &code).unwrap().token;
+    let token = login(&mut admin, &server.url, &code, None).unwrap().token;
     let account = server.db.account(&token).unwrap().unwrap();
     let req = ridermap_sync::protocol::PullRequest {
         protocol: 1,

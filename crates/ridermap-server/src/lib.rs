@@ -14,6 +14,47 @@ pub use auth::{Account, hash_secret};
 pub use db::{Db, DbError, MAX_BLOB};
 pub use endpoints::InProcess;
 
+/// The server's certificate chain and key, for serving HTTPS itself (without a proxy in front).
+#[derive(Clone)]
+pub struct Tls(axum_server::tls_rustls::RustlsConfig);
+
+impl Tls {
+    /// From PEM files: `cert` (the chain, leaf first) and `key` (PKCS#8, PKCS#1 or SEC1).
+    pub async fn from_pem_files(cert: &std::path::Path, key: &std::path::Path) -> Result<Tls, String> {
+        let read = |p: &std::path::Path, flag: &str| {
+            std::fs::read(p).map_err(|e| format!("{flag}: cannot read {}: {e}", p.display()))
+        };
+        let (c, k) = (read(cert, "--tls-cert")?, read(key, "--tls-key")?);
+        Tls::from_pem(c, k)
+            .await
+            .map_err(|e| format!("--tls-cert/--tls-key ({}, {}): {e}", cert.display(), key.display()))
+    }
+
+    pub async fn from_pem(cert: Vec<u8>, key: Vec<u8>) -> Result<Tls, String> {
+        axum_server::tls_rustls::RustlsConfig::from_pem(cert, key).await.map(Tls).map_err(|e| e.to_string())
+    }
+}
+
+/// Serve `db` over HTTPS on `listener` until `shutdown` resolves (then let requests in flight
+/// finish, for at most 30 s).
+pub async fn serve_tls(
+    listener: tokio::net::TcpListener,
+    db: Db,
+    tls: Tls,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let handle = axum_server::Handle::new();
+    let stop = handle.clone();
+    tokio::spawn(async move {
+        shutdown.await;
+        stop.graceful_shutdown(Some(std::time::Duration::from_secs(30)));
+    });
+    axum_server::from_tcp_rustls(listener.into_std()?, tls.0)?
+        .handle(handle)
+        .serve(router(db).into_make_service())
+        .await
+}
+
 /// Start serving `db` on `listener` until `shutdown` resolves.
 pub async fn serve(
     listener: tokio::net::TcpListener,

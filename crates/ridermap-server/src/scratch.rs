@@ -137,15 +137,67 @@ impl Drop for ScratchDb {
 /// A real sync server on 127.0.0.1:0, in a thread of its own, over `db`; stopped (gracefully) when
 /// dropped. For tests of devices and services against the server as it runs.
 pub struct Served {
-    /// `http://127.0.0.1:PORT`
+    /// `http://127.0.0.1:PORT` (or `https://`)
     pub url: String,
     pub db: Db,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
     thread: Option<std::thread::JoinHandle<()>>,
 }
 
+/// A certificate authority made at test time, and a certificate it signed for 127.0.0.1 and
+/// localhost: what a city's own server would have.
+#[cfg(feature = "test-ca")]
+pub struct TestCa {
+    /// The CA's certificate, which a device is told to trust (`--ca`).
+    pub ca_pem: String,
+    /// The server's certificate chain and key (`--tls-cert`, `--tls-key`).
+    pub cert_pem: String,
+    pub key_pem: String,
+}
+
+#[cfg(feature = "test-ca")]
+impl TestCa {
+    pub fn new() -> TestCa {
+        use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, Issuer, KeyPair};
+        let ca_key = KeyPair::generate().expect("a CA key");
+        let mut ca = CertificateParams::new(Vec::<String>::new()).expect("CA parameters");
+        ca.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+        ca.distinguished_name.push(DnType::CommonName, "Ridermap test CA");
+        let ca_pem = ca.self_signed(&ca_key).expect("the CA signs itself").pem();
+        let issuer = Issuer::new(ca, ca_key);
+        let key = KeyPair::generate().expect("a server key");
+        let leaf = CertificateParams::new(vec!["127.0.0.1".to_string(), "localhost".to_string()]).expect("names");
+        let cert_pem = leaf.signed_by(&key, &issuer).expect("the CA signs it").pem();
+        TestCa { ca_pem, cert_pem, key_pem: key.serialize_pem() }
+    }
+}
+
+#[cfg(feature = "test-ca")]
+impl Default for TestCa {
+    fn default() -> TestCa {
+        TestCa::new()
+    }
+}
+
 impl Served {
+    /// Over plain HTTP: `http://127.0.0.1:PORT`.
     pub fn start(db: Db) -> Served {
+        Served::start_on(db, None)
+    }
+
+    /// Over HTTPS with `ca`'s server certificate: `https://127.0.0.1:PORT`.
+    #[cfg(feature = "test-ca")]
+    pub fn start_tls(db: Db, ca: &TestCa) -> Served {
+        let tls = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .expect("a runtime")
+            .block_on(crate::Tls::from_pem(ca.cert_pem.clone().into_bytes(), ca.key_pem.clone().into_bytes()))
+            .expect("the test certificate loads");
+        Served::start_on(db, Some(tls))
+    }
+
+    fn start_on(db: Db, tls: Option<crate::Tls>) -> Served {
+        let scheme = if tls.is_some() { "https" } else { "http" };
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
         let (addr_tx, addr_rx) = std::sync::mpsc::channel();
         let served = db.clone();
@@ -157,11 +209,15 @@ impl Served {
                 let shutdown = async {
                     stopped.await.ok();
                 };
-                crate::serve(listener, served, shutdown).await.expect("the server runs");
+                match tls {
+                    Some(tls) => crate::serve_tls(listener, served, tls, shutdown).await,
+                    None => crate::serve(listener, served, shutdown).await,
+                }
+                .expect("the server runs");
             });
         });
         let addr = addr_rx.recv().expect("the server started");
-        Served { url: format!("http://{addr}"), db, stop: Some(stop), thread: Some(thread) }
+        Served { url: format!("{scheme}://{addr}"), db, stop: Some(stop), thread: Some(thread) }
     }
 }
 

@@ -48,17 +48,16 @@ impl Handle for SyncSettingsReq {
         if let Some(follow) = &self.follow {
             ridermap_device::set_follow(store, follow)?;
         }
+        if let Some(ca) = &self.ca {
+            ridermap_device::set_ca(store, ca)?;
+        }
         Ok(ridermap_device::status(store)?)
     }
 }
 
-/// A server address as typed, checked: `http://…` or `https://…`, without a trailing slash.
+/// A server address as typed, checked: `https://…` (or `http://` to loopback), without a trailing slash.
 fn server_address(typed: &str) -> Result<String, ApiError> {
-    let server = typed.trim().trim_end_matches('/');
-    if !(server.starts_with("http://") || server.starts_with("https://")) {
-        return Err(invalid(format!("server: `{server}` is not an http:// or https:// address")));
-    }
-    Ok(server.to_string())
+    ridermap_device::check_address(typed).map_err(|e| invalid(e.0))
 }
 
 impl Handle for OutboxReq {
@@ -90,7 +89,7 @@ impl Handle for EnrolReq {
             return Err(invalid("invite: enter the code you were given"));
         }
         let mut own = cx.own_store()?;
-        ridermap_device::login(&mut own, &server, &self.invite)?;
+        ridermap_device::login(&mut own, &server, &self.invite, self.ca.as_deref())?;
         Ok(ridermap_device::status(&own)?)
     }
 }

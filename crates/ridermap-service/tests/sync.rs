@@ -165,7 +165,7 @@ fn the_uis_commands_finish_while_a_round_waits_on_a_server_that_never_answers() 
     hung.accepted.recv().unwrap();
     let enrolling = thread::spawn({
         let (svc, url) = (svc.clone(), hung.url.clone());
-        move || svc.call(EnrolReq { server: url, invite: "whatever".into() })
+        move || svc.call(EnrolReq { server: url, invite: "whatever".into(), ca: None })
     });
     hung.accepted.recv().unwrap();
     // Both wait on the network now; reads and writes of the store go on.

@@ -34,7 +34,7 @@ pub fn SyncScreen() -> impl IntoView {
         s.wrote();
     });
     let enrol = Action::new_local(move |_: &()| {
-        let req = EnrolReq { server: server.get_untracked(), invite: invite.get_untracked() };
+        let req = EnrolReq { server: server.get_untracked(), invite: invite.get_untracked(), ca: None };
         async move {
             match call(&req).await {
                 Ok(st) => {
@@ -127,7 +127,7 @@ pub fn SyncScreen() -> impl IntoView {
             <h3>{move || s.t("待同步", "Outbox")}</h3>
             <ul class="outbox">{items}</ul>
             <h3>{move || s.t("设置", "Settings")}</h3>
-            <input type="url" data-testid="server-url" placeholder="http://…" prop:value=move || server.get()
+            <input type="url" data-testid="server-url" placeholder="https://…" prop:value=move || server.get()
                 on:input=move |ev| server.set(event_target_value(&ev)) />
             <input type="text" data-testid="invite" placeholder=move || s.t("邀请码", "Invite code") prop:value=move || invite.get()
                 on:input=move |ev| invite.set(event_target_value(&ev)) />

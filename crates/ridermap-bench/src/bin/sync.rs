@@ -63,7 +63,7 @@ fn main() -> Result<()> {
     let url = format!("http://{}", addr_rx.recv()?);
     let enrol = |role: Role, grids: &[String]| -> Result<Store> {
         let mut s = Store::open(dir.path().join(format!("{}.sqlite", Id::new())))?;
-        login(&mut s, &url, &db.create_invite(role, grids, &[])?)?;
+        login(&mut s, &url, &db.create_invite(role, grids, &[])?, None)?;
         Ok(s)
     };
     let mut rows = vec![];

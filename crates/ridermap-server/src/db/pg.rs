@@ -73,6 +73,54 @@ CREATE TABLE blobs (
 );
 "#];
 
+/// `url` without the options the `postgres` crate does not read, and the CA file (libpq's
+/// `sslrootcert`) if named: `verify-ca` and `verify-full` read as `require`, which here always
+/// verifies the server's certificate and name.
+fn tls_options(url: &str) -> (String, Option<String>) {
+    let (base, opts, sep) = match url.split_once('?') {
+        Some((b, q)) => (format!("{b}?"), q.split('&').collect::<Vec<_>>(), "&"),
+        None if url.contains("://") => return (url.to_string(), None),
+        None => (String::new(), url.split_whitespace().collect(), " "),
+    };
+    let mut root = None;
+    let kept: Vec<&str> = opts
+        .into_iter()
+        .filter_map(|p| match p.split_once('=') {
+            Some(("sslrootcert", v)) => {
+                root = Some(v.to_string());
+                None
+            }
+            Some(("sslmode", "verify-ca" | "verify-full")) => Some("sslmode=require"),
+            _ => Some(p),
+        })
+        .collect();
+    (format!("{base}{}", kept.join(sep)).trim_end_matches('?').to_string(), root)
+}
+
+/// A TLS connector trusting the platform's roots and the certificates in `root` (a PEM file).
+fn tls_connector(root: Option<&str>) -> Result<tokio_postgres_rustls::MakeRustlsConnect> {
+    use rustls::pki_types::{CertificateDer, pem::PemObject};
+    let mut roots = rustls::RootCertStore::empty();
+    roots.add_parsable_certificates(rustls_native_certs::load_native_certs().certs);
+    if let Some(path) = root {
+        let certs: Vec<CertificateDer> = CertificateDer::pem_file_iter(path)
+            .and_then(|it| it.collect::<std::result::Result<_, _>>())
+            .map_err(|e| DbError::Invalid(format!("--database-url: sslrootcert={path}: {e}")))?;
+        if certs.is_empty() {
+            return Err(DbError::Invalid(format!("--database-url: sslrootcert={path} holds no certificate")));
+        }
+        for c in certs {
+            roots.add(c).map_err(|e| DbError::Invalid(format!("--database-url: sslrootcert={path}: {e}")))?;
+        }
+    }
+    let config = rustls::ClientConfig::builder_with_provider(rustls::crypto::ring::default_provider().into())
+        .with_safe_default_protocol_versions()
+        .map_err(|e| DbError::Invalid(format!("TLS: {e}")))?
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+    Ok(tokio_postgres_rustls::MakeRustlsConnect::new(config))
+}
+
 /// Most connections the server opens.
 const MAX_CONNECTIONS: usize = 16;
 /// Attempts of one transaction before a serialization failure is reported.
@@ -85,14 +133,22 @@ struct Conn {
 
 pub(crate) struct Postgres {
     config: postgres::Config,
+    /// Set when the URL says `sslmode=require` (or verify-ca / verify-full): every connection is
+    /// TLS, its certificate checked against the platform's roots and `sslrootcert`.
+    tls: Option<tokio_postgres_rustls::MakeRustlsConnect>,
     idle: Mutex<(Vec<Conn>, usize)>,
     freed: Condvar,
 }
 
 impl Postgres {
     pub fn connect(url: &str) -> Result<Postgres> {
+        let (url, root) = tls_options(url);
         let config: postgres::Config = url.parse().map_err(|e| DbError::Invalid(format!("--database-url: {e}")))?;
-        let pg = Postgres { config, idle: Mutex::new((vec![], 0)), freed: Condvar::new() };
+        let tls = match config.get_ssl_mode() {
+            postgres::config::SslMode::Require => Some(tls_connector(root.as_deref())?),
+            _ => None,
+        };
+        let pg = Postgres { config, tls, idle: Mutex::new((vec![], 0)), freed: Condvar::new() };
         let mut conn = pg.take()?;
         let migrated = migrate(&mut conn.client);
         pg.give(conn);
@@ -109,7 +165,11 @@ impl Postgres {
             if idle.1 < MAX_CONNECTIONS {
                 idle.1 += 1;
                 drop(idle);
-                return match self.config.connect(NoTls) {
+                let connected = match &self.tls {
+                    Some(tls) => self.config.connect(tls.clone()),
+                    None => self.config.connect(NoTls),
+                };
+                return match connected {
                     Ok(client) => Ok(Conn { client, statements: HashMap::new() }),
                     Err(e) => {
                         self.idle.lock().unwrap_or_else(|p| p.into_inner()).1 -= 1;
@@ -390,5 +450,27 @@ impl Tx for PgTx<'_> {
     fn count_changes(&mut self) -> Result<i64> {
         let s = self.stmt("SELECT count(*) FROM changes")?;
         Ok(self.tx.query_one(&s, &[])?.get(0))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn tls_options_are_taken_out_of_the_url() {
+        let check = |url: &str, expected: (&str, Option<&str>)| {
+            let (rest, root) = super::tls_options(url);
+            assert_eq!((rest.as_str(), root.as_deref()), expected, "{url}");
+        };
+        check("postgres://u@h/db", ("postgres://u@h/db", None));
+        check("postgres://u@h/db?sslmode=require", ("postgres://u@h/db?sslmode=require", None));
+        check(
+            "postgres://u@h/db?sslmode=verify-full&sslrootcert=/ca.pem",
+            ("postgres://u@h/db?sslmode=require", Some("/ca.pem")),
+        );
+        check("postgres://u@h/db?sslrootcert=/ca.pem", ("postgres://u@h/db", Some("/ca.pem")));
+        check(
+            "host=h user=u sslmode=verify-ca sslrootcert=/ca.pem",
+            ("host=h user=u sslmode=require", Some("/ca.pem")),
+        );
     }
 }
