@@ -29,6 +29,15 @@ async function expectPending(p, n) {
 before(async () => {
   serverUrl = `http://127.0.0.1:${await freePort()}`;
   await startServer();
+  // The subdistrict's admin puts its grids on the server first: a report must land in a grid the
+  // server has.
+  const seed = join(dir, 'seed.sqlite');
+  const admin = ridermap(['--db', serverDb, 'admin', 'invite', '--role', 'admin']).trim();
+  ridermap(['--db', seed, '--no-demo', 'login', '--server', serverUrl, '--invite', admin]);
+  for (const n of [1, 2, 3, 4, 5]) {
+    ridermap(['--db', seed, '--no-demo', 'grid', 'add', '--code', `yinhang-${n}`, '--name', `殷行第${n}网格`]);
+  }
+  ridermap(['--db', seed, '--no-demo', 'sync']);
   web = await serve(['--db', appDb, 'web', '--listen', '127.0.0.1:0', '--ui', UI]);
   desk = await serve(['--db', join(dir, 'desk.sqlite'), 'web', '--listen', '127.0.0.1:0', '--ui', UI]);
   b = await browser();

@@ -9,16 +9,7 @@ use ridermap_sync::{
     protocol::{PullResponse, PushResult, PushStatus},
 };
 
-/// What the server's answer to one push settles.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct Settlement {
-    /// Merged by the server (now or before): these leave the outbox.
-    pub acked: Vec<Id>,
-    /// Of those, the ones the server kept with an earlier clock (ours ran too far ahead).
-    pub restamped: Vec<(Id, Hlc)>,
-    /// Not allowed or not valid, with the server's reason.
-    pub refused: Vec<(Id, String)>,
-}
+pub use ridermap_store::Settlement;
 
 /// An answer this device cannot act on: the round ends with this error instead of sending the
 /// same batch forever.
@@ -51,6 +42,9 @@ pub fn settle(sent: &[WireChange], answer: &[PushResult]) -> Result<Settlement, 
             PushStatus::Applied | PushStatus::Duplicate => {
                 if r.hlc != *sent_hlc {
                     out.restamped.push((r.id, r.hlc));
+                }
+                if let Some(kept) = &r.kept {
+                    out.amended.push((r.id, kept.clone()));
                 }
                 out.acked.push(r.id);
             }
@@ -103,7 +97,7 @@ mod tests {
 
     fn result(c: &WireChange, status: PushStatus, hlc: Hlc) -> PushResult {
         let reason = (status == PushStatus::Refused).then(|| "no".to_string());
-        PushResult { id: c.id, status, reason, hlc }
+        PushResult { id: c.id, status, reason, hlc, kept: None }
     }
 
     #[test]
@@ -111,17 +105,19 @@ mod tests {
         let (a, b, c, stranger) = (change(1), change(2), change(3), change(9));
         let sent = [a.clone(), b.clone(), c.clone()];
         let later = Hlc { ms: 0, counter: 5 };
+        let serde_json::Value::Object(kept) = serde_json::json!({"review": "pending"}) else { unreachable!() };
         // (answer, expected)
         let cases: Vec<(Vec<PushResult>, Result<Settlement, PlanError>)> = vec![
             (
                 vec![
-                    result(&a, PushStatus::Applied, a.hlc),
+                    PushResult { kept: Some(kept.clone()), ..result(&a, PushStatus::Applied, a.hlc) },
                     result(&b, PushStatus::Duplicate, later),
                     result(&c, PushStatus::Refused, c.hlc),
                 ],
                 Ok(Settlement {
                     acked: vec![a.id, b.id],
                     restamped: vec![(b.id, later)],
+                    amended: vec![(a.id, kept.clone())],
                     refused: vec![(c.id, "no".into())],
                 }),
             ),

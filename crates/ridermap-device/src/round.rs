@@ -44,7 +44,7 @@ fn push(store: &mut Store, remote: &dyn Remote, token: &str, report: &mut SyncRo
         report.photos_up += upload_photos(store, remote, token, &plan::photos_named(&batch))?;
         let answer = remote.push(token, &PushRequest { protocol: PROTOCOL_VERSION, changes: batch.clone() })?;
         let settled = plan::settle(&batch, &answer.results)?;
-        store.settle(&settled.acked, &settled.restamped, &settled.refused)?;
+        store.settle(&settled)?;
         report.pushed += settled.acked.len();
         report.refused += settled.refused.len();
     }

@@ -36,6 +36,18 @@ impl Server {
         Server { url: served.url.clone(), db: served.db.clone(), _served: served, _dir: dir, _pg: pg }
     }
 
+    /// Grid `code` on the server, with a gate at (`lat`, `lon`): reports may then land in it.
+    fn grid(&self, code: &str, lat: f64, lon: f64) -> Id {
+        let mut worker = self.device(Role::GridWorker, &[code], &[]);
+        let grid = Grid { id: Id::new(), code: code.into(), name: format!("{code} 网格"), stamp: Stamp::now() };
+        worker.put_grid(&grid, &me("网格员")).unwrap();
+        let mut gate = Place::new(PlaceKind::Entrance, "大门", lat, lon);
+        gate.grid = Some(code.into());
+        worker.put_place(&gate, &me("网格员")).unwrap();
+        assert_eq!(sync_once(&mut worker, Checksums::Skip).unwrap().refused, 0);
+        gate.id
+    }
+
     fn device(&self, role: Role, grids: &[&str], stations: &[Id]) -> Store {
         let grids: Vec<String> = grids.iter().map(|g| g.to_string()).collect();
         let code = self.db.create_invite(role, &grids, stations).unwrap();
@@ -70,6 +82,7 @@ mod on_every_backend {
         concurrent_pushes_into_one_region_stay_gap_free,
         photos_travel_as_content_addressed_blobs,
         a_device_can_follow_a_bounding_box,
+        a_device_cannot_claim_what_the_server_decides,
     );
 }
 
@@ -374,6 +387,7 @@ fn an_idle_pull_is_small_on_the_wire(backend: &str) {
 /// sequence, and a device that pulls it all verifies.
 fn concurrent_pushes_into_one_region_stay_gap_free(backend: &str) {
     let server = Server::start(backend);
+    server.grid("g1", 31.33, 121.53);
     let (riders, rounds, per_round) = (6, 4, 10);
     let devices: Vec<Store> = (0..riders).map(|_| server.device(Role::Rider, &[], &[])).collect();
     let handles: Vec<_> = devices
@@ -401,7 +415,8 @@ fn concurrent_pushes_into_one_region_stay_gap_free(backend: &str) {
     for h in handles {
         assert_eq!(status(&h.join().unwrap()).unwrap().pending, 0);
     }
-    let total = (riders * rounds * per_round) as i64;
+    // The grid's two changes, then every report.
+    let total = (riders * rounds * per_round) as i64 + 2;
     let code = server.db.create_invite(Role::Admin, &[], &[]).unwrap();
     let mut admin = Store::open_in_memory().unwrap();
     let token = login(&mut admin, &server.url, &code, None).unwrap().token;
@@ -431,8 +446,10 @@ fn png(w: u32, h: u32) -> Vec<u8> {
 /// tablet; the server takes only bytes that match their name and fit its limit.
 fn photos_travel_as_content_addressed_blobs(backend: &str) {
     let server = Server::start(backend);
+    server.grid("g1", 31.33, 121.53);
     let mut rider = server.device(Role::Rider, &[], &[]);
     let mut worker = server.device(Role::GridWorker, &["g1"], &[]);
+    sync_once(&mut worker, Checksums::Skip).unwrap();
     let small = ridermap_device::photo::prepare("gate.png", &png(3000, 2000)).unwrap();
     let hash = rider.put_blob(&small, false).unwrap();
     let mut r = StatusReport::new(Outcome::Hazard, 31.33, 121.53, Utc::now());
@@ -546,4 +563,85 @@ fn an_answer_that_settles_nothing_ends_the_round() {
     assert_eq!(answered.join().unwrap(), 1, "one push, not a loop");
     assert_eq!(store.pending_count().unwrap(), 1, "the report still waits");
     assert!(status(&store).unwrap().last_error.unwrap().contains("unsettled"));
+}
+
+/// Forgeries a modified device could push: each is stripped (the server keeps its own word and
+/// the device amends its copy) or refused (the reason shown on the device, the server's state
+/// unchanged).
+fn a_device_cannot_claim_what_the_server_decides(backend: &str) {
+    let server = Server::start(backend);
+    let g1_gate = server.grid("g1", 31.33, 121.53);
+    let g2_gate = server.grid("g2", 31.40, 121.60);
+    let mut rider = server.device(Role::Rider, &[], &[]);
+    let mut worker = server.device(Role::GridWorker, &["g1"], &[]);
+    sync_once(&mut rider, Checksums::Skip).unwrap();
+    sync_once(&mut worker, Checksums::Skip).unwrap();
+    let rider_account = {
+        let token = rider.setting("sync_token").unwrap().unwrap();
+        server.db.account(&token).unwrap().unwrap().id
+    };
+
+    // "Closed", already accepted, resolved by someone, filed as an admin, observed tomorrow.
+    let tomorrow = Utc::now() + chrono::Duration::days(1);
+    let mut forged = StatusReport::new(Outcome::Closed, 31.3301, 121.5301, Utc::now());
+    forged.target = Some(g1_gate);
+    forged.review = ridermap_core::Review::Accepted;
+    forged.resolution = Some("已核实".into());
+    forged.resolved_by = Some("网格长".into());
+    forged.resolved_at = Some(Utc::now());
+    forged.reporter = Some("网格长".into());
+    forged.reporter_role = Role::Admin;
+    forged.observed_at = tomorrow;
+    rider.add_report(&forged, &me("骑手")).unwrap();
+    let r = sync_once(&mut rider, Checksums::Verify).unwrap();
+    assert_eq!((r.pushed, r.refused), (1, 0));
+    assert!(r.verified.values().all(|ok| *ok), "the device amended its copy to the server's: {:?}", r.verified);
+    let mine = rider.report(forged.id).unwrap().unwrap();
+    assert_eq!(mine.review, ridermap_core::Review::Pending);
+    assert_eq!((mine.resolution, mine.resolved_by, mine.resolved_at), (None, None, None));
+    assert_eq!((mine.reporter, mine.reporter_role), (Some(rider_account.to_string()), Role::Rider));
+    assert!(mine.observed_at < tomorrow - chrono::Duration::hours(23), "clamped to the server's clock");
+    // It reaches the grid worker's review queue, as a rider's pending report.
+    sync_once(&mut worker, Checksums::Skip).unwrap();
+    let queue = worker.review_queue(Some("g1")).unwrap();
+    assert!(queue.iter().any(|q| q.id == forged.id && q.reporter_role == Role::Rider), "{queue:?}");
+
+    // Refused: a grid the server does not have, a place far outside its grid, a place of another
+    // grid, and an id that is a place, not a report.
+    let at = |lat: f64, lon: f64, grid: &str| {
+        let mut r = StatusReport::new(Outcome::Hazard, lat, lon, Utc::now());
+        r.grid = Some(grid.into());
+        r
+    };
+    let mut other_grid = at(31.3301, 121.5301, "g1");
+    other_grid.target = Some(g2_gate);
+    let mut not_a_report = at(31.3301, 121.5301, "g1");
+    not_a_report.id = g2_gate;
+    let cases = [
+        (at(31.3301, 121.5301, "nowhere"), "grid `nowhere` is not on the server"),
+        (at(31.43, 121.53, "g1"), "outside grid `g1`"),
+        (other_grid, "its place is in grid `g2`, not `g1`"),
+        (not_a_report, "is a place, not a report"),
+    ];
+    for (report, _) in &cases {
+        rider.add_report(report, &me("骑手")).unwrap();
+    }
+    let before = server.db.change_count().unwrap();
+    let r = sync_once(&mut rider, Checksums::Skip).unwrap();
+    assert_eq!((r.pushed, r.refused), (0, cases.len()));
+    let reasons: Vec<String> = rider.refused().unwrap().into_iter().map(|(_, why)| why).collect();
+    for (_, says) in &cases {
+        assert!(reasons.iter().any(|why| why.contains(says)), "{says}: {reasons:?}");
+    }
+    assert_eq!(server.db.change_count().unwrap(), before, "nothing refused reached the server");
+
+    // A review changes the review only, and is signed by the reviewer's account.
+    let queued = worker.review_queue(Some("g1")).unwrap();
+    worker.resolve_report(queued[0].id, true, Some("属实"), &me("王")).unwrap();
+    sync_once(&mut worker, Checksums::Skip).unwrap();
+    sync_once(&mut rider, Checksums::Skip).unwrap();
+    let reviewed = rider.report(queued[0].id).unwrap().unwrap();
+    assert_eq!(reviewed.review, ridermap_core::Review::Accepted);
+    let worker_account = server.db.account(&worker.setting("sync_token").unwrap().unwrap()).unwrap().unwrap().id;
+    assert_eq!(reviewed.resolved_by, Some(worker_account.to_string()));
 }

@@ -79,3 +79,96 @@ pub fn authorize(
         (entity, op) => Err(format!("`{}` is not allowed on a {}", op.as_str(), entity.as_str())),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use ridermap_core::Hlc;
+    use serde_json::{Map, json};
+
+    use super::*;
+
+    /// Where a change lands and what it names: the entity's region before (None: a new one), the
+    /// `grid` it sets, the region it lands in, the station it names.
+    struct Case {
+        entity: Entity,
+        op: Op,
+        before: Option<&'static str>,
+        grid: Option<&'static str>,
+        region: &'static str,
+        own_station: bool,
+    }
+
+    const fn case(entity: Entity, op: Op, before: Option<&'static str>, region: &'static str) -> Case {
+        Case { entity, op, before, grid: None, region, own_station: false }
+    }
+
+    /// `expected` says, for a rider, a volunteer (station S), a grid worker of g1 and an admin in
+    /// turn, whether each may make the change: `y` or `n`.
+    fn check(c: Case, expected: &str) {
+        let station = Id::new();
+        let account = |role: Role| Account {
+            id: Id::new(),
+            role,
+            grids: if role == Role::GridWorker { vec!["g1".into()] } else { vec![] },
+            stations: if role == Role::Volunteer { vec![station] } else { vec![] },
+        };
+        let mut fields = Map::new();
+        if let Some(g) = c.grid {
+            fields.insert("grid".into(), json!(g));
+        }
+        let change = WireChange::new(c.entity, Id::new(), c.op, fields, Hlc { ms: 1, counter: 0 }, "d");
+        let named = if c.own_station { station } else { Id::new() };
+        let got: String = [Role::Rider, Role::Volunteer, Role::GridWorker, Role::Admin]
+            .into_iter()
+            .map(|role| {
+                let existing = c.before.map(|region| Existing { region });
+                let verdict = authorize(&account(role), &change, existing, c.region, Some(named));
+                if let Err(why) = &verdict {
+                    assert!(!why.is_empty(), "a refusal says why");
+                }
+                if verdict.is_ok() { 'y' } else { 'n' }
+            })
+            .collect();
+        let what = format!("{:?} {:?} {:?}→{} grid {:?}", c.entity, c.op, c.before, c.region, c.grid);
+        assert_eq!(got, expected, "{what} (rider, volunteer, grid worker of g1, admin)");
+    }
+
+    #[test]
+    fn who_may_do_what() {
+        use Entity::*;
+        use Op::*;
+        //                                                                     R V W A
+        check(Case { grid: Some("g1"), ..case(Place, Put, None, "g1") }, "nnyy");
+        check(Case { grid: Some("g2"), ..case(Place, Put, None, "g2") }, "nnny");
+        check(case(Place, Put, None, "_"), "nnny");
+        check(case(Place, Put, Some("g1"), "g1"), "nnyy");
+        check(case(Place, Put, Some("g2"), "g2"), "nnny");
+        check(case(Place, Put, Some("_"), "_"), "nnny");
+        check(Case { grid: Some("g2"), ..case(Place, Put, Some("g1"), "g1") }, "nnny");
+        check(Case { grid: Some("g1"), ..case(Place, Put, Some("g2"), "g2") }, "nnny");
+        check(case(Place, Delete, Some("g1"), "g1"), "nnyy");
+        check(case(Place, Delete, Some("g2"), "g2"), "nnny");
+        check(case(Place, Resolve, Some("g1"), "g1"), "nnny");
+        check(case(Grid, Put, None, "g1"), "nnyy");
+        check(case(Grid, Put, None, "g2"), "nnny");
+        check(case(Grid, Put, Some("g1"), "g1"), "nnyy");
+        check(case(Grid, Delete, Some("g1"), "g1"), "nnyy");
+        check(case(Grid, Delete, Some("g2"), "g2"), "nnny");
+        for region in ["g1", "g2", "_"] {
+            check(case(Report, Put, None, region), "yyyy");
+            check(case(Report, Put, Some(region), region), "nnny");
+            check(case(Report, Delete, Some(region), region), "nnny");
+            check(case(Note, Put, None, region), "yyyy");
+            check(case(Note, Put, Some(region), region), "nnny");
+            check(case(Note, Delete, Some(region), region), "nnny");
+            check(case(Note, Resolve, Some(region), region), "nnny");
+            check(Case { own_station: true, ..case(Visit, Put, None, region) }, "nyny");
+            check(case(Visit, Put, None, region), "nnny");
+            check(Case { own_station: true, ..case(Visit, Put, Some(region), region) }, "nnny");
+            check(Case { own_station: true, ..case(Visit, Delete, Some(region), region) }, "nnny");
+        }
+        check(case(Report, Resolve, Some("g1"), "g1"), "nnyy");
+        check(case(Report, Resolve, Some("g2"), "g2"), "nnny");
+        check(case(Report, Resolve, Some("_"), "_"), "nnny");
+    }
+}

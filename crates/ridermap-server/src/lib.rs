@@ -5,6 +5,7 @@
 
 mod api;
 mod auth;
+pub mod claims;
 mod db;
 pub mod endpoints;
 pub mod scratch;

@@ -26,7 +26,7 @@ pub use import::{ImportOptions, ImportReport};
 pub use places::Written;
 pub use query::{Nearby, NearbyQuery, STALE_DAYS, Stats};
 pub use schema::{LATEST_VERSION, migrations};
-pub use sync::{ConflictRecord, PullApplied};
+pub use sync::{ConflictRecord, PullApplied, Settlement};
 
 /// SQLite page cache, in KiB when negative.
 pub(crate) const CACHE_KIB: i64 = -32_000;

@@ -53,6 +53,20 @@ pub struct ConflictRecord {
     pub conflict: Conflict,
 }
 
+/// What the server's answer to one push settles (`ridermap_device::plan::settle` decides it).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Settlement {
+    /// Merged by the server (now or before): these leave the outbox.
+    pub acked: Vec<Id>,
+    /// Of those, the ones the server kept with an earlier clock (ours ran too far ahead).
+    pub restamped: Vec<(Id, Hlc)>,
+    /// Of those, the ones whose fields the server set otherwise (who wrote it, review state, a
+    /// time ahead of its clock), with the fields it kept.
+    pub amended: Vec<(Id, Map<String, Value>)>,
+    /// Not allowed or not valid, with the server's reason.
+    pub refused: Vec<(Id, String)>,
+}
+
 impl Store {
     /// Local changes the server has not confirmed (and not refused), oldest first.
     pub fn outbox(&self, limit: usize) -> Result<Vec<WireChange>> {
@@ -87,12 +101,13 @@ impl Store {
         Ok(self.conn.query_row("SELECT count(*) FROM changes WHERE acked = 0 AND refusal IS NULL", [], |r| r.get(0))?)
     }
 
-    /// What the server's answer to a push settled, in one transaction: `acked` changes leave the
-    /// outbox; `restamped` ones were kept with an earlier clock than this device gave them (its
-    /// clock ran too far ahead) and are re-stamped here too, so both sides merge them alike;
-    /// `refused` ones stay visible with the server's reason until dismissed, and stop counting —
-    /// what the device shows goes back to what the server accepted.
-    pub fn settle(&mut self, acked: &[Id], restamped: &[(Id, Hlc)], refused: &[(Id, String)]) -> Result<()> {
+    /// What the server's answer to a push settled, in one transaction: acked changes leave the
+    /// outbox; restamped ones were kept with an earlier clock than this device gave them (its
+    /// clock ran too far ahead) and amended ones with fields the server set, and are changed here
+    /// too, so both sides merge them alike; refused ones stay visible with the server's reason
+    /// until dismissed, and stop counting — what the device shows goes back to what the server
+    /// accepted.
+    pub fn settle(&mut self, s: &Settlement) -> Result<()> {
         self.write(&crate::Actor::default(), |w| {
             let mut touched: Vec<(Entity, Id)> = vec![];
             let mut amend = |w: &mut Writer<'_>, id: Id, sql: &str, value: String| -> Result<()> {
@@ -113,13 +128,17 @@ impl Store {
                 }
                 Ok(())
             };
-            for (id, hlc) in restamped {
+            for (id, hlc) in &s.restamped {
                 amend(w, *id, "UPDATE changes SET hlc = ?2 WHERE id = ?1", hlc.to_string())?;
             }
-            for (id, why) in refused {
+            for (id, fields) in &s.amended {
+                let fields = serde_json::to_string(fields).expect("fields serialize");
+                amend(w, *id, "UPDATE changes SET fields = ?2 WHERE id = ?1", fields)?;
+            }
+            for (id, why) in &s.refused {
                 amend(w, *id, "UPDATE changes SET refusal = ?2 WHERE id = ?1", why.clone())?;
             }
-            for id in acked {
+            for id in &s.acked {
                 w.tx.prepare_cached("UPDATE changes SET acked = 1 WHERE id = ?1")?.execute([id.to_string()])?;
             }
             for (entity, entity_id) in touched {
@@ -315,6 +334,13 @@ fn materialize(w: &mut Writer<'_>, entity: Entity, id: Id, state: &EntityState) 
             let Ok(p) = record::<Place>(state, "place", id) else {
                 return Ok(());
             };
+            // The server's record of an imported source wins the source over a local copy (the
+            // demo, or a file imported here before enrolling): the copy stays, and a re-import
+            // then updates the server's record.
+            if let Some(source) = &p.stamp.source {
+                w.tx.prepare_cached("UPDATE places SET source = NULL WHERE source = ?1 AND id <> ?2")?
+                    .execute(params![source, p.id.to_string()])?;
+            }
             w.write_place_row(&p)?;
         }
         Entity::Grid => {

@@ -3,7 +3,7 @@
 
 use chrono::Utc;
 use ridermap_core::{Grid, Id, Outcome, Place, PlaceKind, Stamp, StatusReport};
-use ridermap_store::{Actor, Store};
+use ridermap_store::{Actor, Settlement, Store};
 use ridermap_sync::WireChange;
 
 #[derive(Default)]
@@ -19,7 +19,7 @@ impl Server {
                 self.log.push(c.clone());
             }
         }
-        s.settle(&out.iter().map(|c| c.id).collect::<Vec<_>>(), &[], &[]).unwrap();
+        s.settle(&Settlement { acked: out.iter().map(|c| c.id).collect(), ..Settlement::default() }).unwrap();
         let from: usize = s.pull_cursor().unwrap().map(|c| c.parse().unwrap()).unwrap_or(0);
         s.apply_remote(&self.log[from..], Some(&self.log.len().to_string())).unwrap();
     }
@@ -128,9 +128,10 @@ fn refused_changes_stay_visible_with_their_reason() {
     let p = Place::new(PlaceKind::Charger, "换电柜", 31.33, 121.53);
     a.put_place(&p, &actor("rider")).unwrap();
     let change = a.outbox(10).unwrap().remove(0);
-    a.settle(&[], &[], &[(change.id, "riders cannot add places".into())]).unwrap();
+    a.settle(&Settlement { refused: vec![(change.id, "riders cannot add places".into())], ..Settlement::default() })
+        .unwrap();
     assert_eq!(a.pending_count().unwrap(), 0);
     let refused = a.refused().unwrap();
     assert_eq!((refused[0].0.id, refused[0].1.as_str()), (change.id, "riders cannot add places"));
-    assert!(a.settle(&[], &[], &[(Id::new(), "x".into())]).is_err());
+    assert!(a.settle(&Settlement { refused: vec![(Id::new(), "x".into())], ..Settlement::default() }).is_err());
 }

@@ -29,6 +29,13 @@ impl Entity {
             Entity::Note => "note",
         }
     }
+
+    /// The entity a wire name names (`as_str` read back).
+    pub fn parse(name: &str) -> Option<Entity> {
+        [Entity::Grid, Entity::Place, Entity::Report, Entity::Visit, Entity::Note]
+            .into_iter()
+            .find(|e| e.as_str() == name)
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -116,6 +123,11 @@ pub struct PushResult {
     pub reason: Option<String>,
     /// The clock the server kept (clamped when the device's was too far ahead).
     pub hlc: Hlc,
+    /// The fields the server kept, when they differ from those sent: it sets who wrote a record,
+    /// in what role, a new report's review state, and no time after its own clock. The device
+    /// keeps these in place of its own.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kept: Option<serde_json::Map<String, serde_json::Value>>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -62,6 +62,8 @@ pub(crate) struct RegionRow {
 
 #[derive(Debug, Clone)]
 pub(crate) struct EntityRow {
+    /// `Entity::as_str`
+    pub kind: String,
     pub region: String,
     pub state: String,
 }
@@ -439,9 +441,15 @@ impl Batch {
         wanted.dedup();
         let rows = tx.entities(&wanted)?;
         let mut entities = HashMap::with_capacity(wanted.len());
+        let mut kinds = HashMap::new();
         for id in wanted {
             let row = match rows.get(&id) {
-                Some(r) => Some((r.region.clone(), serde_json::from_str(&r.state).map_err(corrupt)?)),
+                Some(r) => {
+                    let kind = Entity::parse(&r.kind)
+                        .ok_or_else(|| DbError::Corrupt(format!("entity {id}: unknown kind `{}`", r.kind)))?;
+                    kinds.insert(id.clone(), kind);
+                    Some((r.region.clone(), serde_json::from_str(&r.state).map_err(corrupt)?))
+                }
                 None => None,
             };
             entities.insert(id, row);
@@ -452,9 +460,36 @@ impl Batch {
             regions: HashMap::new(),
             dirty_entities: vec![],
             dirty_regions: vec![],
-            kinds: HashMap::new(),
+            kinds,
             changes: vec![],
         })
+    }
+
+    /// Whether a new report may land in grid `region`: the grid is on the server, the report lies
+    /// in or near the area of the grid's places, and a place it is about is in that grid.
+    fn report_fits(&mut self, tx: &mut dyn Tx, c: &WireChange, region: &str) -> std::result::Result<(), String> {
+        /// How far outside the extent of a grid's places a report may be: a compound's gates and
+        /// the street in front of them.
+        const MARGIN_M: f64 = 500.0;
+        if let Some(target) = field_id(c, "target")
+            && let Some((place_region, _)) = self.entity(target)
+            && place_region != region
+        {
+            return Err(format!("its place is in grid `{place_region}`, not `{region}`"));
+        }
+        let row = self.region_row(tx, region).map_err(|e| e.to_string())?;
+        if row.seq == 0 {
+            return Err(format!("grid `{region}` is not on the server"));
+        }
+        let at = |f: &str| c.fields.get(f).and_then(Value::as_f64);
+        if let (Some([x0, y0, x1, y1]), Some(lon), Some(lat)) = (row.extent, at("lon"), at("lat")) {
+            let dlat = MARGIN_M / 111_320.0;
+            let dlon = dlat / lat.to_radians().cos().max(0.01);
+            if !contains([x0 - dlon, y0 - dlat, x1 + dlon, y1 + dlat], lon, lat) {
+                return Err(format!("it lies outside grid `{region}` (more than {MARGIN_M} m from its places)"));
+            }
+        }
+        Ok(())
     }
 
     fn entity(&self, id: Id) -> Option<&(String, EntityState)> {
@@ -484,10 +519,18 @@ impl Batch {
     ) -> Result<PushResult> {
         if let Some(body) = self.known.get(&c.id.to_string()) {
             let old: WireChange = serde_json::from_str(body).map_err(corrupt)?;
-            return Ok(PushResult { id: c.id, status: PushStatus::Duplicate, reason: None, hlc: old.hlc });
+            let kept = (old.fields != c.fields).then_some(old.fields);
+            return Ok(PushResult { id: c.id, status: PushStatus::Duplicate, reason: None, hlc: old.hlc, kept });
         }
-        let refuse =
-            |why: String| Ok(PushResult { id: c.id, status: PushStatus::Refused, reason: Some(why), hlc: c.hlc });
+        let refuse = |why: String| {
+            Ok(PushResult { id: c.id, status: PushStatus::Refused, reason: Some(why), hlc: c.hlc, kept: None })
+        };
+        // An id is one kind of record for good: a change for it as another kind is not about it.
+        if let Some(kind) = self.kinds.get(&c.entity_id.to_string())
+            && *kind != c.entity
+        {
+            return refuse(format!("{} is a {}, not a {}", c.entity_id, kind.as_str(), c.entity.as_str()));
+        }
         let existing = self.entity(c.entity_id).cloned();
         if let Some((_, s)) = &existing
             && let Some(kind) = s.fields.get("kind").and_then(|(v, _)| v.as_str())
@@ -508,8 +551,17 @@ impl Batch {
         {
             return refuse(why);
         }
+        if c.entity == Entity::Report
+            && existing.is_none()
+            && region != NO_REGION
+            && let Err(why) = self.report_fits(tx, c, &region)
+        {
+            return refuse(why);
+        }
         let mut change = c.clone();
         change.hlc = clock::clamp(c.hlc, server_ms, bound_ms);
+        let now = chrono::DateTime::from_timestamp_millis(server_ms).unwrap_or_else(chrono::Utc::now);
+        let amended = crate::claims::enforce(account, &mut change, &region, now);
         let (mut state, old_digest) = match existing {
             Some((_, s)) => {
                 let d = checksum::entity_digest(c.entity_id, &s);
@@ -559,7 +611,8 @@ impl Batch {
             account: account.id.to_string(),
             received_ms: server_ms,
         });
-        Ok(PushResult { id: c.id, status: PushStatus::Applied, reason: None, hlc: change.hlc })
+        let kept = amended.then(|| change.fields.clone());
+        Ok(PushResult { id: c.id, status: PushStatus::Applied, reason: None, hlc: change.hlc, kept })
     }
 
     fn finish(mut self) -> Writes {

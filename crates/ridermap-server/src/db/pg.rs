@@ -351,12 +351,12 @@ impl Tx for PgTx<'_> {
     }
 
     fn entities(&mut self, ids: &[String]) -> Result<HashMap<String, EntityRow>> {
-        let s = self.stmt("SELECT entity_id, region, state FROM entities WHERE entity_id = ANY($1)")?;
+        let s = self.stmt("SELECT entity_id, entity, region, state FROM entities WHERE entity_id = ANY($1)")?;
         Ok(self
             .tx
             .query(&s, &[&ids])?
             .iter()
-            .map(|r| (r.get(0), EntityRow { region: r.get(1), state: r.get(2) }))
+            .map(|r| (r.get(0), EntityRow { kind: r.get(1), region: r.get(2), state: r.get(3) }))
             .collect())
     }
 

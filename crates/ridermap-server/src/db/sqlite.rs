@@ -201,11 +201,12 @@ impl Tx for SqliteTx<'_> {
     }
 
     fn entities(&mut self, ids: &[String]) -> Result<HashMap<String, EntityRow>> {
-        let mut stmt = self.0.prepare_cached("SELECT region, state FROM entities WHERE entity_id = ?1")?;
+        let mut stmt = self.0.prepare_cached("SELECT entity, region, state FROM entities WHERE entity_id = ?1")?;
         let mut out = HashMap::new();
         for id in ids {
-            if let Some(row) =
-                stmt.query_row([id], |r| Ok(EntityRow { region: r.get(0)?, state: r.get(1)? })).optional()?
+            if let Some(row) = stmt
+                .query_row([id], |r| Ok(EntityRow { kind: r.get(0)?, region: r.get(1)?, state: r.get(2)? }))
+                .optional()?
             {
                 out.insert(id.clone(), row);
             }
