@@ -136,6 +136,10 @@ enum Cmd {
         /// The private key of --tls-cert (PEM file).
         #[arg(long, value_name = "FILE", requires = "tls_cert")]
         tls_key: Option<PathBuf>,
+        /// Behind a proxy that sets X-Forwarded-For: rate-limit logins and the feed by the
+        /// address it names, not the proxy's.
+        #[arg(long)]
+        trust_proxy: bool,
     },
     /// Serve the app's UI and its commands over HTTP on loopback, on this device's store (--db): for
     /// a browser on a grid-station PC, and for the browser tests. Build the UI first (scripts/ui.sh).
@@ -478,8 +482,8 @@ fn default_db() -> Result<PathBuf> {
 
 fn run(cli: Cli) -> Result<()> {
     match &cli.cmd {
-        Cmd::Serve { listen, tls_cert, tls_key } => {
-            server::serve(&cli, listen, tls_cert.as_deref().zip(tls_key.as_deref()))
+        Cmd::Serve { listen, tls_cert, tls_key, trust_proxy } => {
+            server::serve(&cli, listen, tls_cert.as_deref().zip(tls_key.as_deref()), *trust_proxy)
         }
         Cmd::Web { listen, ui } => server::web(&cli, listen, ui),
         Cmd::Admin(cmd) => server::admin(&cli, cmd),

@@ -63,19 +63,20 @@ async fn stopped() {
     tracing::info!("shutting down");
 }
 
-pub(crate) fn serve(cli: &Cli, listen: &str, tls: Option<(&Path, &Path)>) -> Result<()> {
+pub(crate) fn serve(cli: &Cli, listen: &str, tls: Option<(&Path, &Path)>, trust_proxy: bool) -> Result<()> {
     tracing_subscriber::fmt()
         .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()))
         .with_writer(std::io::stderr)
         .init();
     let db = server_db(cli)?;
+    let limits = ridermap_server::Limits { trust_proxy, ..Default::default() };
     tokio::runtime::Runtime::new()?.block_on(async move {
         match tls {
             Some((cert, key)) => {
                 let tls = ridermap_server::Tls::from_pem_files(cert, key).await.map_err(|e| anyhow!(e))?;
-                ridermap_server::serve_tls(bind(listen, "https").await?, db, tls, stopped()).await?
+                ridermap_server::serve_tls(bind(listen, "https").await?, db, &limits, tls, stopped()).await?
             }
-            None => ridermap_server::serve(bind(listen, "http").await?, db, stopped()).await?,
+            None => ridermap_server::serve(bind(listen, "http").await?, db, &limits, stopped()).await?,
         }
         Ok(())
     })

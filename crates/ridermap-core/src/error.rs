@@ -13,6 +13,8 @@ pub enum ErrorCode {
     Malformed,
     /// A body or list over its size limit.
     TooLarge,
+    /// Too many requests from this address or account; try again shortly.
+    RateLimited,
     /// A peer speaks a newer sync protocol.
     Protocol,
     NotFound,
@@ -46,10 +48,11 @@ pub enum ErrorCode {
 }
 
 impl ErrorCode {
-    pub const ALL: [ErrorCode; 20] = [
+    pub const ALL: [ErrorCode; 21] = [
         ErrorCode::Invalid,
         ErrorCode::Malformed,
         ErrorCode::TooLarge,
+        ErrorCode::RateLimited,
         ErrorCode::Protocol,
         ErrorCode::NotFound,
         ErrorCode::Ambiguous,
@@ -74,6 +77,7 @@ impl ErrorCode {
             ErrorCode::Invalid => "invalid",
             ErrorCode::Malformed => "malformed",
             ErrorCode::TooLarge => "too_large",
+            ErrorCode::RateLimited => "rate_limited",
             ErrorCode::Protocol => "protocol",
             ErrorCode::NotFound => "not_found",
             ErrorCode::Ambiguous => "ambiguous",
@@ -108,6 +112,7 @@ impl ErrorCode {
             ErrorCode::NotFound | ErrorCode::UnknownCommand => 404,
             ErrorCode::NotEnrolled => 409,
             ErrorCode::TooLarge => 413,
+            ErrorCode::RateLimited => 429,
             ErrorCode::Offline | ErrorCode::Server => 502,
             ErrorCode::Unavailable => 503,
             ErrorCode::Io
@@ -224,6 +229,7 @@ mod tests {
             (ErrorCode::Invalid, "invalid", 400),
             (ErrorCode::Malformed, "malformed", 400),
             (ErrorCode::TooLarge, "too_large", 413),
+            (ErrorCode::RateLimited, "rate_limited", 429),
             (ErrorCode::Protocol, "protocol", 400),
             (ErrorCode::NotFound, "not_found", 404),
             (ErrorCode::Ambiguous, "ambiguous", 400),
@@ -254,7 +260,7 @@ mod tests {
 
     #[test]
     fn a_code_from_a_newer_peer_reads_as_unknown() {
-        let e: ApiError = serde_json::from_str(r#"{"code":"rate_limited","message":"slow down"}"#).unwrap();
+        let e: ApiError = serde_json::from_str(r#"{"code":"quota_spent","message":"slow down"}"#).unwrap();
         assert_eq!((e.code, e.message.as_str()), (ErrorCode::Unknown, "slow down"));
     }
 }

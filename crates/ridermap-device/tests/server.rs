@@ -490,6 +490,15 @@ fn photos_travel_as_content_addressed_blobs(backend: &str) {
         .call()
         .unwrap();
     assert_eq!(res.status().as_u16(), 404, "{}", res.body_mut().read_to_string().unwrap());
+
+    // A photo uploaded whose record never came is forgotten after the grace period; one a
+    // record names is kept.
+    let orphan = ridermap_device::photo::prepare("other.png", &png(50, 40)).unwrap();
+    check(put(&ridermap_store::content_address(&orphan), &orphan, true), 201, "size");
+    assert_eq!(server.db.expire_blobs(ridermap_server::BLOB_GRACE).unwrap(), 0, "both are new");
+    assert_eq!(server.db.expire_blobs(std::time::Duration::ZERO).unwrap(), 1);
+    assert!(server.db.blob(&ridermap_store::content_address(&orphan)).unwrap().is_none());
+    assert_eq!(server.db.blob(&hash).unwrap().unwrap(), small, "the report's photo stays");
 }
 
 /// A device that follows a bounding box pulls the grids whose places reach into it, not the others.
@@ -644,4 +653,77 @@ fn a_device_cannot_claim_what_the_server_decides(backend: &str) {
     assert_eq!(reviewed.review, ridermap_core::Review::Accepted);
     let worker_account = server.db.account(&worker.setting("sync_token").unwrap().unwrap()).unwrap().unwrap().id;
     assert_eq!(reviewed.resolved_by, Some(worker_account.to_string()));
+}
+
+/// Over a rate limit the server answers 429 `rate_limited` with the wait; limits are per address
+/// for logins and per token for the rest. Oversized fields and login values are refused by name.
+#[test]
+fn limits_on_rates_and_field_sizes() {
+    use ridermap_server::{Limits, Rate};
+    let dir = tempfile::tempdir().unwrap();
+    let db = Db::open(dir.path().join("server.sqlite")).unwrap();
+    let minute = std::time::Duration::from_secs(60);
+    let limits = Limits {
+        login: Rate { every: minute, burst: 3 },
+        account: Rate { every: minute, burst: 4 },
+        ..Limits::default()
+    };
+    let served = ridermap_server::scratch::Served::start_with(db, limits);
+    let agent: ureq::Agent = ureq::Agent::config_builder().http_status_as_error(false).build().into();
+    let post = |path: &str, token: Option<&str>, body: serde_json::Value| {
+        let mut req = agent.post(&format!("{}{path}", served.url));
+        if let Some(t) = token {
+            req = req.header("Authorization", &format!("Bearer {t}"));
+        }
+        let mut res = req.send_json(body).unwrap();
+        let status = res.status().as_u16();
+        let retry = res.headers().get("retry-after").map(|v| v.to_str().unwrap().to_string());
+        (status, res.body_mut().read_json::<serde_json::Value>().unwrap_or_default(), retry)
+    };
+    let login = |device: &str, invite: &str| {
+        post("/v1/login", None, serde_json::json!({"protocol": 1, "invite": invite, "device": device}))
+    };
+    let (status, why, _) = login(&"d".repeat(65), "x");
+    assert_eq!((status, why["code"].as_str()), (400, Some("invalid")), "{why}");
+    assert!(why["message"].as_str().unwrap().contains("device: 1 to 64 characters"), "{why}");
+    let code = served.db.create_invite(Role::Rider, &[], &[]).unwrap();
+    let (status, res, _) = login("device-1", &code);
+    assert_eq!(status, 200, "{res}");
+    let token = res["token"].as_str().unwrap().to_string();
+    let (status, why, retry) = login("device-2", "guess");
+    assert_eq!(status, 403, "the third login is still within the burst: {why}");
+    assert_eq!(retry, None);
+    let (status, why, retry) = login("device-3", "guess");
+    assert_eq!((status, why["code"].as_str()), (429, Some("rate_limited")), "{why}");
+    assert!(why["message"].as_str().unwrap().contains("try again in"), "{why}");
+    assert!(retry.is_some_and(|s| s.parse::<u64>().unwrap() >= 1));
+
+    // A change with a field past its cap is refused with the reason, and not kept.
+    let r = StatusReport::new(Outcome::Hazard, 31.33, 121.53, Utc::now());
+    let serde_json::Value::Object(mut fields) = serde_json::to_value(&r).unwrap() else { unreachable!() };
+    fields.insert("note".into(), serde_json::json!("长".repeat(3000)));
+    let change = ridermap_sync::WireChange::new(
+        ridermap_sync::Entity::Report,
+        r.id,
+        ridermap_sync::Op::Put,
+        fields,
+        ridermap_core::Hlc { ms: Utc::now().timestamp_millis(), counter: 0 },
+        "device-1",
+    );
+    let (status, res, _) = post("/v1/push", Some(&token), serde_json::json!({"protocol": 1, "changes": [change]}));
+    assert_eq!(status, 200, "{res}");
+    assert_eq!(res["results"][0]["status"], "refused", "{res}");
+    assert!(res["results"][0]["reason"].as_str().unwrap().contains("note: longer than 2000 characters"), "{res}");
+    assert_eq!(served.db.change_count().unwrap(), 0);
+
+    // Per token: this one has used one of its four; three more, then 429. Another token is not held up.
+    let pull = serde_json::json!({"protocol": 1, "cursors": {}, "limit": 10});
+    for _ in 0..3 {
+        assert_eq!(post("/v1/pull", Some(&token), pull.clone()).0, 200);
+    }
+    assert_eq!(post("/v1/pull", Some(&token), pull.clone()).0, 429);
+    let other = served.db.create_invite(Role::Rider, &[], &[]).unwrap();
+    // (logins from this address are spent: the second device enrols through the store directly)
+    let res = served.db.login(&other, "device-4").unwrap();
+    assert_eq!(post("/v1/pull", Some(&res.token), pull).0, 200);
 }

@@ -13,7 +13,7 @@ use axum::{
 use ridermap_core::{ApiError, ErrorCode};
 use ridermap_sync::protocol::{BlobsMissing, LoginRequest, PullRequest, PushRequest};
 
-use crate::{Account, Db, DbError, endpoints};
+use crate::{Account, Db, DbError, Limits, endpoints};
 
 /// Largest request body accepted (a push of a few thousand changes fits well within it).
 const MAX_BODY: usize = 8 << 20;
@@ -215,15 +215,21 @@ async fn missing_blobs(State(db): State<Db>, headers: HeaderMap, body: axum::bod
     Ok(reply(&headers, &missing))
 }
 
+/// The server's routes with the default limits.
 pub fn router(db: Db) -> Router {
-    Router::new()
-        .route("/healthz", get(|| async { "ok" }))
-        .route("/v1/login", post(login).layer(DefaultBodyLimit::max(MAX_LOGIN_BODY)))
+    router_with(db, &Limits::default())
+}
+
+pub fn router_with(db: Db, limits: &Limits) -> Router {
+    let login_route = Router::new().route("/v1/login", post(login).layer(DefaultBodyLimit::max(MAX_LOGIN_BODY)));
+    let feed_route = Router::new().route("/v1/feed", get(feed));
+    let private = Router::new()
         .route("/v1/push", post(push))
         .route("/v1/pull", post(pull))
-        .route("/v1/feed", get(feed))
         .route("/v1/blobs/missing", post(missing_blobs))
-        .route("/v1/blobs/{hash}", get(get_blob).put(put_blob))
+        .route("/v1/blobs/{hash}", get(get_blob).put(put_blob));
+    crate::throttle::limited(login_route, feed_route, private, limits)
+        .route("/healthz", get(|| async { "ok" }))
         .layer(DefaultBodyLimit::max(MAX_BODY))
         .with_state(db)
 }

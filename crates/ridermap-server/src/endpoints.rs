@@ -55,6 +55,7 @@ pub fn account(db: &Db, token: Option<&str>) -> Result<Account, ApiError> {
 
 pub fn login(db: &Db, req: &LoginRequest) -> Result<LoginResponse, ApiError> {
     check_protocol(req.protocol)?;
+    crate::limits::check_login(&req.invite, &req.device).map_err(|m| ApiError::new(ErrorCode::Invalid, m))?;
     let res = db.login(&req.invite, &req.device)?;
     tracing::info!(account = %res.account, role = ?res.role, "device enrolled");
     Ok(res)

@@ -8,12 +8,15 @@ mod auth;
 pub mod claims;
 mod db;
 pub mod endpoints;
+pub mod limits;
 pub mod scratch;
+mod throttle;
 
-pub use api::router;
+pub use api::{router, router_with};
 pub use auth::{Account, hash_secret};
 pub use db::{Db, DbError, MAX_BLOB};
 pub use endpoints::InProcess;
+pub use throttle::{Limits, Rate};
 
 /// The server's certificate chain and key, for serving HTTPS itself (without a proxy in front).
 #[derive(Clone)]
@@ -41,9 +44,11 @@ impl Tls {
 pub async fn serve_tls(
     listener: tokio::net::TcpListener,
     db: Db,
+    limits: &Limits,
     tls: Tls,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
+    sweep_blobs(db.clone());
     let handle = axum_server::Handle::new();
     let stop = handle.clone();
     tokio::spawn(async move {
@@ -52,15 +57,38 @@ pub async fn serve_tls(
     });
     axum_server::from_tcp_rustls(listener.into_std()?, tls.0)?
         .handle(handle)
-        .serve(router(db).into_make_service())
+        .serve(router_with(db, limits).into_make_service_with_connect_info::<std::net::SocketAddr>())
         .await
+}
+
+/// How long an uploaded photo waits for a record that names it before it is forgotten.
+pub const BLOB_GRACE: std::time::Duration = std::time::Duration::from_secs(24 * 3600);
+
+/// Every hour, forget photos no record has named for `BLOB_GRACE`.
+fn sweep_blobs(db: Db) {
+    tokio::spawn(async move {
+        let mut every = tokio::time::interval(std::time::Duration::from_secs(3600));
+        loop {
+            every.tick().await;
+            let db = db.clone();
+            match tokio::task::spawn_blocking(move || db.expire_blobs(BLOB_GRACE)).await {
+                Ok(Ok(0)) => {}
+                Ok(Ok(n)) => tracing::info!(photos = n, "forgot photos no record names"),
+                Ok(Err(e)) => tracing::warn!(error = %e, "sweeping photos failed"),
+                Err(e) => tracing::warn!(error = %e, "sweeping photos panicked"),
+            }
+        }
+    });
 }
 
 /// Start serving `db` on `listener` until `shutdown` resolves.
 pub async fn serve(
     listener: tokio::net::TcpListener,
     db: Db,
+    limits: &Limits,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, router(db)).with_graceful_shutdown(shutdown).await
+    sweep_blobs(db.clone());
+    let app = router_with(db, limits).into_make_service_with_connect_info::<std::net::SocketAddr>();
+    axum::serve(listener, app).with_graceful_shutdown(shutdown).await
 }

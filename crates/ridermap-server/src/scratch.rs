@@ -182,7 +182,12 @@ impl Default for TestCa {
 impl Served {
     /// Over plain HTTP: `http://127.0.0.1:PORT`.
     pub fn start(db: Db) -> Served {
-        Served::start_on(db, None)
+        Served::start_on(db, crate::Limits::default(), None)
+    }
+
+    /// Over plain HTTP, with `limits` instead of the defaults.
+    pub fn start_with(db: Db, limits: crate::Limits) -> Served {
+        Served::start_on(db, limits, None)
     }
 
     /// Over HTTPS with `ca`'s server certificate: `https://127.0.0.1:PORT`.
@@ -193,10 +198,10 @@ impl Served {
             .expect("a runtime")
             .block_on(crate::Tls::from_pem(ca.cert_pem.clone().into_bytes(), ca.key_pem.clone().into_bytes()))
             .expect("the test certificate loads");
-        Served::start_on(db, Some(tls))
+        Served::start_on(db, crate::Limits::default(), Some(tls))
     }
 
-    fn start_on(db: Db, tls: Option<crate::Tls>) -> Served {
+    fn start_on(db: Db, limits: crate::Limits, tls: Option<crate::Tls>) -> Served {
         let scheme = if tls.is_some() { "https" } else { "http" };
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
         let (addr_tx, addr_rx) = std::sync::mpsc::channel();
@@ -210,8 +215,8 @@ impl Served {
                     stopped.await.ok();
                 };
                 match tls {
-                    Some(tls) => crate::serve_tls(listener, served, tls, shutdown).await,
-                    None => crate::serve(listener, served, shutdown).await,
+                    Some(tls) => crate::serve_tls(listener, served, &limits, tls, shutdown).await,
+                    None => crate::serve(listener, served, &limits, shutdown).await,
                 }
                 .expect("the server runs");
             });

@@ -57,7 +57,10 @@ fn main() -> Result<()> {
         rt.block_on(async move {
             let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
             addr_tx.send(listener.local_addr().unwrap()).unwrap();
-            ridermap_server::serve(listener, served, std::future::pending()).await.unwrap();
+            // Every simulated device logs in from this one address: logins are not what is measured.
+            let login = ridermap_server::Rate { every: std::time::Duration::from_micros(1), burst: 1_000_000 };
+            let limits = ridermap_server::Limits { login, ..Default::default() };
+            ridermap_server::serve(listener, served, &limits, std::future::pending()).await.unwrap();
         });
     });
     let url = format!("http://{}", addr_rx.recv()?);

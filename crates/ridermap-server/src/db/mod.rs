@@ -114,6 +114,8 @@ pub(crate) trait Tx {
     /// Those of `hashes` the server does not hold.
     fn missing_blobs(&mut self, hashes: &[String]) -> Result<Vec<String>>;
     fn count_changes(&mut self) -> Result<i64>;
+    /// Delete blobs stored at or before `before_ms` that no record names; how many.
+    fn expire_blobs(&mut self, before_ms: i64) -> Result<u64>;
 }
 
 /// Whether a transaction only reads (PostgreSQL runs those as read-only snapshots that never need
@@ -379,6 +381,13 @@ impl Db {
         self.with(Mode::Write, |tx| tx.put_blob(&actual, bytes, &account.id.to_string(), now_ms()))
     }
 
+    /// Forget photos uploaded more than `age` ago that no record names (an upload whose push never
+    /// came, or a record changed to another photo); how many.
+    pub fn expire_blobs(&self, age: std::time::Duration) -> Result<u64> {
+        let before = now_ms() - age.as_millis() as i64;
+        self.with(Mode::Write, |tx| tx.expire_blobs(before))
+    }
+
     /// How many changes the server holds (every region).
     pub fn change_count(&self) -> Result<i64> {
         self.with(Mode::Read, |tx| tx.count_changes())
@@ -525,6 +534,9 @@ impl Batch {
         let refuse = |why: String| {
             Ok(PushResult { id: c.id, status: PushStatus::Refused, reason: Some(why), hlc: c.hlc, kept: None })
         };
+        if let Err(why) = crate::limits::check_change(c) {
+            return refuse(format!("too large: {why}"));
+        }
         // An id is one kind of record for good: a change for it as another kind is not about it.
         if let Some(kind) = self.kinds.get(&c.entity_id.to_string())
             && *kind != c.entity

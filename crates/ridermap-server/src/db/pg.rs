@@ -447,6 +447,14 @@ impl Tx for PgTx<'_> {
         Ok(self.tx.query(&s, &[&hashes])?.iter().map(|r| r.get(0)).collect())
     }
 
+    fn expire_blobs(&mut self, before_ms: i64) -> Result<u64> {
+        let s = self.stmt(
+            "DELETE FROM blobs WHERE created_ms <= $1
+             AND NOT EXISTS (SELECT 1 FROM entities WHERE strpos(state, blobs.hash) > 0)",
+        )?;
+        Ok(self.tx.execute(&s, &[&before_ms])?)
+    }
+
     fn count_changes(&mut self) -> Result<i64> {
         let s = self.stmt("SELECT count(*) FROM changes")?;
         Ok(self.tx.query_one(&s, &[])?.get(0))

@@ -300,6 +300,14 @@ impl Tx for SqliteTx<'_> {
         Ok(out)
     }
 
+    fn expire_blobs(&mut self, before_ms: i64) -> Result<u64> {
+        Ok(self.0.execute(
+            "DELETE FROM blobs WHERE created_ms <= ?1
+             AND NOT EXISTS (SELECT 1 FROM entities WHERE instr(state, blobs.hash) > 0)",
+            [before_ms],
+        )? as u64)
+    }
+
     fn count_changes(&mut self) -> Result<i64> {
         Ok(self.0.query_row("SELECT count(*) FROM changes", [], |r| r.get(0))?)
     }
