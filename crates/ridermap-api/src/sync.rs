@@ -26,6 +26,9 @@ pub struct SyncStatus {
     /// What this device pulls.
     #[serde(default)]
     pub follow: Follow,
+    /// This device's id (what `ridermap admin revoke --device` names).
+    #[serde(default)]
+    pub device: String,
 }
 
 /// A sync round now: push everything pending, pull until up to date; `verify` also compares this

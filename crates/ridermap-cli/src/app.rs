@@ -667,6 +667,7 @@ fn sync_status(cx: &Client, s: &SyncStatus) -> Result<()> {
     if let Some(e) = &s.last_error {
         out::line(format_args!("{:>10}  {e}", cx.pick("上次错误", "last error")))?;
     }
+    out::line(format_args!("{:>10}  {}", cx.pick("本机编号", "device"), s.device))?;
     Ok(())
 }
 

@@ -140,6 +140,9 @@ enum Cmd {
         /// address it names, not the proxy's.
         #[arg(long)]
         trust_proxy: bool,
+        /// A device's sign-in ends after this many days without a sync (each sync renews it).
+        #[arg(long, default_value_t = 180)]
+        token_days: u32,
     },
     /// Serve the app's UI and its commands over HTTP on loopback, on this device's store (--db): for
     /// a browser on a grid-station PC, and for the browser tests. Build the UI first (scripts/ui.sh).
@@ -299,6 +302,9 @@ enum AdminCmd {
     Revoke {
         #[arg(long)]
         account: String,
+        /// Only this device's token (its id: `ridermap sync --status` shows it).
+        #[arg(long)]
+        device: Option<String>,
     },
 }
 
@@ -482,8 +488,8 @@ fn default_db() -> Result<PathBuf> {
 
 fn run(cli: Cli) -> Result<()> {
     match &cli.cmd {
-        Cmd::Serve { listen, tls_cert, tls_key, trust_proxy } => {
-            server::serve(&cli, listen, tls_cert.as_deref().zip(tls_key.as_deref()), *trust_proxy)
+        Cmd::Serve { listen, tls_cert, tls_key, trust_proxy, token_days } => {
+            server::serve(&cli, listen, tls_cert.as_deref().zip(tls_key.as_deref()), *trust_proxy, *token_days)
         }
         Cmd::Web { listen, ui } => server::web(&cli, listen, ui),
         Cmd::Admin(cmd) => server::admin(&cli, cmd),

@@ -63,12 +63,21 @@ async fn stopped() {
     tracing::info!("shutting down");
 }
 
-pub(crate) fn serve(cli: &Cli, listen: &str, tls: Option<(&Path, &Path)>, trust_proxy: bool) -> Result<()> {
+pub(crate) fn serve(
+    cli: &Cli,
+    listen: &str,
+    tls: Option<(&Path, &Path)>,
+    trust_proxy: bool,
+    token_days: u32,
+) -> Result<()> {
     tracing_subscriber::fmt()
         .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()))
         .with_writer(std::io::stderr)
         .init();
-    let db = server_db(cli)?;
+    if token_days == 0 {
+        bail!("--token-days: at least 1");
+    }
+    let db = server_db(cli)?.with_token_life(std::time::Duration::from_secs(u64::from(token_days) * 24 * 3600));
     let limits = ridermap_server::Limits { trust_proxy, ..Default::default() };
     tokio::runtime::Runtime::new()?.block_on(async move {
         match tls {
@@ -112,11 +121,12 @@ pub(crate) fn admin(cli: &Cli, cmd: &AdminCmd) -> Result<()> {
                 .collect::<Result<Vec<_>>>()?;
             crate::out::line(db.create_invite(role, grids, &stations)?)?;
         }
-        AdminCmd::Revoke { account } => {
+        AdminCmd::Revoke { account, device } => {
             let id: Id = account.parse().map_err(|_| anyhow!("--account: `{account}` is not an account id"))?;
-            match db.revoke(id)? {
-                0 => bail!("--account: no active tokens for {id}"),
-                n => crate::out::line(format_args!("revoked {n} token(s) of {id}"))?,
+            match (db.revoke(id, device.as_deref())?, device) {
+                (0, None) => bail!("--account: no active tokens for {id}"),
+                (0, Some(d)) => bail!("--device: no active token of {id} on device {d}"),
+                (n, _) => crate::out::line(format_args!("revoked {n} token(s) of {id}"))?,
             }
         }
     }

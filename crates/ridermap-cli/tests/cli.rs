@@ -404,8 +404,12 @@ fn serve_login_and_sync_on(backend: &str) {
     assert_eq!(env.ok(&["search", "私加换电柜", "--json"]).json(), json!([]), "the refused place is not shown");
     env.ok(&["outbox", "--dismiss", items[0]["change"]["id"].as_str().unwrap()]);
     assert_eq!(env.ok(&["outbox", "--json"]).json()["items"], json!([]));
-    let o = env.run(&["login", "--server", &url, "--invite", &code]);
+    // Used: another device cannot log in with it; this one may again (its answer may have been lost).
+    let other = env.dir.path().join("other.sqlite").display().to_string();
+    let o = env.run(&["--db", &other, "login", "--server", &url, "--invite", &code]);
     assert!(o.stderr.contains("this invite code is unknown or already used"), "{}", o.stderr);
+    env.ok(&["login", "--server", &url, "--invite", &code]);
+    env.ok(&["sync"]);
     server.kill().unwrap();
     server.wait().unwrap();
     // With the server gone, writes still work and wait.

@@ -187,5 +187,6 @@ pub fn status(store: &Store) -> Result<SyncStatus, SyncError> {
         last_error: nonempty(store.setting(LAST_ERROR)?),
         role: role(store)?,
         follow: follow(store)?,
+        device: store.device_id().to_string(),
     })
 }

@@ -83,6 +83,7 @@ mod on_every_backend {
         photos_travel_as_content_addressed_blobs,
         a_device_can_follow_a_bounding_box,
         a_device_cannot_claim_what_the_server_decides,
+        tokens_expire_unless_used_and_a_lost_login_can_be_retried,
     );
 }
 
@@ -177,27 +178,25 @@ fn grid_workers_keep_to_their_grids_and_tokens_can_be_revoked(backend: &str) {
         Err(SyncError::Server(e)) => {
             assert_eq!(
                 (e.message.as_str(), e.code),
-                ("unknown or revoked token", ridermap_core::ErrorCode::Unauthorized)
+                ("unknown or revoked token; log in again with a new invite", ridermap_core::ErrorCode::Unauthorized)
             )
         }
         other => panic!("{other:?}"),
     }
     assert!(status(&forged).unwrap().last_error.unwrap().contains("unknown or revoked token"));
-    let account: Id = {
-        let code = server.db.create_invite(Role::Rider, &[], &[]).unwrap();
-        let mut s = Store::open_in_memory().unwrap();
-        let acct = login(&mut s, &server.url, &code, None).unwrap().account;
-        sync_once(&mut s, Checksums::Skip).unwrap();
-        assert_eq!(server.db.revoke(acct).unwrap(), 1);
-        assert!(matches!(sync_once(&mut s, Checksums::Skip), Err(SyncError::Server(_))));
-        // An invite works once.
-        assert!(matches!(
-            login(&mut Store::open_in_memory().unwrap(), &server.url, &code, None),
-            Err(SyncError::Server(_))
-        ));
-        acct
-    };
-    let _ = account;
+    let code = server.db.create_invite(Role::Rider, &[], &[]).unwrap();
+    let mut s = Store::open_in_memory().unwrap();
+    let acct = login(&mut s, &server.url, &code, None).unwrap().account;
+    sync_once(&mut s, Checksums::Skip).unwrap();
+    // Revoked per device: another device id revokes nothing, this one's its token.
+    assert_eq!(server.db.revoke(acct, Some("another-device")).unwrap(), 0);
+    assert_eq!(server.db.revoke(acct, Some(s.device_id())).unwrap(), 1);
+    assert!(matches!(sync_once(&mut s, Checksums::Skip), Err(SyncError::Server(_))));
+    // An invite works once: another device cannot use it again.
+    assert!(matches!(
+        login(&mut Store::open_in_memory().unwrap(), &server.url, &code, None),
+        Err(SyncError::Server(_))
+    ));
 }
 
 fn a_retried_push_lands_once(backend: &str) {
@@ -726,4 +725,42 @@ fn limits_on_rates_and_field_sizes() {
     // (logins from this address are spent: the second device enrols through the store directly)
     let res = served.db.login(&other, "device-4").unwrap();
     assert_eq!(post("/v1/pull", Some(&res.token), pull).0, 200);
+}
+
+/// A token expires after its life without use and is renewed by use; a device whose login answer
+/// was lost logs in again with the same invite (a new token, the same account, the lost one
+/// revoked), which no other device can.
+fn tokens_expire_unless_used_and_a_lost_login_can_be_retried(backend: &str) {
+    let server = Server::start(backend);
+    let hour = std::time::Duration::from_secs(3600);
+    let db = server.db.clone().with_token_life(hour);
+    let code = db.create_invite(Role::Rider, &[], &[]).unwrap();
+    let first = db.login(&code, "phone-1").unwrap();
+    let expires = |token: &str| db.token_expires(token).unwrap().unwrap();
+    let in_an_hour = expires(&first.token) - Utc::now();
+    assert!(in_an_hour <= chrono::Duration::hours(1) && in_an_hour > chrono::Duration::minutes(59));
+
+    // The answer was lost: the same device, the same invite, soon after.
+    let again = db.login(&code, "phone-1").unwrap();
+    assert_eq!(again.account, first.account);
+    assert_ne!(again.token, first.token);
+    assert_eq!(db.account(&first.token).unwrap(), None, "the lost token is revoked");
+    assert!(db.account(&again.token).unwrap().is_some());
+    let err = db.login(&code, "phone-2").unwrap_err();
+    assert!(err.to_string().contains("unknown or already used"), "{err}");
+
+    // Used under a longer life, the token is renewed to that life from now.
+    let long = server.db.clone().with_token_life(hour * 24 * 180);
+    assert!(long.account(&again.token).unwrap().is_some());
+    assert!(expires(&again.token) - Utc::now() > chrono::Duration::days(179));
+
+    // A life of nothing: the token is expired at once, and the device is told why.
+    let none = server.db.clone().with_token_life(std::time::Duration::ZERO);
+    let code = none.create_invite(Role::Rider, &[], &[]).unwrap();
+    let t = none.login(&code, "phone-3").unwrap().token;
+    assert_eq!(none.authenticate(&t).unwrap(), Err(ridermap_server::TokenRefused::Expired));
+    let mut store = Store::open_in_memory().unwrap();
+    store.set_settings(&[("sync_server", server.url.as_str()), ("sync_token", t.as_str())]).unwrap();
+    let err = sync_once(&mut store, Checksums::Skip).unwrap_err();
+    assert!(err.to_string().contains("sign-in expired"), "{err}");
 }

@@ -12,7 +12,7 @@ use ridermap_sync::{
 };
 use serde_json::value::RawValue;
 
-use crate::{Account, Db, DbError};
+use crate::{Account, Db, DbError, TokenRefused};
 
 /// Most changes in one push, and most hashes in one question about blobs.
 pub const MAX_PUSH: usize = 5000;
@@ -50,7 +50,12 @@ fn check_protocol(v: u32) -> Result<(), ApiError> {
 pub fn account(db: &Db, token: Option<&str>) -> Result<Account, ApiError> {
     let unauthorized = |m: &str| ApiError::new(ErrorCode::Unauthorized, m);
     let token = token.ok_or_else(|| unauthorized("missing `Authorization: Bearer <token>`"))?;
-    db.account(token)?.ok_or_else(|| unauthorized("unknown or revoked token"))
+    db.authenticate(token)?.map_err(|why| match why {
+        TokenRefused::Unknown => unauthorized("unknown or revoked token; log in again with a new invite"),
+        TokenRefused::Expired => {
+            unauthorized("this device's sign-in expired after long disuse; log in again with a new invite")
+        }
+    })
 }
 
 pub fn login(db: &Db, req: &LoginRequest) -> Result<LoginResponse, ApiError> {

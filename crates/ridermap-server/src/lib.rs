@@ -14,7 +14,7 @@ mod throttle;
 
 pub use api::{router, router_with};
 pub use auth::{Account, hash_secret};
-pub use db::{Db, DbError, MAX_BLOB};
+pub use db::{DEFAULT_TOKEN_LIFE_MS, Db, DbError, LOGIN_RETRY_MS, MAX_BLOB, TokenRefused};
 pub use endpoints::InProcess;
 pub use throttle::{Limits, Rate};
 

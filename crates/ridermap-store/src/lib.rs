@@ -52,6 +52,7 @@ impl Store {
             std::fs::create_dir_all(dir).map_err(|e| Error::Io(format!("cannot create {}: {e}", dir.display())))?;
         }
         let conn = Connection::open(path).map_err(|e| Error::Io(format!("cannot open {}: {e}", path.display())))?;
+        owner_only(path)?;
         Store::setup(conn)
     }
 
@@ -182,4 +183,19 @@ pub(crate) fn meta_set(conn: &Connection, key: &str, value: &str) -> Result<()> 
 /// not sort reliably when fractional seconds vary).
 pub(crate) fn ms(t: DateTime<Utc>) -> i64 {
     t.timestamp_millis()
+}
+
+/// The store holds the device's sync token: only its user may read it. (SQLite gives the WAL and
+/// shared-memory files the database file's permissions.)
+#[cfg(unix)]
+fn owner_only(path: &Path) -> Result<()> {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))
+        .map_err(|e| Error::Io(format!("cannot make {} private: {e}", path.display())))
+}
+
+#[cfg(not(unix))]
+fn owner_only(_path: &Path) -> Result<()> {
+    // Elsewhere the platform's per-user data directory keeps other users out.
+    Ok(())
 }

@@ -135,3 +135,18 @@ fn refused_changes_stay_visible_with_their_reason() {
     assert_eq!((refused[0].0.id, refused[0].1.as_str()), (change.id, "riders cannot add places"));
     assert!(a.settle(&Settlement { refused: vec![(Id::new(), "x".into())], ..Settlement::default() }).is_err());
 }
+
+/// The store keeps the sync token, so its files are readable by their owner only.
+#[cfg(unix)]
+#[test]
+fn the_store_is_private_to_its_user() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("device.sqlite");
+    let mut s = Store::open(&path).unwrap();
+    s.set_setting("sync_token", "0123456789abcdef").unwrap();
+    for file in ["device.sqlite", "device.sqlite-wal", "device.sqlite-shm"] {
+        let mode = std::fs::metadata(dir.path().join(file)).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600, "{file}: {mode:o}");
+    }
+}

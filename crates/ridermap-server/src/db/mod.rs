@@ -44,6 +44,14 @@ type Result<T, E = DbError> = std::result::Result<T, E>;
 
 /// What an invite grants, as stored: role name and JSON lists of grids and stations.
 #[derive(Debug, Clone)]
+pub(crate) struct NewToken<'a> {
+    pub hash: &'a str,
+    pub account: &'a str,
+    pub device: &'a str,
+    pub created_ms: i64,
+    pub expires_ms: i64,
+}
+
 pub(crate) struct Grant {
     pub role: String,
     pub grids: String,
@@ -93,13 +101,18 @@ pub(crate) struct Writes {
 pub(crate) trait Tx {
     fn insert_invite(&mut self, code_hash: &str, grant: &Grant, ms: i64) -> Result<()>;
     /// Mark an unused invite used and return what it grants.
-    fn use_invite(&mut self, code_hash: &str, ms: i64) -> Result<Option<Grant>>;
+    /// Mark an unused invite used by `device`; its grant.
+    fn use_invite(&mut self, code_hash: &str, device: &str, ms: i64) -> Result<Option<Grant>>;
+    fn set_invite_account(&mut self, code_hash: &str, account: &str) -> Result<()>;
+    /// The account an invite made, if `device` used it at or after `since_ms`: a retried login.
+    fn retried_invite(&mut self, code_hash: &str, device: &str, since_ms: i64) -> Result<Option<(String, Grant)>>;
     fn insert_account(&mut self, id: &str, grant: &Grant, ms: i64) -> Result<()>;
-    fn insert_token(&mut self, token_hash: &str, account: &str, device: &str, ms: i64) -> Result<()>;
-    fn revoke_tokens(&mut self, account: &str, ms: i64) -> Result<u64>;
-    /// The account id and grant behind an unrevoked token.
-    fn token_account(&mut self, token_hash: &str) -> Result<Option<(String, Grant)>>;
-    /// Stored bodies of those of `ids` the server already holds.
+    fn insert_token(&mut self, t: &NewToken<'_>) -> Result<()>;
+    /// Revoke `account`'s live tokens (only `device`'s, when given); how many.
+    fn revoke_tokens(&mut self, account: &str, device: Option<&str>, ms: i64) -> Result<u64>;
+    /// The account behind a live (unrevoked) token, and when the token expires.
+    fn token_account(&mut self, token_hash: &str) -> Result<Option<(String, Grant, i64)>>;
+    fn renew_token(&mut self, token_hash: &str, expires_ms: i64) -> Result<()>;
     fn change_bodies(&mut self, ids: &[String]) -> Result<HashMap<String, String>>;
     fn entities(&mut self, ids: &[String]) -> Result<HashMap<String, EntityRow>>;
     fn region(&mut self, region: &str) -> Result<Option<RegionRow>>;
@@ -137,6 +150,23 @@ pub struct Db {
     backend: Arc<Backend>,
     /// How far ahead of the server a change's clock may be (`clock::DEFAULT_BOUND_MS`).
     bound_ms: i64,
+    /// How long a token lives without use.
+    token_life_ms: i64,
+}
+
+/// 180 days.
+pub const DEFAULT_TOKEN_LIFE_MS: i64 = 180 * 24 * 3600 * 1000;
+/// How long after a login the same device may log in again with the same invite (its answer
+/// was lost): 10 minutes.
+pub const LOGIN_RETRY_MS: i64 = 10 * 60 * 1000;
+
+/// Why a bearer token is not taken.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TokenRefused {
+    /// Never issued, or revoked.
+    Unknown,
+    /// Not used for longer than the token life.
+    Expired,
 }
 
 fn role_str(r: Role) -> String {
@@ -180,7 +210,7 @@ impl Db {
     }
 
     fn of(backend: Backend) -> Db {
-        Db { backend: Arc::new(backend), bound_ms: clock::DEFAULT_BOUND_MS }
+        Db { backend: Arc::new(backend), bound_ms: clock::DEFAULT_BOUND_MS, token_life_ms: DEFAULT_TOKEN_LIFE_MS }
     }
 
     /// Which backend this is: `sqlite` or `postgres`.
@@ -228,14 +258,29 @@ impl Db {
 
     /// Turn an unused invite into an account and a token for `device`.
     pub fn login(&self, invite: &str, device: &str) -> Result<LoginResponse> {
+        let (now, life) = (now_ms(), self.token_life_ms);
+        let code = hash_secret(invite);
         self.with(Mode::Write, |tx| {
-            let Some(grant) = tx.use_invite(&hash_secret(invite), now_ms())? else {
-                return Err(DbError::Denied("this invite code is unknown or already used".into()));
+            let (id, grant) = match tx.use_invite(&code, device, now)? {
+                Some(grant) => {
+                    let id = Id::new().to_string();
+                    tx.insert_account(&id, &grant, now)?;
+                    tx.set_invite_account(&code, &id)?;
+                    (id, grant)
+                }
+                // The same device again soon after: its answer was lost on the way. The token it
+                // never received is revoked and a new one made for the same account.
+                None => match tx.retried_invite(&code, device, now - LOGIN_RETRY_MS)? {
+                    Some((id, grant)) => {
+                        tx.revoke_tokens(&id, Some(device), now)?;
+                        (id, grant)
+                    }
+                    None => return Err(DbError::Denied("this invite code is unknown or already used".into())),
+                },
             };
-            let id = Id::new().to_string();
-            tx.insert_account(&id, &grant, now_ms())?;
             let token = new_secret();
-            tx.insert_token(&hash_secret(&token), &id, device, now_ms())?;
+            let hash = hash_secret(&token);
+            tx.insert_token(&NewToken { hash: &hash, account: &id, device, created_ms: now, expires_ms: now + life })?;
             let account = account_of(&id, grant)?;
             Ok(LoginResponse {
                 token,
@@ -247,14 +292,43 @@ impl Db {
         })
     }
 
-    /// Revoke every token of `account`; returns how many.
-    pub fn revoke(&self, account: Id) -> Result<usize> {
-        self.with(Mode::Write, |tx| Ok(tx.revoke_tokens(&account.to_string(), now_ms())? as usize))
+    /// Revoke `account`'s tokens — only `device`'s, when given; returns how many.
+    pub fn revoke(&self, account: Id, device: Option<&str>) -> Result<usize> {
+        self.with(Mode::Write, |tx| Ok(tx.revoke_tokens(&account.to_string(), device, now_ms())? as usize))
     }
 
-    /// The account a token belongs to, unless the token is unknown or revoked.
+    /// The account a token belongs to, unless the token is unknown, revoked or expired. A token
+    /// in use is renewed: it expires `token_life` after its last use (counted in days).
     pub fn account(&self, token: &str) -> Result<Option<Account>> {
-        self.with(Mode::Read, |tx| tx.token_account(&hash_secret(token))?.map(|(id, g)| account_of(&id, g)).transpose())
+        Ok(self.authenticate(token)?.ok())
+    }
+
+    /// `account`, or why the token is not taken.
+    pub fn authenticate(&self, token: &str) -> Result<std::result::Result<Account, TokenRefused>> {
+        let (hash, now, life) = (hash_secret(token), now_ms(), self.token_life_ms);
+        let Some((id, grant, expires)) = self.with(Mode::Read, |tx| tx.token_account(&hash))? else {
+            return Ok(Err(TokenRefused::Unknown));
+        };
+        if expires <= now {
+            return Ok(Err(TokenRefused::Expired));
+        }
+        const DAY_MS: i64 = 24 * 3600 * 1000;
+        if now + life - expires > DAY_MS.min(life / 2) {
+            self.with(Mode::Write, |tx| tx.renew_token(&hash, now + life))?;
+        }
+        Ok(Ok(account_of(&id, grant)?))
+    }
+
+    /// When a live token expires (None: unknown or revoked).
+    pub fn token_expires(&self, token: &str) -> Result<Option<chrono::DateTime<chrono::Utc>>> {
+        let found = self.with(Mode::Read, |tx| tx.token_account(&hash_secret(token)))?;
+        Ok(found.and_then(|(_, _, ms)| chrono::DateTime::from_timestamp_millis(ms)))
+    }
+
+    /// Tokens made from now on live this long without use (default 180 days).
+    pub fn with_token_life(mut self, life: std::time::Duration) -> Db {
+        self.token_life_ms = life.as_millis() as i64;
+        self
     }
 
     /// Authorize and merge a batch: each change lands once, however often it is pushed.

@@ -12,10 +12,11 @@ use std::{
 
 use postgres::{Client, IsolationLevel, NoTls, Statement, Transaction, error::SqlState};
 
-use super::{ChangeRow, DbError, EntityRow, Grant, Mode, RegionRow, Result, Tx, Writes, now_ms};
+use super::{ChangeRow, DbError, EntityRow, Grant, Mode, NewToken, RegionRow, Result, Tx, Writes, now_ms};
 
 /// Migrations, in order; version N is `MIGRATIONS[N - 1]`. Never edit one that has shipped: add one.
-const MIGRATIONS: &[&str] = &[r#"
+const MIGRATIONS: &[&str] = &[
+    r#"
 CREATE TABLE accounts (
     id         TEXT PRIMARY KEY,
     role       TEXT NOT NULL,
@@ -71,7 +72,14 @@ CREATE TABLE blobs (
     account    TEXT NOT NULL,
     created_ms BIGINT NOT NULL
 );
-"#];
+"#,
+    r#"
+ALTER TABLE tokens ADD COLUMN expires_ms BIGINT;
+UPDATE tokens SET expires_ms = created_ms + 15552000000;
+ALTER TABLE invites ADD COLUMN used_device TEXT;
+ALTER TABLE invites ADD COLUMN used_account TEXT;
+"#,
+];
 
 /// `url` without the options the `postgres` crate does not read, and the CA file (libpq's
 /// `sslrootcert`) if named: `verify-ca` and `verify-full` read as `require`, which here always
@@ -313,11 +321,26 @@ impl Tx for PgTx<'_> {
         Ok(())
     }
 
-    fn use_invite(&mut self, code_hash: &str, ms: i64) -> Result<Option<Grant>> {
+    fn use_invite(&mut self, code_hash: &str, device: &str, ms: i64) -> Result<Option<Grant>> {
         let s = self.stmt(
-            "UPDATE invites SET used_ms = $2 WHERE code_hash = $1 AND used_ms IS NULL RETURNING role, grids, stations",
+            "UPDATE invites SET used_ms = $2, used_device = $3 WHERE code_hash = $1 AND used_ms IS NULL
+             RETURNING role, grids, stations",
         )?;
-        Ok(self.tx.query_opt(&s, &[&code_hash, &ms])?.map(|r| grant(&r, 0)))
+        Ok(self.tx.query_opt(&s, &[&code_hash, &ms, &device])?.map(|r| grant(&r, 0)))
+    }
+
+    fn set_invite_account(&mut self, code_hash: &str, account: &str) -> Result<()> {
+        let s = self.stmt("UPDATE invites SET used_account = $2 WHERE code_hash = $1")?;
+        self.tx.execute(&s, &[&code_hash, &account])?;
+        Ok(())
+    }
+
+    fn retried_invite(&mut self, code_hash: &str, device: &str, since_ms: i64) -> Result<Option<(String, Grant)>> {
+        let s = self.stmt(
+            "SELECT used_account, role, grids, stations FROM invites
+             WHERE code_hash = $1 AND used_device = $2 AND used_ms >= $3 AND used_account IS NOT NULL",
+        )?;
+        Ok(self.tx.query_opt(&s, &[&code_hash, &device, &since_ms])?.map(|r| (r.get(0), grant(&r, 1))))
     }
 
     fn insert_account(&mut self, id: &str, g: &Grant, ms: i64) -> Result<()> {
@@ -326,23 +349,34 @@ impl Tx for PgTx<'_> {
         Ok(())
     }
 
-    fn insert_token(&mut self, token_hash: &str, account: &str, device: &str, ms: i64) -> Result<()> {
-        let s = self.stmt("INSERT INTO tokens(token_hash, account, device, created_ms) VALUES ($1, $2, $3, $4)")?;
-        self.tx.execute(&s, &[&token_hash, &account, &device, &ms])?;
+    fn insert_token(&mut self, t: &NewToken<'_>) -> Result<()> {
+        let s = self.stmt(
+            "INSERT INTO tokens(token_hash, account, device, created_ms, expires_ms) VALUES ($1, $2, $3, $4, $5)",
+        )?;
+        self.tx.execute(&s, &[&t.hash, &t.account, &t.device, &t.created_ms, &t.expires_ms])?;
         Ok(())
     }
 
-    fn revoke_tokens(&mut self, account: &str, ms: i64) -> Result<u64> {
-        let s = self.stmt("UPDATE tokens SET revoked_ms = $2 WHERE account = $1 AND revoked_ms IS NULL")?;
-        Ok(self.tx.execute(&s, &[&account, &ms])?)
+    fn revoke_tokens(&mut self, account: &str, device: Option<&str>, ms: i64) -> Result<u64> {
+        let s = self.stmt(
+            "UPDATE tokens SET revoked_ms = $2 WHERE account = $1 AND revoked_ms IS NULL
+             AND ($3::text IS NULL OR device = $3)",
+        )?;
+        Ok(self.tx.execute(&s, &[&account, &ms, &device])?)
     }
 
-    fn token_account(&mut self, token_hash: &str) -> Result<Option<(String, Grant)>> {
+    fn token_account(&mut self, token_hash: &str) -> Result<Option<(String, Grant, i64)>> {
         let s = self.stmt(
-            "SELECT a.id, a.role, a.grids, a.stations FROM tokens t JOIN accounts a ON a.id = t.account
+            "SELECT a.id, a.role, a.grids, a.stations, t.expires_ms FROM tokens t JOIN accounts a ON a.id = t.account
              WHERE t.token_hash = $1 AND t.revoked_ms IS NULL",
         )?;
-        Ok(self.tx.query_opt(&s, &[&token_hash])?.map(|r| (r.get(0), grant(&r, 1))))
+        Ok(self.tx.query_opt(&s, &[&token_hash])?.map(|r| (r.get(0), grant(&r, 1), r.get(4))))
+    }
+
+    fn renew_token(&mut self, token_hash: &str, expires_ms: i64) -> Result<()> {
+        let s = self.stmt("UPDATE tokens SET expires_ms = $2 WHERE token_hash = $1")?;
+        self.tx.execute(&s, &[&token_hash, &expires_ms])?;
+        Ok(())
     }
 
     fn change_bodies(&mut self, ids: &[String]) -> Result<HashMap<String, String>> {

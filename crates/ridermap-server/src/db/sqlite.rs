@@ -6,7 +6,7 @@ use std::{collections::HashMap, path::Path, sync::Mutex};
 use rusqlite::{Connection, OptionalExtension, Transaction, TransactionBehavior, params};
 use rusqlite_migration::{M, Migrations};
 
-use super::{ChangeRow, DbError, EntityRow, Grant, Mode, RegionRow, Result, Tx, Writes};
+use super::{ChangeRow, DbError, EntityRow, Grant, Mode, NewToken, RegionRow, Result, Tx, Writes};
 
 const V1: &str = r#"
 CREATE TABLE accounts (
@@ -76,6 +76,14 @@ CREATE TABLE blobs (
 );
 "#;
 
+/// Token expiry and retried logins.
+const V3: &str = r#"
+ALTER TABLE tokens ADD COLUMN expires_ms INTEGER;
+UPDATE tokens SET expires_ms = created_ms + 15552000000;
+ALTER TABLE invites ADD COLUMN used_device TEXT;
+ALTER TABLE invites ADD COLUMN used_account TEXT;
+"#;
+
 pub(crate) struct Sqlite {
     conn: Mutex<Connection>,
 }
@@ -93,7 +101,7 @@ impl Sqlite {
         conn.pragma_update(None, "journal_mode", "WAL")?;
         conn.pragma_update(None, "synchronous", "FULL")?;
         conn.busy_timeout(std::time::Duration::from_secs(5))?;
-        Migrations::new(vec![M::up(V1), M::up(V2)])
+        Migrations::new(vec![M::up(V1), M::up(V2), M::up(V3)])
             .to_latest(&mut conn)
             .map_err(|e| DbError::Invalid(format!("migration failed: {e}")))?;
         Ok(Sqlite { conn: Mutex::new(conn) })
@@ -144,13 +152,31 @@ impl Tx for SqliteTx<'_> {
         Ok(())
     }
 
-    fn use_invite(&mut self, code_hash: &str, ms: i64) -> Result<Option<Grant>> {
+    fn use_invite(&mut self, code_hash: &str, device: &str, ms: i64) -> Result<Option<Grant>> {
         Ok(self
             .0
             .query_row(
-                "UPDATE invites SET used_ms = ?2 WHERE code_hash = ?1 AND used_ms IS NULL RETURNING role, grids, stations",
-                params![code_hash, ms],
+                "UPDATE invites SET used_ms = ?2, used_device = ?3 WHERE code_hash = ?1 AND used_ms IS NULL
+                 RETURNING role, grids, stations",
+                params![code_hash, ms, device],
                 |r| grant(r, 0),
+            )
+            .optional()?)
+    }
+
+    fn set_invite_account(&mut self, code_hash: &str, account: &str) -> Result<()> {
+        self.0.execute("UPDATE invites SET used_account = ?2 WHERE code_hash = ?1", params![code_hash, account])?;
+        Ok(())
+    }
+
+    fn retried_invite(&mut self, code_hash: &str, device: &str, since_ms: i64) -> Result<Option<(String, Grant)>> {
+        Ok(self
+            .0
+            .query_row(
+                "SELECT used_account, role, grids, stations FROM invites
+                 WHERE code_hash = ?1 AND used_device = ?2 AND used_ms >= ?3 AND used_account IS NOT NULL",
+                params![code_hash, device, since_ms],
+                |r| Ok((r.get(0)?, grant(r, 1)?)),
             )
             .optional()?)
     }
@@ -163,30 +189,35 @@ impl Tx for SqliteTx<'_> {
         Ok(())
     }
 
-    fn insert_token(&mut self, token_hash: &str, account: &str, device: &str, ms: i64) -> Result<()> {
+    fn insert_token(&mut self, t: &NewToken<'_>) -> Result<()> {
         self.0.execute(
-            "INSERT INTO tokens(token_hash, account, device, created_ms) VALUES (?1, ?2, ?3, ?4)",
-            params![token_hash, account, device, ms],
+            "INSERT INTO tokens(token_hash, account, device, created_ms, expires_ms) VALUES (?1, ?2, ?3, ?4, ?5)",
+            params![t.hash, t.account, t.device, t.created_ms, t.expires_ms],
         )?;
         Ok(())
     }
 
-    fn revoke_tokens(&mut self, account: &str, ms: i64) -> Result<u64> {
+    fn revoke_tokens(&mut self, account: &str, device: Option<&str>, ms: i64) -> Result<u64> {
         Ok(self.0.execute(
-            "UPDATE tokens SET revoked_ms = ?2 WHERE account = ?1 AND revoked_ms IS NULL",
-            params![account, ms],
+            "UPDATE tokens SET revoked_ms = ?2 WHERE account = ?1 AND revoked_ms IS NULL AND (?3 IS NULL OR device = ?3)",
+            params![account, ms, device],
         )? as u64)
     }
 
-    fn token_account(&mut self, token_hash: &str) -> Result<Option<(String, Grant)>> {
+    fn token_account(&mut self, token_hash: &str) -> Result<Option<(String, Grant, i64)>> {
         Ok(self
             .0
             .prepare_cached(
-                "SELECT a.id, a.role, a.grids, a.stations FROM tokens t JOIN accounts a ON a.id = t.account
+                "SELECT a.id, a.role, a.grids, a.stations, t.expires_ms FROM tokens t JOIN accounts a ON a.id = t.account
                  WHERE t.token_hash = ?1 AND t.revoked_ms IS NULL",
             )?
-            .query_row([token_hash], |r| Ok((r.get(0)?, grant(r, 1)?)))
+            .query_row([token_hash], |r| Ok((r.get(0)?, grant(r, 1)?, r.get(4)?)))
             .optional()?)
+    }
+
+    fn renew_token(&mut self, token_hash: &str, expires_ms: i64) -> Result<()> {
+        self.0.execute("UPDATE tokens SET expires_ms = ?2 WHERE token_hash = ?1", params![token_hash, expires_ms])?;
+        Ok(())
     }
 
     fn change_bodies(&mut self, ids: &[String]) -> Result<HashMap<String, String>> {
