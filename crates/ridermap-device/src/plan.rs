@@ -46,6 +46,9 @@ pub fn settle(sent: &[WireChange], answer: &[PushResult]) -> Result<Settlement, 
                 if let Some(kept) = &r.kept {
                     out.amended.push((r.id, kept.clone()));
                 }
+                if let Some(device) = &r.device {
+                    out.renamed.push((r.id, device.clone()));
+                }
                 out.acked.push(r.id);
             }
             PushStatus::Refused => out.refused.push((r.id, r.reason.clone().unwrap_or_else(|| "refused".into()))),
@@ -97,7 +100,7 @@ mod tests {
 
     fn result(c: &WireChange, status: PushStatus, hlc: Hlc) -> PushResult {
         let reason = (status == PushStatus::Refused).then(|| "no".to_string());
-        PushResult { id: c.id, status, reason, hlc, kept: None }
+        PushResult { id: c.id, status, reason, hlc, kept: None, device: None }
     }
 
     #[test]
@@ -111,13 +114,14 @@ mod tests {
             (
                 vec![
                     PushResult { kept: Some(kept.clone()), ..result(&a, PushStatus::Applied, a.hlc) },
-                    result(&b, PushStatus::Duplicate, later),
+                    PushResult { device: Some("p-1".into()), ..result(&b, PushStatus::Duplicate, later) },
                     result(&c, PushStatus::Refused, c.hlc),
                 ],
                 Ok(Settlement {
                     acked: vec![a.id, b.id],
                     restamped: vec![(b.id, later)],
                     amended: vec![(a.id, kept.clone())],
+                    renamed: vec![(b.id, "p-1".into())],
                     refused: vec![(c.id, "no".into())],
                 }),
             ),
@@ -141,6 +145,7 @@ mod tests {
             changes,
             cursors,
             more,
+            public: Default::default(),
             checksums: BTreeMap::new(),
         };
         let cases = [

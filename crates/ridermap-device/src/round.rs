@@ -1,13 +1,14 @@
 //! The I/O half of a sync round (Atuin's `sync_remote()`): calls through a `Remote`, writes to the
 //! store, and leaves every decision to `plan`.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use ridermap_api::{Follow, SyncRound};
 use ridermap_store::Store;
 use ridermap_sync::{
     protocol::{BlobsMissing, NO_REGION, PROTOCOL_VERSION, PullRequest, PushRequest},
     remote::Remote,
+    view::View,
 };
 
 use crate::{
@@ -24,11 +25,12 @@ pub(crate) fn run(store: &mut Store, remote: &dyn Remote, checks: Checksums) -> 
     let token = store.setting(TOKEN)?.ok_or(SyncError::NotEnrolled)?;
     let mut report = SyncRound::default();
     push(store, remote, &token, &mut report)?;
-    let checksums = pull(store, remote, &token, &mut report)?;
+    let (checksums, public) = pull(store, remote, &token, &mut report)?;
     report.photos_down += fetch_photos(store, remote, &token)?;
     if checks == Checksums::Verify {
         for (region, sum) in &checksums {
-            report.verified.insert(region.clone(), store.region_checksum(region)? == *sum);
+            let view = if public.contains(region) { View::Public } else { View::Full };
+            report.verified.insert(region.clone(), store.region_checksum(region, view)? == *sum);
         }
     }
     Ok(report)
@@ -51,13 +53,14 @@ fn push(store: &mut Store, remote: &dyn Remote, token: &str, report: &mut SyncRo
 }
 
 /// Pull pages until the server has no more; the next page is asked for while this one is applied
-/// (its cursors are known already). Returns the server's region checksums.
+/// (its cursors are known already). Returns the server's region checksums, and the regions it
+/// sent in the public view.
 fn pull(
     store: &mut Store,
     remote: &dyn Remote,
     token: &str,
     report: &mut SyncRound,
-) -> Result<BTreeMap<String, String>, SyncError> {
+) -> Result<(BTreeMap<String, String>, BTreeSet<String>), SyncError> {
     let cursors: BTreeMap<String, i64> =
         store.setting(CURSORS)?.and_then(|c| serde_json::from_str(&c).ok()).unwrap_or_default();
     let (regions, bbox) = match follow(store)? {
@@ -99,7 +102,7 @@ fn pull(
                 asked = page.cursors;
                 page = fetched?;
             }
-            None => return Ok(page.checksums),
+            None => return Ok((page.checksums, page.public)),
         }
     }
 }

@@ -84,6 +84,7 @@ mod on_every_backend {
         a_device_can_follow_a_bounding_box,
         a_device_cannot_claim_what_the_server_decides,
         tokens_expire_unless_used_and_a_lost_login_can_be_retried,
+        a_rider_pulls_no_one_elses_name_or_device,
     );
 }
 
@@ -650,8 +651,10 @@ fn a_device_cannot_claim_what_the_server_decides(backend: &str) {
     sync_once(&mut rider, Checksums::Skip).unwrap();
     let reviewed = rider.report(queued[0].id).unwrap().unwrap();
     assert_eq!(reviewed.review, ridermap_core::Review::Accepted);
+    assert_eq!(reviewed.resolved_by, None, "a rider is not told who reviewed");
     let worker_account = server.db.account(&worker.setting("sync_token").unwrap().unwrap()).unwrap().unwrap().id;
-    assert_eq!(reviewed.resolved_by, Some(worker_account.to_string()));
+    let signed = worker.report(queued[0].id).unwrap().unwrap().resolved_by;
+    assert_eq!(signed, Some(worker_account.to_string()), "the reviewer's copy is signed by the account");
 }
 
 /// Over a rate limit the server answers 429 `rate_limited` with the wait; limits are per address
@@ -763,4 +766,103 @@ fn tokens_expire_unless_used_and_a_lost_login_can_be_retried(backend: &str) {
     store.set_settings(&[("sync_server", server.url.as_str()), ("sync_token", t.as_str())]).unwrap();
     let err = sync_once(&mut store, Checksums::Skip).unwrap_err();
     assert!(err.to_string().contains("sign-in expired"), "{err}");
+}
+
+/// What a rider pulls of other people's records: no names, no account or device ids, no exact
+/// position or minute; the grid worker of the grid sees them in full; both verify.
+fn a_rider_pulls_no_one_elses_name_or_device(backend: &str) {
+    let server = Server::start(backend);
+    let gate = server.grid("g1", 31.33, 121.53);
+    let station = {
+        let code = server.db.create_invite(Role::Admin, &[], &[]).unwrap();
+        let mut admin = Store::open_in_memory().unwrap();
+        login(&mut admin, &server.url, &code, None).unwrap();
+        sync_once(&mut admin, Checksums::Skip).unwrap();
+        let mut stop = Place::new(PlaceKind::RestStop, "骑手驿站", 31.3302, 121.5302);
+        stop.grid = Some("g1".into());
+        admin.put_place(&stop, &me("管理员")).unwrap();
+        sync_once(&mut admin, Checksums::Skip).unwrap();
+        stop.id
+    };
+    let mut author = server.device(Role::Rider, &[], &[]);
+    let mut volunteer = server.device(Role::Volunteer, &[], &[station]);
+    let mut other = server.device(Role::Rider, &[], &[]);
+    let mut worker = server.device(Role::GridWorker, &["g1"], &[]);
+    for s in [&mut author, &mut volunteer] {
+        sync_once(s, Checksums::Skip).unwrap();
+    }
+    let mut r = StatusReport::new(Outcome::Refused, 31.330_123, 121.530_456, Utc::now());
+    r.target = Some(gate);
+    r.note = Some("我是张三，电话13800000000".into());
+    author.add_report(&r, &me("张三")).unwrap();
+    let note = ridermap_core::Note {
+        id: Id::new(),
+        target: gate,
+        text: "后门晚上锁".into(),
+        author: Some("张三".into()),
+        created_at: Utc::now(),
+    };
+    author.add_note(&note, &me("张三")).unwrap();
+    let v = ridermap_core::Visit {
+        id: Id::new(),
+        station,
+        at: Utc::now(),
+        headcount: 3,
+        services: vec![],
+        supplies: vec![],
+        station_open: Some(true),
+        note: Some("张三来过".into()),
+        volunteer: Some("李志愿".into()),
+        created_at: Utc::now(),
+    };
+    volunteer.add_visit(&v, &me("李志愿")).unwrap();
+    sync_once(&mut author, Checksums::Skip).unwrap();
+    sync_once(&mut volunteer, Checksums::Skip).unwrap();
+
+    let secrets = |store: &Store| {
+        let token = store.setting("sync_token").unwrap().unwrap();
+        let account = server.db.account(&token).unwrap().unwrap().id.to_string();
+        [account, store.device_id().to_string()]
+    };
+    sync_once(&mut worker, Checksums::Skip).unwrap();
+    let mut hidden: Vec<String> = [secrets(&author), secrets(&volunteer), secrets(&worker)].concat();
+    hidden.extend(["张三", "13800000000", "李志愿", "31.330123", "121.530456"].map(String::from));
+
+    // The raw pages another rider pulls hold none of it.
+    let token = other.setting("sync_token").unwrap().unwrap();
+    let account = server.db.account(&token).unwrap().unwrap();
+    let req = ridermap_sync::protocol::PullRequest {
+        protocol: 1,
+        cursors: Default::default(),
+        regions: None,
+        bbox: None,
+        limit: 5000,
+    };
+    let page = server.db.pull(&account, &req).unwrap();
+    let wire = serde_json::to_string(&page).unwrap();
+    for h in &hidden {
+        assert!(!wire.contains(h.as_str()), "a rider's pull shows `{h}`: {wire}");
+    }
+    assert!(wire.contains("后门晚上锁") && wire.contains("refused"), "what it means for the place is there");
+    // Devices are named by their account's pseudonym, and others' reports by no one.
+    for c in &page.changes {
+        assert!(c.device.is_empty() || c.device.starts_with("p-"), "{c:?}");
+    }
+    // Through the engine: the report arrives as an outcome at an hour, and every region verifies.
+    let round = sync_once(&mut other, Checksums::Verify).unwrap();
+    assert!(!round.verified.is_empty() && round.verified.values().all(|ok| *ok), "{:?}", round.verified);
+    let seen = other.report(r.id).unwrap().unwrap();
+    assert_eq!((seen.outcome, seen.note, seen.reporter), (Outcome::Refused, None, None));
+    assert_eq!(seen.observed_at.timestamp() % 3600, 0);
+    // The authors' own devices still verify (their full copies count as others see them).
+    for s in [&mut author, &mut volunteer] {
+        let round = sync_once(s, Checksums::Verify).unwrap();
+        assert!(round.verified.values().all(|ok| *ok), "{:?}", round.verified);
+    }
+    // The grid worker of g1 reviews with the whole report in view.
+    let round = sync_once(&mut worker, Checksums::Verify).unwrap();
+    assert!(round.verified.values().all(|ok| *ok), "{:?}", round.verified);
+    let full = worker.report(r.id).unwrap().unwrap();
+    assert_eq!(full.note.as_deref(), Some("我是张三，电话13800000000"));
+    assert_eq!(full.reporter, Some(secrets(&author)[0].clone()));
 }

@@ -34,6 +34,12 @@ fn author(entity: Entity, op: Op) -> Option<&'static str> {
     }
 }
 
+/// The name everyone else sees for `account`'s devices: no device id leaves the server.
+pub fn pseudonym(account: &Account) -> String {
+    let hex = crate::hash_secret(&format!("ridermap device pseudonym {}", account.id));
+    format!("p-{}", &hex[..16])
+}
+
 /// Whether `account` reviews reports of `region`.
 fn reviews(account: &Account, region: &str) -> bool {
     account.role == Role::Admin || account.role == Role::GridWorker && account.grids.iter().any(|g| g == region)

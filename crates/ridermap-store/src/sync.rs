@@ -63,6 +63,8 @@ pub struct Settlement {
     /// Of those, the ones whose fields the server set otherwise (who wrote it, review state, a
     /// time ahead of its clock), with the fields it kept.
     pub amended: Vec<(Id, Map<String, Value>)>,
+    /// Of those, the ones the server kept under another device name (the account's pseudonym).
+    pub renamed: Vec<(Id, String)>,
     /// Not allowed or not valid, with the server's reason.
     pub refused: Vec<(Id, String)>,
 }
@@ -130,6 +132,9 @@ impl Store {
             };
             for (id, hlc) in &s.restamped {
                 amend(w, *id, "UPDATE changes SET hlc = ?2 WHERE id = ?1", hlc.to_string())?;
+            }
+            for (id, device) in &s.renamed {
+                amend(w, *id, "UPDATE changes SET device = ?2 WHERE id = ?1", device.clone())?;
             }
             for (id, fields) in &s.amended {
                 let fields = serde_json::to_string(fields).expect("fields serialize");
@@ -406,7 +411,8 @@ fn materialize(w: &mut Writer<'_>, entity: Entity, id: Id, state: &EntityState) 
 impl Store {
     /// This device's checksum of `region` (see `ridermap_sync::checksum`), to compare with the
     /// server's: folds every entity this store has heard of.
-    pub fn region_checksum(&self, region: &str) -> Result<String> {
+    /// In the public `view`, every entity counts as others see it (`ridermap_sync::view`).
+    pub fn region_checksum(&self, region: &str, view: ridermap_sync::view::View) -> Result<String> {
         let ids: Vec<(String, String)> = self
             .conn
             // Refused changes never reached the server: an entity known only from them is not there.
@@ -437,7 +443,13 @@ impl Store {
         for (id, (entity, state)) in &states {
             let r = ridermap_sync::protocol::region_of(*entity, &values(state), |other| Some(region_of(other)));
             if r == region {
-                ridermap_sync::checksum::xor(&mut sum, &ridermap_sync::checksum::entity_digest(*id, state));
+                let digest = match view {
+                    ridermap_sync::view::View::Full => ridermap_sync::checksum::entity_digest(*id, state),
+                    ridermap_sync::view::View::Public => {
+                        ridermap_sync::checksum::entity_digest(*id, &ridermap_sync::view::public_state(*entity, state))
+                    }
+                };
+                ridermap_sync::checksum::xor(&mut sum, &digest);
             }
         }
         Ok(ridermap_sync::checksum::hex(&sum))

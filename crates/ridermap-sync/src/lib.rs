@@ -8,6 +8,7 @@
 //! - [`checksum`]: an order-independent digest of a set of entity states, so a device can prove it
 //!   holds exactly the server's state for a region.
 //! - [`clock`]: the bound on how far ahead of the server a device's clock may be.
+//! - [`view`]: what a reader may see of other people's records (the public view).
 //! - [`remote`]: the protocol's calls as a trait, so the device engine does not care what
 //!   carries them (HTTP, or the server's rules in process).
 
@@ -16,6 +17,7 @@ pub mod clock;
 pub mod merge;
 pub mod protocol;
 pub mod remote;
+pub mod view;
 
 pub use merge::{Conflict, EntityState, Version};
 pub use protocol::{Entity, Op, WireChange};

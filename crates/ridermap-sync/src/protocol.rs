@@ -128,6 +128,10 @@ pub struct PushResult {
     /// keeps these in place of its own.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub kept: Option<serde_json::Map<String, serde_json::Value>>,
+    /// The device name the server kept in place of the device's own id: a pseudonym of the
+    /// account, the same for all its devices (what everyone else sees). The device keeps it too.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub device: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -170,6 +174,10 @@ pub struct PullResponse<C = WireChange> {
     pub more: bool,
     /// Per region, the checksum of the server's state (hex), for `--verify`.
     pub checksums: std::collections::BTreeMap<Region, String>,
+    /// The regions sent in the public view (others' records projected, `crate::view`); their
+    /// checksums are over projected states.
+    #[serde(default, skip_serializing_if = "std::collections::BTreeSet::is_empty")]
+    pub public: std::collections::BTreeSet<Region>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -18,6 +18,7 @@ use ridermap_sync::{
     checksum::{self, Sum},
     clock,
     protocol::{LoginResponse, NO_REGION, PullRequest, PullResponse, PushResult, PushStatus},
+    view::{self, View},
 };
 use serde_json::{Value, value::RawValue};
 use sha2::Digest;
@@ -119,7 +120,10 @@ pub(crate) trait Tx {
     fn regions(&mut self) -> Result<Vec<RegionRow>>;
     fn write(&mut self, writes: &Writes) -> Result<()>;
     /// Up to `limit` (rseq, body) of `region` after `after`, in order.
-    fn changes_after(&mut self, region: &str, after: i64, limit: i64) -> Result<Vec<(i64, String)>>;
+    /// Changes of `region` after `after`: (sequence, body, account that pushed it).
+    fn changes_after(&mut self, region: &str, after: i64, limit: i64) -> Result<Vec<(i64, String, String)>>;
+    /// Every entity of `region`: (id, kind, state).
+    fn region_states(&mut self, region: &str) -> Result<Vec<(String, String, String)>>;
     /// States of the places in `region` (every region when `None`).
     fn place_states(&mut self, region: Option<&str>) -> Result<Vec<String>>;
     fn put_blob(&mut self, hash: &str, bytes: &[u8], account: &str, ms: i64) -> Result<()>;
@@ -152,6 +156,8 @@ pub struct Db {
     bound_ms: i64,
     /// How long a token lives without use.
     token_life_ms: i64,
+    /// Public-view checksums by region, with the full checksum of the states they were computed on.
+    public_sums: Arc<std::sync::Mutex<HashMap<String, (String, String)>>>,
 }
 
 /// 180 days.
@@ -210,7 +216,12 @@ impl Db {
     }
 
     fn of(backend: Backend) -> Db {
-        Db { backend: Arc::new(backend), bound_ms: clock::DEFAULT_BOUND_MS, token_life_ms: DEFAULT_TOKEN_LIFE_MS }
+        Db {
+            backend: Arc::new(backend),
+            bound_ms: clock::DEFAULT_BOUND_MS,
+            token_life_ms: DEFAULT_TOKEN_LIFE_MS,
+            public_sums: Default::default(),
+        }
     }
 
     /// Which backend this is: `sqlite` or `postgres`.
@@ -387,7 +398,13 @@ impl Db {
         let page = self.pull_raw(account, req)?;
         let changes =
             page.changes.iter().map(|b| serde_json::from_str(b.get()).map_err(corrupt)).collect::<Result<_>>()?;
-        Ok(PullResponse { changes, cursors: page.cursors, more: page.more, checksums: page.checksums })
+        Ok(PullResponse {
+            changes,
+            cursors: page.cursors,
+            more: page.more,
+            checksums: page.checksums,
+            public: page.public,
+        })
     }
 
     /// `pull` with the changes as the stored JSON, passed through without being parsed again.
@@ -399,7 +416,6 @@ impl Db {
                 Role::GridWorker => account.grids.iter().any(|g| g == r) || r == NO_REGION,
                 _ => true,
             };
-            let sums: BTreeMap<&str, &str> = all.iter().map(|r| (r.region.as_str(), r.checksum.as_str())).collect();
             let wanted: Vec<String> = match (&req.regions, req.bbox) {
                 (Some(rs), _) => rs.iter().filter(|r| readable(r)).cloned().collect(),
                 // A bounding box follows the regions whose places reach into it, and the regionless.
@@ -412,30 +428,71 @@ impl Db {
                 (None, None) => all.iter().filter(|r| readable(&r.region)).map(|r| r.region.clone()).collect(),
             };
             let limit = req.limit.clamp(1, 5000);
-            let mut out =
-                PullResponse { changes: vec![], cursors: req.cursors.clone(), more: false, checksums: BTreeMap::new() };
+            let mut out = PullResponse {
+                changes: vec![],
+                cursors: req.cursors.clone(),
+                more: false,
+                checksums: BTreeMap::new(),
+                public: Default::default(),
+            };
+            let me = account.id.to_string();
             let mut bytes = 0usize;
             for region in &wanted {
+                let view = view_for(account, region);
                 let from = req.cursors.get(region).copied().unwrap_or(0);
                 let room = limit.saturating_sub(out.changes.len());
                 let rows = tx.changes_after(region, from, room as i64 + 1)?;
-                for (i, (rseq, body)) in rows.into_iter().enumerate() {
+                for (i, (rseq, body, by)) in rows.into_iter().enumerate() {
                     if i == room || bytes + body.len() > MAX_BYTES && !out.changes.is_empty() {
                         out.more = true;
                         break;
                     }
                     bytes += body.len();
+                    let body = match view {
+                        View::Public if by != me => project(body)?,
+                        _ => body,
+                    };
                     out.changes.push(RawValue::from_string(body).map_err(corrupt)?);
                     out.cursors.insert(region.clone(), rseq);
                 }
-                let sum = sums.get(region.as_str()).map(|s| s.to_string());
-                out.checksums.insert(region.clone(), sum.unwrap_or_else(|| checksum::hex(&[0; 32])));
+                let sum = match (view, all.iter().find(|r| &r.region == region)) {
+                    (_, None) => checksum::hex(&[0; 32]),
+                    (View::Full, Some(row)) => row.checksum.clone(),
+                    (View::Public, Some(row)) => self.public_checksum(tx, row)?,
+                };
+                out.checksums.insert(region.clone(), sum);
+                if view == View::Public {
+                    out.public.insert(region.clone());
+                }
                 if out.more {
                     break;
                 }
             }
             Ok(out)
         })
+    }
+
+    /// The checksum of `row`'s region over its states as the public view shows them; computed
+    /// once per state of the region (named by its full checksum) and kept.
+    fn public_checksum(&self, tx: &mut dyn Tx, row: &RegionRow) -> Result<String> {
+        let mut cache = self.public_sums.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some((full, sum)) = cache.get(&row.region)
+            && *full == row.checksum
+        {
+            return Ok(sum.clone());
+        }
+        drop(cache);
+        let mut sum = [0u8; 32];
+        for (id, kind, state) in tx.region_states(&row.region)? {
+            let id: Id = id.parse().map_err(corrupt)?;
+            let kind = Entity::parse(&kind).ok_or_else(|| DbError::Corrupt(format!("entity {id}: kind `{kind}`")))?;
+            let state: EntityState = serde_json::from_str(&state).map_err(corrupt)?;
+            checksum::xor(&mut sum, &checksum::entity_digest(id, &view::public_state(kind, &state)));
+        }
+        let sum = checksum::hex(&sum);
+        cache = self.public_sums.lock().unwrap_or_else(|p| p.into_inner());
+        cache.insert(row.region.clone(), (row.checksum.clone(), sum.clone()));
+        Ok(sum)
     }
 
     /// Keep a photo under its content address. The bytes must hash to `hash` and fit `MAX_BLOB`.
@@ -485,6 +542,24 @@ impl Db {
         }
         self.with(Mode::Read, |tx| tx.missing_blobs(hashes))
     }
+}
+
+/// How `region`'s changes reach `account`: in full to admins and to grid workers in their grids.
+fn view_for(account: &Account, region: &str) -> View {
+    match account.role {
+        Role::Admin => View::Full,
+        Role::GridWorker if account.grids.iter().any(|g| g == region) => View::Full,
+        _ => View::Public,
+    }
+}
+
+/// A stored change's body as the public view shows it.
+fn project(body: String) -> Result<String> {
+    let c: WireChange = serde_json::from_str(&body).map_err(corrupt)?;
+    if !view::is_personal(c.entity) {
+        return Ok(body);
+    }
+    Ok(serde_json::to_string(&view::public_change(&c)).expect("changes serialize"))
 }
 
 fn contains([x0, y0, x1, y1]: [f64; 4], lon: f64, lat: f64) -> bool {
@@ -603,10 +678,25 @@ impl Batch {
         if let Some(body) = self.known.get(&c.id.to_string()) {
             let old: WireChange = serde_json::from_str(body).map_err(corrupt)?;
             let kept = (old.fields != c.fields).then_some(old.fields);
-            return Ok(PushResult { id: c.id, status: PushStatus::Duplicate, reason: None, hlc: old.hlc, kept });
+            let device = (old.device != c.device).then_some(old.device);
+            return Ok(PushResult {
+                id: c.id,
+                status: PushStatus::Duplicate,
+                reason: None,
+                hlc: old.hlc,
+                kept,
+                device,
+            });
         }
         let refuse = |why: String| {
-            Ok(PushResult { id: c.id, status: PushStatus::Refused, reason: Some(why), hlc: c.hlc, kept: None })
+            Ok(PushResult {
+                id: c.id,
+                status: PushStatus::Refused,
+                reason: Some(why),
+                hlc: c.hlc,
+                kept: None,
+                device: None,
+            })
         };
         if let Err(why) = crate::limits::check_change(c) {
             return refuse(format!("too large: {why}"));
@@ -648,6 +738,7 @@ impl Batch {
         change.hlc = clock::clamp(c.hlc, server_ms, bound_ms);
         let now = chrono::DateTime::from_timestamp_millis(server_ms).unwrap_or_else(chrono::Utc::now);
         let amended = crate::claims::enforce(account, &mut change, &region, now);
+        change.device = crate::claims::pseudonym(account);
         let (mut state, old_digest) = match existing {
             Some((_, s)) => {
                 let d = checksum::entity_digest(c.entity_id, &s);
@@ -698,7 +789,8 @@ impl Batch {
             received_ms: server_ms,
         });
         let kept = amended.then(|| change.fields.clone());
-        Ok(PushResult { id: c.id, status: PushStatus::Applied, reason: None, hlc: change.hlc, kept })
+        let device = (change.device != c.device).then(|| change.device.clone());
+        Ok(PushResult { id: c.id, status: PushStatus::Applied, reason: None, hlc: change.hlc, kept, device })
     }
 
     fn finish(mut self) -> Writes {

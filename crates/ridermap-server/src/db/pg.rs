@@ -449,9 +449,15 @@ impl Tx for PgTx<'_> {
         Ok(())
     }
 
-    fn changes_after(&mut self, region: &str, after: i64, limit: i64) -> Result<Vec<(i64, String)>> {
-        let s = self.stmt("SELECT rseq, body FROM changes WHERE region = $1 AND rseq > $2 ORDER BY rseq LIMIT $3")?;
-        Ok(self.tx.query(&s, &[&region, &after, &limit])?.iter().map(|r| (r.get(0), r.get(1))).collect())
+    fn changes_after(&mut self, region: &str, after: i64, limit: i64) -> Result<Vec<(i64, String, String)>> {
+        let s = self
+            .stmt("SELECT rseq, body, account FROM changes WHERE region = $1 AND rseq > $2 ORDER BY rseq LIMIT $3")?;
+        Ok(self.tx.query(&s, &[&region, &after, &limit])?.iter().map(|r| (r.get(0), r.get(1), r.get(2))).collect())
+    }
+
+    fn region_states(&mut self, region: &str) -> Result<Vec<(String, String, String)>> {
+        let s = self.stmt("SELECT entity_id, entity, state FROM entities WHERE region = $1")?;
+        Ok(self.tx.query(&s, &[&region])?.iter().map(|r| (r.get(0), r.get(1), r.get(2))).collect())
     }
 
     fn place_states(&mut self, region: Option<&str>) -> Result<Vec<String>> {

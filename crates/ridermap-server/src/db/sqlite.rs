@@ -289,11 +289,21 @@ impl Tx for SqliteTx<'_> {
         Ok(())
     }
 
-    fn changes_after(&mut self, region: &str, after: i64, limit: i64) -> Result<Vec<(i64, String)>> {
+    fn changes_after(&mut self, region: &str, after: i64, limit: i64) -> Result<Vec<(i64, String, String)>> {
         Ok(self
             .0
-            .prepare_cached("SELECT rseq, body FROM changes WHERE region = ?1 AND rseq > ?2 ORDER BY rseq LIMIT ?3")?
-            .query_map(params![region, after, limit], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .prepare_cached(
+                "SELECT rseq, body, account FROM changes WHERE region = ?1 AND rseq > ?2 ORDER BY rseq LIMIT ?3",
+            )?
+            .query_map(params![region, after, limit], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+            .collect::<rusqlite::Result<_>>()?)
+    }
+
+    fn region_states(&mut self, region: &str) -> Result<Vec<(String, String, String)>> {
+        Ok(self
+            .0
+            .prepare_cached("SELECT entity_id, entity, state FROM entities WHERE region = ?1")?
+            .query_map([region], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
             .collect::<rusqlite::Result<_>>()?)
     }
 
