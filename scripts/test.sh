@@ -24,5 +24,6 @@ cargo test --workspace --locked
 cargo run --locked -q -p ridermap-bench --bin ridermap-bench -- --places 3000 --queries 30 >/dev/null
 cargo run --locked -q -p ridermap-bench --bin sync-bench -- --places 300 --devices 20 >/dev/null
 cargo run --locked -q -p ridermap-bench --bin sync-bench -- --places 300 --devices 20 --postgres >/dev/null
+cargo run --locked -q -p ridermap-bench --bin feed-bench -- --places 300 --requests 100 >/dev/null
 (cd tests/e2e && PLACES=1000 npm run --silent bench >/dev/null)
 echo "benchmark smoke run: ok"

@@ -243,6 +243,28 @@ fn the_open_feed_serves_verified_places_with_an_etag(backend: &str) {
     assert!(features[0]["properties"].get("updated_by").is_none(), "no personal data in the feed");
     let again = agent.get(&format!("{}/v1/feed?grid=g1", server.url)).header("If-None-Match", &etag).call().unwrap();
     assert_eq!(again.status().as_u16(), 304);
+    // Built once: many asking (with or without the ETag) cost no more database work than one.
+    let before = server.db.feed_stats();
+    for i in 0..30 {
+        let mut req = agent.get(&format!("{}/v1/feed?grid=g1", server.url));
+        if i % 2 == 0 {
+            req = req.header("If-None-Match", &etag);
+        }
+        let status = req.call().unwrap().status().as_u16();
+        assert_eq!(status, if i % 2 == 0 { 304 } else { 200 });
+    }
+    let after = server.db.feed_stats();
+    assert_eq!(after.builds, before.builds, "served from the cache");
+    assert!(after.sequence_reads - before.sequence_reads <= 1, "{before:?} → {after:?}: read at most once a second");
+    // A change to the grid: a new ETag, and the feed is built again, once.
+    worker.edit_place(checked.id, &[("name".into(), "东门换电柜".into())], &me("王")).unwrap();
+    sync_once(&mut worker, Checksums::Skip).unwrap();
+    let mut res = agent.get(&format!("{}/v1/feed?grid=g1", server.url)).header("If-None-Match", &etag).call().unwrap();
+    assert_eq!(res.status().as_u16(), 200);
+    assert_ne!(res.headers().get("etag").unwrap().to_str().unwrap(), etag);
+    let body: serde_json::Value = res.body_mut().read_json().unwrap();
+    assert_eq!(body["features"][0]["properties"]["name"], "东门换电柜");
+    assert_eq!(server.db.feed_stats().builds, after.builds + 1);
     let outside = agent
         .get(&format!("{}/v1/feed?bbox=0,0,1,1", server.url))
         .call()

@@ -8,6 +8,7 @@ mod auth;
 pub mod claims;
 mod db;
 pub mod endpoints;
+mod feed;
 pub mod limits;
 pub mod scratch;
 mod throttle;
@@ -16,6 +17,7 @@ pub use api::{router, router_with};
 pub use auth::{Account, hash_secret};
 pub use db::{DEFAULT_TOKEN_LIFE_MS, Db, DbError, LOGIN_RETRY_MS, MAX_BLOB, TokenRefused};
 pub use endpoints::InProcess;
+pub use feed::{Feed, FeedStats};
 pub use throttle::{Limits, Rate};
 
 /// The server's certificate chain and key, for serving HTTPS itself (without a proxy in front).

@@ -156,6 +156,8 @@ pub struct Db {
     bound_ms: i64,
     /// How long a token lives without use.
     token_life_ms: i64,
+    /// Built feeds, and the region sequences they were built at.
+    feed: crate::feed::Shared,
     /// Public-view checksums by region, with the full checksum of the states they were computed on.
     public_sums: Arc<std::sync::Mutex<HashMap<String, (String, String)>>>,
 }
@@ -221,6 +223,7 @@ impl Db {
             bound_ms: clock::DEFAULT_BOUND_MS,
             token_life_ms: DEFAULT_TOKEN_LIFE_MS,
             public_sums: Default::default(),
+            feed: Default::default(),
         }
     }
 
@@ -345,18 +348,22 @@ impl Db {
     /// Authorize and merge a batch: each change lands once, however often it is pushed.
     pub fn push(&self, account: &Account, changes: &[WireChange]) -> Result<Vec<PushResult>> {
         let (server_ms, bound) = (now_ms(), self.bound_ms);
-        self.with(Mode::Write, |tx| {
+        let results = self.with(Mode::Write, |tx| {
             let mut batch = Batch::load(tx, changes)?;
             let results =
                 changes.iter().map(|c| batch.push_one(tx, account, c, server_ms, bound)).collect::<Result<Vec<_>>>()?;
             tx.write(&batch.finish())?;
             Ok(results)
-        })
+        })?;
+        if results.iter().any(|r| r.status == PushStatus::Applied) {
+            self.feed.lock().unwrap_or_else(|p| p.into_inner()).changed();
+        }
+        Ok(results)
     }
 
     /// Verified places of `grid` (or of every grid) inside `bbox` (min_lon, min_lat, max_lon, max_lat),
-    /// as GeoJSON features without personal data, and an ETag that changes when they may have.
-    pub fn feed(&self, grid: Option<&str>, bbox: Option<[f64; 4]>) -> Result<(Vec<Value>, String)> {
+    /// as GeoJSON features without personal data (built afresh; `feed_cached` keeps them).
+    pub fn feed(&self, grid: Option<&str>, bbox: Option<[f64; 4]>) -> Result<Vec<Value>> {
         let states = self.with(Mode::Read, |tx| tx.place_states(grid))?;
         let mut features = vec![];
         for state in states {
@@ -388,9 +395,16 @@ impl Db {
                 "properties": props,
             }));
         }
-        let tag =
-            checksum::hex(&<[u8; 32]>::from(sha2::Sha256::digest(serde_json::to_vec(&features).unwrap_or_default())));
-        Ok((features, format!("\"{}\"", &tag[..32])))
+        Ok(features)
+    }
+
+    /// Every region's sequence.
+    pub(crate) fn region_seqs(&self) -> Result<BTreeMap<String, i64>> {
+        self.with(Mode::Read, |tx| Ok(tx.regions()?.into_iter().map(|r| (r.region, r.seq)).collect()))
+    }
+
+    pub(crate) fn feed_cache(&self) -> &crate::feed::Shared {
+        &self.feed
     }
 
     /// Changes after the request's cursors in the regions the account may read, paged.
@@ -560,6 +574,11 @@ fn project(body: String) -> Result<String> {
         return Ok(body);
     }
     Ok(serde_json::to_string(&view::public_change(&c)).expect("changes serialize"))
+}
+
+/// The first 16 bytes of `digest`, as hex.
+pub(crate) fn hex16(digest: &[u8]) -> String {
+    digest.iter().take(16).map(|b| format!("{b:02x}")).collect()
 }
 
 fn contains([x0, y0, x1, y1]: [f64; 4], lon: f64, lat: f64) -> bool {
