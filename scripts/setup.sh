@@ -27,4 +27,9 @@ if [ "$mode" = test ]; then
   if ! cargo install --list | grep -q "^tauri-driver v$TAURI_DRIVER_VERSION:"; then
     cargo install --locked --quiet tauri-driver --version "$TAURI_DRIVER_VERSION"
   fi
+  # cargo-fuzz runs the fuzz targets (scripts/fuzz.sh; crates.io; pinned).
+  CARGO_FUZZ_VERSION=0.13.2
+  if ! cargo install --list | grep -q "^cargo-fuzz v$CARGO_FUZZ_VERSION:"; then
+    cargo install --locked --quiet cargo-fuzz --version "$CARGO_FUZZ_VERSION"
+  fi
 fi

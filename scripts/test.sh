@@ -2,8 +2,9 @@
 # Every test: unit, integration (real SQLite files, the real `ridermap` binary), property tests with a
 # short case count, server tests on SQLite and PostgreSQL, the Tauri commands (mock runtime) and the
 # real app window (Xvfb + tauri-driver + WebKitWebDriver), the browser tests (Debian's chromium
-# through `ridermap web`), and a smoke run of the benchmarks. Installs what is missing first.
-# Set RIDERMAP_LONG=1 for long property runs.
+# through `ridermap web`), a smoke run of the benchmarks, and a short fuzzing of every file and wire
+# reader (20 s per target). Installs what is missing first. Set RIDERMAP_LONG=1 for long property
+# runs, RIDERMAP_FUZZ_SECONDS for longer fuzzing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh test
@@ -27,3 +28,5 @@ cargo run --locked -q -p ridermap-bench --bin sync-bench -- --places 300 --devic
 cargo run --locked -q -p ridermap-bench --bin feed-bench -- --places 300 --requests 100 >/dev/null
 (cd tests/e2e && PLACES=1000 npm run --silent bench >/dev/null)
 echo "benchmark smoke run: ok"
+# Every reader of a file or wire format, fuzzed for a short while (RIDERMAP_FUZZ_SECONDS per target).
+bash scripts/fuzz.sh

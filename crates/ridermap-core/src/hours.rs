@@ -82,9 +82,10 @@ impl Hours {
     /// The state at instant `at`, evaluated in time zone `tz`.
     pub fn state_at(&self, at: DateTime<Utc>, tz: Tz) -> HoursState {
         let local = at.with_timezone(&tz).naive_local();
-        // Look a week ahead at most: enough for "opens at 06:00" and cheap to evaluate.
+        // Look a week ahead at most: enough for "opens at 06:00" and cheap to evaluate. (The
+        // crate's `next_change` searches without end: "Mo-Su" took 20 s to say it never changes.)
         let horizon = local + chrono::Duration::days(8);
-        let next = self.parsed.next_change(local).filter(|t| *t < horizon);
+        let next = self.parsed.iter_range(local, horizon).next().map(|r| r.range.end).filter(|t| *t < horizon);
         match self.parsed.state(local).0 {
             RuleKind::Open => Open { until: next },
             RuleKind::Closed => Closed { opens: next },
@@ -139,6 +140,9 @@ mod tests {
         check("Mo-Fr 07:00-19:00", "2026-11-28 10:00", "closed until Mon 07:00");
         check("Mo-Su 06:00-23:00; Sa,Su off", "2026-11-28 10:00", "closed until Mon 06:00");
         check("unknown", "2026-11-28 10:00", "unknown");
+        // Found by the fuzzer: open every day without times, which never changes (this took 20 s).
+        check("Mo-Su", "2026-11-28 10:00", "open");
+        check("Mo-Fr", "2026-11-28 10:00", "closed until Mon 00:00");
     }
 
     #[test]

@@ -1,8 +1,9 @@
 //! The sync protocol over HTTP: JSON bodies, gzip both ways, `Authorization: Bearer`.
 
-use std::{io::Read, time::Duration};
+use std::time::Duration;
 
 use ridermap_core::{ApiError, ErrorCode};
+use ridermap_sync::wire::Encoding;
 use ridermap_sync::{
     protocol::{BlobsMissing, LoginRequest, LoginResponse, PullRequest, PullResponse, PushRequest, PushResponse},
     remote::{Answer, Remote, RemoteError},
@@ -160,24 +161,21 @@ impl HttpRemote {
         let gzip = res.headers().get("content-encoding").and_then(|v| v.to_str().ok()) == Some("gzip");
         let status = res.status().as_u16();
         let raw = res.body_mut().with_config().limit(MAX_ANSWER).read_to_vec().map_err(|e| self.unreachable(&e))?;
-        let bytes = if gzip {
-            let mut inflated = vec![];
-            flate2::read::GzDecoder::new(&raw[..])
-                .take(MAX_ANSWER + 1)
-                .read_to_end(&mut inflated)
-                .map_err(|e| self.unreachable(&e))?;
-            if inflated.len() as u64 > MAX_ANSWER {
-                return Err(self.unreachable(&"the answer inflates past 64 MiB"));
-            }
-            inflated
-        } else {
-            raw
-        };
+        self.answer(status, if gzip { Encoding::Gzip } else { Encoding::Identity }, &raw)
+    }
+
+    /// What an answer with `status` and body `raw` says.
+    fn answer<Res: DeserializeOwned>(&self, status: u16, encoding: Encoding, raw: &[u8]) -> Answer<Res> {
         if !(200..300).contains(&status) {
-            return Err(self.failure(status, &bytes));
+            let body = ridermap_sync::wire::decode::<serde_json::Value>(encoding, raw, 1 << 20).unwrap_or_default();
+            return Err(self.failure(status, &serde_json::to_vec(&body).unwrap_or_default()));
         }
-        serde_json::from_slice(&bytes).map_err(|e| {
-            RemoteError::Answered(ApiError::new(ErrorCode::Server, format!("{} answered with {e}", self.server)))
+        ridermap_sync::wire::decode(encoding, raw, MAX_ANSWER).map_err(|e| match e.code {
+            ErrorCode::TooLarge => self.unreachable(&"the answer inflates past 64 MiB"),
+            _ => RemoteError::Answered(ApiError::new(
+                ErrorCode::Server,
+                format!("{} answered with {}", self.server, e.message),
+            )),
         })
     }
 }

@@ -11,7 +11,10 @@ use axum::{
     routing::{get, post},
 };
 use ridermap_core::{ApiError, ErrorCode};
-use ridermap_sync::protocol::{BlobsMissing, LoginRequest, PullRequest, PushRequest};
+use ridermap_sync::{
+    protocol::{BlobsMissing, LoginRequest, PullRequest, PushRequest},
+    wire::Encoding,
+};
 
 use crate::{Account, Db, DbError, Limits, endpoints};
 
@@ -86,21 +89,8 @@ fn is_gzip(headers: &HeaderMap) -> bool {
 /// Read a JSON body, gzip-compressed when `Content-Encoding: gzip` says so, inflating at most
 /// `max` bytes. Called on a blocking thread: inflating and parsing never hold an async worker.
 fn read_body<T: serde::de::DeserializeOwned>(gzip: bool, body: &[u8], max: u64) -> Result<T, ApiError> {
-    use std::io::Read;
-    let mut inflated = vec![];
-    let bytes = if gzip {
-        flate2::read::GzDecoder::new(body)
-            .take(max + 1)
-            .read_to_end(&mut inflated)
-            .map_err(|e| ApiError::new(ErrorCode::Malformed, format!("bad gzip body: {e}")))?;
-        if inflated.len() as u64 > max {
-            return Err(ApiError::new(ErrorCode::TooLarge, format!("the body inflates past {} KiB", max >> 10)));
-        }
-        &inflated[..]
-    } else {
-        body
-    };
-    serde_json::from_slice(bytes).map_err(|e| ApiError::new(ErrorCode::Malformed, format!("bad request body: {e}")))
+    let encoding = if gzip { Encoding::Gzip } else { Encoding::Identity };
+    ridermap_sync::wire::decode(encoding, body, max)
 }
 
 /// A JSON answer, gzip-compressed for clients that accept it.

@@ -18,6 +18,8 @@ pub mod merge;
 pub mod protocol;
 pub mod remote;
 pub mod view;
+#[cfg(feature = "wire")]
+pub mod wire;
 
 pub use merge::{Conflict, EntityState, Version};
 pub use protocol::{Entity, Op, WireChange};
