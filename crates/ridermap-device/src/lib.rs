@@ -32,6 +32,8 @@ const FOLLOW: &str = "sync_follow";
 const ROLE: &str = "sync_role";
 /// A city's own CA (PEM), trusted besides the platform's roots.
 const CA: &str = "sync_ca";
+/// The account the server gave at enrolment (who this device's reports are by).
+const ACCOUNT: &str = "sync_account";
 
 #[derive(Debug, thiserror::Error)]
 pub enum SyncError {
@@ -126,7 +128,12 @@ fn enrol(
     let req = LoginRequest { protocol: PROTOCOL_VERSION, invite: invite.trim().into(), device };
     let res = remote.login(&req)?;
     let role = serde_json::to_string(&res.role).expect("roles serialize");
-    store.set_settings(&[(SERVER, server), (TOKEN, &res.token), (ROLE, &role), (CA, ca)])?;
+    let account = res.account.to_string();
+    store.set_settings(&[(SERVER, server), (TOKEN, &res.token), (ROLE, &role), (CA, ca), (ACCOUNT, &account)])?;
+    // From now on this device's changes go by the name everyone else sees (none renamed at push).
+    if let Some(name) = &res.device_name {
+        store.set_device_name(name)?;
+    }
     Ok(res)
 }
 
@@ -169,6 +176,11 @@ pub fn sync_with(store: &mut Store, remote: &dyn Remote, checks: Checksums) -> R
         Err(e) => store.set_setting(LAST_ERROR, &e.to_string())?,
     }
     result
+}
+
+/// The account the server gave this device at enrolment (None before).
+pub fn account(store: &Store) -> Result<Option<String>, SyncError> {
+    Ok(store.setting(ACCOUNT)?)
 }
 
 /// The role the server gave this device at enrolment (None before).

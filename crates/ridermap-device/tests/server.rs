@@ -807,6 +807,8 @@ fn a_rider_pulls_no_one_elses_name_or_device(backend: &str) {
         stop.id
     };
     let mut author = server.device(Role::Rider, &[], &[]);
+    // Enrolled, a device stamps its changes with the name the server gave it, not its id.
+    assert!(author.device_name().starts_with("p-") && author.device_name() != author.device_id());
     let mut volunteer = server.device(Role::Volunteer, &[], &[station]);
     let mut other = server.device(Role::Rider, &[], &[]);
     let mut worker = server.device(Role::GridWorker, &["g1"], &[]);

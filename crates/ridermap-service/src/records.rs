@@ -48,7 +48,9 @@ fn decode(field: &str, b64: &str) -> Result<Vec<u8>, ApiError> {
 fn add(cx: &mut Ctx<'_>, mut r: ridermap_core::StatusReport) -> Result<ridermap_core::StatusReport, ApiError> {
     let actor = cx.actor();
     let store = cx.store();
-    r.reporter = actor.name.clone();
+    // Enrolled, a report is by the device's account (as the server will keep it); else by the
+    // name the app was started with.
+    r.reporter = ridermap_device::account(store)?.or_else(|| actor.name.clone());
     r.reporter_role = ridermap_device::role(store)?.unwrap_or_default();
     r.created_at = Utc::now();
     Ok(store.add_report(&r, actor)?)

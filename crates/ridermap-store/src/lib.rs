@@ -39,6 +39,9 @@ pub struct Actor {
 
 pub struct Store {
     conn: Connection,
+    /// This device's id.
+    id: String,
+    /// The name its changes carry (`device_name`).
     device: String,
     /// True when this open created the store (it had no schema before).
     created: bool,
@@ -80,7 +83,7 @@ impl Store {
         }
         migrations().to_latest(&mut conn).map_err(|e| Error::Migration(e.to_string()))?;
         let tx = conn.transaction()?;
-        let device = match meta_get(&tx, "device_id")? {
+        let id = match meta_get(&tx, "device_id")? {
             Some(d) => d,
             None => {
                 let d = Id::new().to_string();
@@ -88,8 +91,9 @@ impl Store {
                 d
             }
         };
+        let device = meta_get(&tx, "device_name")?.unwrap_or_else(|| id.clone());
         tx.commit()?;
-        Ok(Store { conn, device, created: before == 0 })
+        Ok(Store { conn, id, device, created: before == 0 })
     }
 
     /// Whether this open created the store from nothing (so demo data may be loaded).
@@ -97,9 +101,22 @@ impl Store {
         self.created
     }
 
-    /// This device's id, stamped on every change it makes.
+    /// This device's id: what it tells the server at login (and what an admin revokes).
     pub fn device_id(&self) -> &str {
+        &self.id
+    }
+
+    /// The name stamped on every change this device makes: its id, until the server gives it a
+    /// name to go by (its account's pseudonym).
+    pub fn device_name(&self) -> &str {
         &self.device
+    }
+
+    /// Stamp this device's changes from now on with `name` (the server's pseudonym for it).
+    pub fn set_device_name(&mut self, name: &str) -> Result<()> {
+        meta_set(&self.conn, "device_name", name)?;
+        self.device = name.to_string();
+        Ok(())
     }
 
     /// A device setting kept in the store (sync server, token, cursors, last sync).

@@ -194,6 +194,10 @@ pub struct LoginResponse {
     pub role: ridermap_core::Role,
     pub grids: Vec<String>,
     pub stations: Vec<Id>,
+    /// The name the device's changes go by (its account's pseudonym); a device that stamps its
+    /// changes with it has none renamed at push.
+    #[serde(default)]
+    pub device_name: Option<String>,
 }
 
 /// The region a record syncs in, from its fields: a grid's own code; a place's or report's grid; a

@@ -62,6 +62,8 @@ pub(crate) struct Grant {
 /// One region's row: its sequence, checksum (hex) and the extent of its places, if any.
 #[derive(Debug, Clone)]
 pub(crate) struct RegionRow {
+    /// The checksum of the public view (`ridermap_sync::view`); None until first computed.
+    pub public: Option<String>,
     pub region: String,
     pub seq: i64,
     pub checksum: String,
@@ -296,12 +298,14 @@ impl Db {
             let hash = hash_secret(&token);
             tx.insert_token(&NewToken { hash: &hash, account: &id, device, created_ms: now, expires_ms: now + life })?;
             let account = account_of(&id, grant)?;
+            let device_name = Some(crate::claims::pseudonym(&account));
             Ok(LoginResponse {
                 token,
                 account: account.id,
                 role: account.role,
                 grids: account.grids,
                 stations: account.stations,
+                device_name,
             })
         })
     }
@@ -472,7 +476,10 @@ impl Db {
                 let sum = match (view, all.iter().find(|r| &r.region == region)) {
                     (_, None) => checksum::hex(&[0; 32]),
                     (View::Full, Some(row)) => row.checksum.clone(),
-                    (View::Public, Some(row)) => self.public_checksum(tx, row)?,
+                    (View::Public, Some(row)) => match &row.public {
+                        Some(sum) => sum.clone(),
+                        None => self.public_checksum(tx, row)?,
+                    },
                 };
                 out.checksums.insert(region.clone(), sum);
                 if view == View::Public {
@@ -496,14 +503,7 @@ impl Db {
             return Ok(sum.clone());
         }
         drop(cache);
-        let mut sum = [0u8; 32];
-        for (id, kind, state) in tx.region_states(&row.region)? {
-            let id: Id = id.parse().map_err(corrupt)?;
-            let kind = Entity::parse(&kind).ok_or_else(|| DbError::Corrupt(format!("entity {id}: kind `{kind}`")))?;
-            let state: EntityState = serde_json::from_str(&state).map_err(corrupt)?;
-            checksum::xor(&mut sum, &checksum::entity_digest(id, &view::public_state(kind, &state)));
-        }
-        let sum = checksum::hex(&sum);
+        let sum = public_sum(tx, &row.region)?;
         cache = self.public_sums.lock().unwrap_or_else(|p| p.into_inner());
         cache.insert(row.region.clone(), (row.checksum.clone(), sum.clone()));
         Ok(sum)
@@ -558,6 +558,18 @@ impl Db {
     }
 }
 
+/// The public-view checksum of `region` as stored, from every entity in it.
+fn public_sum(tx: &mut dyn Tx, region: &str) -> Result<String> {
+    let mut sum = [0u8; 32];
+    for (id, kind, state) in tx.region_states(region)? {
+        let id: Id = id.parse().map_err(corrupt)?;
+        let kind = Entity::parse(&kind).ok_or_else(|| DbError::Corrupt(format!("entity {id}: kind `{kind}`")))?;
+        let state: EntityState = serde_json::from_str(&state).map_err(corrupt)?;
+        checksum::xor(&mut sum, &checksum::entity_digest(id, &view::public_state(kind, &state)));
+    }
+    Ok(checksum::hex(&sum))
+}
+
 /// How `region`'s changes reach `account`: in full to admins and to grid workers in their grids.
 fn view_for(account: &Account, region: &str) -> View {
     match account.role {
@@ -599,6 +611,8 @@ struct Batch {
     dirty_regions: Vec<String>,
     kinds: HashMap<String, Entity>,
     changes: Vec<ChangeRow>,
+    /// The pushing account's pseudonym, made once per push.
+    device_name: Option<String>,
 }
 
 impl Batch {
@@ -639,6 +653,7 @@ impl Batch {
             dirty_regions: vec![],
             kinds,
             changes: vec![],
+            device_name: None,
         })
     }
 
@@ -675,12 +690,18 @@ impl Batch {
 
     fn region_row(&mut self, tx: &mut dyn Tx, region: &str) -> Result<&mut RegionRow> {
         if !self.regions.contains_key(region) {
-            let row = tx.region(region)?.unwrap_or_else(|| RegionRow {
+            let mut row = tx.region(region)?.unwrap_or_else(|| RegionRow {
                 region: region.to_string(),
                 seq: 0,
                 checksum: checksum::hex(&[0; 32]),
+                public: Some(checksum::hex(&[0; 32])),
                 extent: None,
             });
+            // A region from before the public checksum was kept: computed once, from what is
+            // stored (this batch has not written yet), then kept up to date like the full one.
+            if row.public.is_none() {
+                row.public = Some(public_sum(tx, region)?);
+            }
             self.regions.insert(region.to_string(), row);
         }
         Ok(self.regions.get_mut(region).expect("just inserted"))
@@ -757,13 +778,16 @@ impl Batch {
         change.hlc = clock::clamp(c.hlc, server_ms, bound_ms);
         let now = chrono::DateTime::from_timestamp_millis(server_ms).unwrap_or_else(chrono::Utc::now);
         let amended = crate::claims::enforce(account, &mut change, &region, now);
-        change.device = crate::claims::pseudonym(account);
-        let (mut state, old_digest) = match existing {
+        change.device = self.device_name.get_or_insert_with(|| crate::claims::pseudonym(account)).clone();
+        let personal = view::is_personal(c.entity);
+        let public_digest = |s: &EntityState| checksum::entity_digest(c.entity_id, &view::public_state(c.entity, s));
+        let (mut state, old_digest, old_public) = match existing {
             Some((_, s)) => {
                 let d = checksum::entity_digest(c.entity_id, &s);
-                (s, Some(d))
+                let p = if personal { public_digest(&s) } else { d };
+                (s, Some(d), Some(p))
             }
-            None => (EntityState::default(), None),
+            None => (EntityState::default(), None, None),
         };
         state.apply(&change);
         if let Err(why) = check_record(c.entity, &state, old_digest.is_none()) {
@@ -771,6 +795,7 @@ impl Batch {
         }
         // Region sequence, checksum and extent move together with the change.
         let new_digest = checksum::entity_digest(c.entity_id, &state);
+        let new_public = if personal { public_digest(&state) } else { new_digest };
         let position = match (c.entity, state.fields.get("lon"), state.fields.get("lat")) {
             (Entity::Place, Some((lon, _)), Some((lat, _))) => lon.as_f64().zip(lat.as_f64()),
             _ => None,
@@ -781,8 +806,14 @@ impl Batch {
             checksum::xor(&mut sum, &d);
         }
         checksum::xor(&mut sum, &new_digest);
+        let mut public = unhex(row.public.as_deref().unwrap_or_default())?;
+        if let Some(d) = old_public {
+            checksum::xor(&mut public, &d);
+        }
+        checksum::xor(&mut public, &new_public);
         row.seq += 1;
         row.checksum = checksum::hex(&sum);
+        row.public = Some(checksum::hex(&public));
         if let Some((lon, lat)) = position {
             row.extent = Some(match row.extent {
                 None => [lon, lat, lon, lat],

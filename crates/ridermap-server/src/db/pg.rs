@@ -79,6 +79,9 @@ UPDATE tokens SET expires_ms = created_ms + 15552000000;
 ALTER TABLE invites ADD COLUMN used_device TEXT;
 ALTER TABLE invites ADD COLUMN used_account TEXT;
 "#,
+    r#"
+ALTER TABLE regions ADD COLUMN public_checksum TEXT;
+"#,
 ];
 
 /// `url` without the options the `postgres` crate does not read, and the CA file (libpq's
@@ -306,6 +309,7 @@ fn region_row(r: &postgres::Row) -> RegionRow {
         region: r.get(0),
         seq: r.get(1),
         checksum: r.get(2),
+        public: r.get(7),
         extent: match extent {
             [Some(a), Some(b), Some(c), Some(d)] => Some([a, b, c, d]),
             _ => None,
@@ -396,13 +400,13 @@ impl Tx for PgTx<'_> {
 
     fn region(&mut self, region: &str) -> Result<Option<RegionRow>> {
         let s = self
-            .stmt("SELECT region, seq, checksum, min_lon, min_lat, max_lon, max_lat FROM regions WHERE region = $1")?;
+            .stmt("SELECT region, seq, checksum, min_lon, min_lat, max_lon, max_lat, public_checksum FROM regions WHERE region = $1")?;
         Ok(self.tx.query_opt(&s, &[&region])?.as_ref().map(region_row))
     }
 
     fn regions(&mut self) -> Result<Vec<RegionRow>> {
         let s =
-            self.stmt("SELECT region, seq, checksum, min_lon, min_lat, max_lon, max_lat FROM regions ORDER BY region")?;
+            self.stmt("SELECT region, seq, checksum, min_lon, min_lat, max_lon, max_lat, public_checksum FROM regions ORDER BY region")?;
         Ok(self.tx.query(&s, &[])?.iter().map(region_row).collect())
     }
 
@@ -410,18 +414,20 @@ impl Tx for PgTx<'_> {
         // One statement per table, whatever the batch size: arrays in, UNNEST on the server.
         if !w.regions.is_empty() {
             let s = self.stmt(
-                "INSERT INTO regions(region, seq, checksum, min_lon, min_lat, max_lon, max_lat)
-                 SELECT * FROM UNNEST($1::text[], $2::int8[], $3::text[], $4::float8[], $5::float8[], $6::float8[], $7::float8[])
+                "INSERT INTO regions(region, seq, checksum, min_lon, min_lat, max_lon, max_lat, public_checksum)
+                 SELECT * FROM UNNEST($1::text[], $2::int8[], $3::text[], $4::float8[], $5::float8[], $6::float8[], $7::float8[], $8::text[])
                  ON CONFLICT (region) DO UPDATE SET seq = excluded.seq, checksum = excluded.checksum,
                     min_lon = excluded.min_lon, min_lat = excluded.min_lat,
-                    max_lon = excluded.max_lon, max_lat = excluded.max_lat",
+                    max_lon = excluded.max_lon, max_lat = excluded.max_lat,
+                    public_checksum = excluded.public_checksum",
             )?;
             let names: Vec<&str> = w.regions.iter().map(|r| r.region.as_str()).collect();
             let seqs: Vec<i64> = w.regions.iter().map(|r| r.seq).collect();
             let sums: Vec<&str> = w.regions.iter().map(|r| r.checksum.as_str()).collect();
             let col = |i: usize| -> Vec<Option<f64>> { w.regions.iter().map(|r| r.extent.map(|e| e[i])).collect() };
             let (a, b, c, d) = (col(0), col(1), col(2), col(3));
-            self.tx.execute(&s, &[&names, &seqs, &sums, &a, &b, &c, &d])?;
+            let public: Vec<Option<&str>> = w.regions.iter().map(|r| r.public.as_deref()).collect();
+            self.tx.execute(&s, &[&names, &seqs, &sums, &a, &b, &c, &d, &public])?;
         }
         if !w.entities.is_empty() {
             let s = self.stmt(

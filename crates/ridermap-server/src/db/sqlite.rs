@@ -84,6 +84,11 @@ ALTER TABLE invites ADD COLUMN used_device TEXT;
 ALTER TABLE invites ADD COLUMN used_account TEXT;
 "#;
 
+/// The region checksum of the public view, kept like the full one (NULL: not computed yet).
+const V4: &str = r#"
+ALTER TABLE regions ADD COLUMN public_checksum TEXT;
+"#;
+
 pub(crate) struct Sqlite {
     conn: Mutex<Connection>,
 }
@@ -101,7 +106,7 @@ impl Sqlite {
         conn.pragma_update(None, "journal_mode", "WAL")?;
         conn.pragma_update(None, "synchronous", "FULL")?;
         conn.busy_timeout(std::time::Duration::from_secs(5))?;
-        Migrations::new(vec![M::up(V1), M::up(V2), M::up(V3)])
+        Migrations::new(vec![M::up(V1), M::up(V2), M::up(V3), M::up(V4)])
             .to_latest(&mut conn)
             .map_err(|e| DbError::Invalid(format!("migration failed: {e}")))?;
         Ok(Sqlite { conn: Mutex::new(conn) })
@@ -134,6 +139,7 @@ fn region_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<RegionRow> {
         region: r.get(0)?,
         seq: r.get(1)?,
         checksum: r.get(2)?,
+        public: r.get(7)?,
         extent: match extent {
             [Some(a), Some(b), Some(c), Some(d)] => Some([a, b, c, d]),
             _ => None,
@@ -141,7 +147,7 @@ fn region_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<RegionRow> {
     })
 }
 
-const REGION_COLUMNS: &str = "region, seq, checksum, min_lon, min_lat, max_lon, max_lat";
+const REGION_COLUMNS: &str = "region, seq, checksum, min_lon, min_lat, max_lon, max_lat, public_checksum";
 
 impl Tx for SqliteTx<'_> {
     fn insert_invite(&mut self, code_hash: &str, g: &Grant, ms: i64) -> Result<()> {
@@ -263,15 +269,16 @@ impl Tx for SqliteTx<'_> {
 
     fn write(&mut self, w: &Writes) -> Result<()> {
         let mut regions = self.0.prepare_cached(
-            "INSERT INTO regions(region, seq, checksum, min_lon, min_lat, max_lon, max_lat)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+            "INSERT INTO regions(region, seq, checksum, min_lon, min_lat, max_lon, max_lat, public_checksum)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
              ON CONFLICT(region) DO UPDATE SET seq = excluded.seq, checksum = excluded.checksum,
                 min_lon = excluded.min_lon, min_lat = excluded.min_lat,
-                max_lon = excluded.max_lon, max_lat = excluded.max_lat",
+                max_lon = excluded.max_lon, max_lat = excluded.max_lat,
+                public_checksum = excluded.public_checksum",
         )?;
         for r in &w.regions {
             let e = r.extent.map(|e| e.map(Some)).unwrap_or([None; 4]);
-            regions.execute(params![r.region, r.seq, r.checksum, e[0], e[1], e[2], e[3]])?;
+            regions.execute(params![r.region, r.seq, r.checksum, e[0], e[1], e[2], e[3], r.public])?;
         }
         let mut entities = self.0.prepare_cached(
             "INSERT INTO entities(entity_id, entity, region, state) VALUES (?1, ?2, ?3, ?4)
