@@ -266,40 +266,26 @@ fn main() -> Result<()> {
 
     // 6. One report saved, durable across a power cut (synchronous=FULL, the store's setting)
     //    against the same write that may roll back (synchronous=NORMAL), same file, same run.
-    let mut write_report = |i: usize| {
+    // One report on the i-th gate, timed, with the statement `then` after it (if any).
+    let write_report = |store: &mut Store, i: usize, then: Option<&str>| {
         let g = &gates[i % gates.len()];
         let mut r = ridermap_core::StatusReport::new(ridermap_core::Outcome::GotIn, g.lat, g.lon, Utc::now());
         r.target = Some(g.id);
         let t = Instant::now();
-        gstore.add_report(&r, &Actor::default()).unwrap();
+        store.add_report(&r, &Actor::default()).unwrap();
+        if let Some(sql) = then {
+            store.connection().execute_batch(sql).unwrap();
+        }
         t.elapsed()
     };
     let writes = queries.clamp(20, 200);
-    let durable: Vec<Duration> = (0..writes).map(&mut write_report).collect();
+    let durable: Vec<Duration> = (0..writes).map(|i| write_report(&mut gstore, i, None)).collect();
     let mut normal_store = Store::open(gdir.path().join("gate.sqlite"))?;
     normal_store.connection().pragma_update(None, "synchronous", "NORMAL")?;
-    let normal: Vec<Duration> = (0..writes)
-        .map(|i| {
-            let g = &gates[i % gates.len()];
-            let mut r = ridermap_core::StatusReport::new(ridermap_core::Outcome::GotIn, g.lat, g.lon, Utc::now());
-            r.target = Some(g.id);
-            let t = Instant::now();
-            normal_store.add_report(&r, &Actor::default()).unwrap();
-            t.elapsed()
-        })
-        .collect();
+    let normal: Vec<Duration> = (0..writes).map(|i| write_report(&mut normal_store, i, None)).collect();
     // The other durable choice: NORMAL, then a checkpoint (which syncs) before "saved" is shown.
-    let checkpointed: Vec<Duration> = (0..writes)
-        .map(|i| {
-            let g = &gates[i % gates.len()];
-            let mut r = ridermap_core::StatusReport::new(ridermap_core::Outcome::GotIn, g.lat, g.lon, Utc::now());
-            r.target = Some(g.id);
-            let t = Instant::now();
-            normal_store.add_report(&r, &Actor::default()).unwrap();
-            normal_store.connection().execute_batch("PRAGMA wal_checkpoint(FULL)").unwrap();
-            t.elapsed()
-        })
-        .collect();
+    let checkpointed: Vec<Duration> =
+        (0..writes).map(|i| write_report(&mut normal_store, i, Some("PRAGMA wal_checkpoint(FULL)"))).collect();
     let (md, mn, mc) = (median(durable), median(normal), median(checkpointed));
     rows.push((
         "a report saved (durable)",

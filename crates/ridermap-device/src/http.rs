@@ -134,9 +134,9 @@ impl HttpRemote {
 
     /// The error an answer with `status` and `body` carries; a body that is not `{code, message}`
     /// (a proxy's page, say) still says what happened.
-    fn failure(&self, status: u16, body: &[u8]) -> RemoteError {
+    fn failure(&self, status: u16, encoding: Encoding, body: &[u8]) -> RemoteError {
         RemoteError::Answered(
-            serde_json::from_slice::<ApiError>(body).unwrap_or_else(|_| {
+            ridermap_sync::wire::decode::<ApiError>(encoding, body, 1 << 20).unwrap_or_else(|_| {
                 ApiError::new(ErrorCode::Server, format!("{} answered HTTP {status}", self.server))
             }),
         )
@@ -167,8 +167,7 @@ impl HttpRemote {
     /// What an answer with `status` and body `raw` says.
     fn answer<Res: DeserializeOwned>(&self, status: u16, encoding: Encoding, raw: &[u8]) -> Answer<Res> {
         if !(200..300).contains(&status) {
-            let body = ridermap_sync::wire::decode::<serde_json::Value>(encoding, raw, 1 << 20).unwrap_or_default();
-            return Err(self.failure(status, &serde_json::to_vec(&body).unwrap_or_default()));
+            return Err(self.failure(status, encoding, raw));
         }
         ridermap_sync::wire::decode(encoding, raw, MAX_ANSWER).map_err(|e| match e.code {
             ErrorCode::TooLarge => self.unreachable(&"the answer inflates past 64 MiB"),
@@ -210,7 +209,7 @@ impl Remote for HttpRemote {
             return Ok(());
         }
         let body = res.body_mut().with_config().limit(1 << 16).read_to_vec().unwrap_or_default();
-        Err(self.failure(status, &body))
+        Err(self.failure(status, Encoding::Identity, &body))
     }
 
     fn get_blob(&self, token: &str, hash: &str) -> Answer<Option<Vec<u8>>> {
@@ -225,7 +224,7 @@ impl Remote for HttpRemote {
         match status {
             200 => Ok(Some(bytes)),
             404 => Ok(None),
-            _ => Err(self.failure(status, &bytes)),
+            _ => Err(self.failure(status, Encoding::Identity, &bytes)),
         }
     }
 }

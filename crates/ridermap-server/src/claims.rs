@@ -13,16 +13,6 @@ use crate::Account;
 /// The fields a report's review sets; nobody else sets them.
 const REVIEW_FIELDS: [&str; 4] = ["review", "resolution", "resolved_at", "resolved_by"];
 
-/// Times a device may not set after `now`, by entity.
-fn times(entity: Entity) -> &'static [&'static str] {
-    match entity {
-        Entity::Report => &["observed_at", "created_at", "resolved_at"],
-        Entity::Visit => &["at", "created_at"],
-        Entity::Note => &["created_at"],
-        Entity::Place | Entity::Grid => &[],
-    }
-}
-
 /// Who wrote the record, as the server names the account (its id): the field, by entity and op.
 fn author(entity: Entity, op: Op) -> Option<&'static str> {
     match (entity, op) {
@@ -68,7 +58,7 @@ pub fn enforce(account: &Account, change: &mut WireChange, region: &str, now: Da
         (Entity::Report, Op::Resolve) => fields.retain(|k, _| REVIEW_FIELDS.contains(&k.as_str())),
         _ => {}
     }
-    for f in times(change.entity) {
+    for f in ridermap_sync::view::times(change.entity) {
         clamp_time(fields, f, now);
     }
     change.fields != sent

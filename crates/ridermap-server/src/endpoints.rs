@@ -144,13 +144,7 @@ impl Remote for InProcess {
             .map(|c| serde_json::from_str(c.get()))
             .collect::<Result<_, _>>()
             .map_err(|e| RemoteError::Answered(ApiError::new(ErrorCode::Corrupt, e.to_string())))?;
-        Ok(PullResponse {
-            changes,
-            cursors: page.cursors,
-            more: page.more,
-            checksums: page.checksums,
-            public: page.public,
-        })
+        Ok(page.with_changes(changes))
     }
 
     fn missing_blobs(&self, token: &str, req: &BlobsMissing) -> Answer<BlobsMissing> {

@@ -180,6 +180,13 @@ pub struct PullResponse<C = WireChange> {
     pub public: std::collections::BTreeSet<Region>,
 }
 
+impl<C> PullResponse<C> {
+    /// The same page carrying `changes` (the same changes in another form: parsed, say).
+    pub fn with_changes<D>(self, changes: Vec<D>) -> PullResponse<D> {
+        PullResponse { changes, cursors: self.cursors, more: self.more, checksums: self.checksums, public: self.public }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct LoginRequest {
     pub protocol: u32,

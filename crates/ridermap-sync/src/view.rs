@@ -33,8 +33,9 @@ fn hidden(entity: Entity) -> &'static [&'static str] {
     }
 }
 
-/// Times shown to the hour, by entity.
-fn hourly(entity: Entity) -> &'static [&'static str] {
+/// The time fields of each entity's records (the public view shows them to the hour; the server
+/// takes none later than its clock).
+pub fn times(entity: Entity) -> &'static [&'static str] {
     match entity {
         Entity::Report => &["observed_at", "created_at", "resolved_at"],
         Entity::Visit => &["at", "created_at"],
@@ -53,7 +54,7 @@ pub fn public_field(entity: Entity, field: &str, value: &Value) -> Option<Value>
     if hidden(entity).contains(&field) {
         return None;
     }
-    if hourly(entity).contains(&field)
+    if times(entity).contains(&field)
         && let Some(t) = value.as_str().and_then(|s| DateTime::parse_from_rfc3339(s).ok())
     {
         let hour = t.with_timezone(&Utc).duration_trunc(TimeDelta::hours(1)).unwrap_or(t.with_timezone(&Utc));

@@ -416,13 +416,7 @@ impl Db {
         let page = self.pull_raw(account, req)?;
         let changes =
             page.changes.iter().map(|b| serde_json::from_str(b.get()).map_err(corrupt)).collect::<Result<_>>()?;
-        Ok(PullResponse {
-            changes,
-            cursors: page.cursors,
-            more: page.more,
-            checksums: page.checksums,
-            public: page.public,
-        })
+        Ok(page.with_changes(changes))
     }
 
     /// `pull` with the changes as the stored JSON, passed through without being parsed again.
