@@ -1,14 +1,16 @@
 #!/usr/bin/env bash
 # What a fresh Debian machine needs, installed only when missing. Idempotent.
 #   setup.sh app   WebKitGTK and friends, to build and run the Tauri app.
-#   setup.sh test  the above, plus Debian's chromium and Node.js for the browser tests, and
-#                  WebKitWebDriver, Xvfb and tauri-driver for the window test.
+#   setup.sh test  the above, plus Debian's chromium and Node.js for the browser tests,
+#                  WebKitWebDriver, Xvfb and tauri-driver for the window test, and a D-Bus daemon
+#                  with gnome-keyring for the keyring test.
 # PostgreSQL is scripts/postgres.sh; the UI's build tools are scripts/ui.sh.
 set -euo pipefail
 mode="${1:-test}"
 as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
-want=(libwebkit2gtk-4.1-dev librsvg2-dev libayatana-appindicator3-dev libssl-dev pkg-config)
-[ "$mode" = test ] && want+=(chromium nodejs npm webkit2gtk-driver xvfb)
+# libdbus-1-dev: the device keeps its sync token in a Linux desktop's Secret Service (keyring crate).
+want=(libwebkit2gtk-4.1-dev librsvg2-dev libayatana-appindicator3-dev libssl-dev libdbus-1-dev pkg-config)
+[ "$mode" = test ] && want+=(chromium nodejs npm webkit2gtk-driver xvfb dbus-daemon gnome-keyring)
 missing=()
 for pkg in "${want[@]}"; do
   case "$pkg" in

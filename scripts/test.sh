@@ -14,8 +14,8 @@ bash scripts/ui.sh
 RIDERMAP_TEST_PG="${RIDERMAP_TEST_PG:-$(bash scripts/postgres.sh)}"
 # The CA of the server's TLS certificate, for the sslmode=require test.
 RIDERMAP_TEST_PG_CA="${RIDERMAP_TEST_PG_CA:-$(bash scripts/postgres.sh --ca)}"
-# The window test must not skip here for want of its tools (setup.sh installed them).
-export RIDERMAP_TEST_PG RIDERMAP_TEST_PG_CA RIDERMAP_REQUIRE_PG=1 RIDERMAP_REQUIRE_WINDOW=1
+# The window and keyring tests must not skip here for want of their tools (setup.sh installed them).
+export RIDERMAP_TEST_PG RIDERMAP_TEST_PG_CA RIDERMAP_REQUIRE_PG=1 RIDERMAP_REQUIRE_WINDOW=1 RIDERMAP_REQUIRE_KEYRING=1
 cargo test --workspace --locked
 # Browser tests: rider, volunteer and grid-worker flows, zh-CN and English, phone and tablet, the sync
 # server down then up. Screenshots go to docs/screenshots/.

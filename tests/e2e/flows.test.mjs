@@ -5,7 +5,7 @@ import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { execFileSync } from 'node:child_process';
-import { browser, freePort, page, PHONE, ridermap, ROOT, serve, shot, TABLET, tempDir, UI } from './harness.mjs';
+import { browser, freePort, page, PHONE, ridermap, ROOT, serve, shot, TABLET, tempDir, testCa, UI } from './harness.mjs';
 
 const dir = tempDir();
 const appDb = join(dir, 'app.sqlite');
@@ -84,6 +84,40 @@ describe('Ridermap in a browser', () => {
     assert.equal(await p.getByTestId('tab-station').count(), 0);
     assert.equal(await p.getByTestId('tab-gate').count(), 1);
     await p.context().close();
+  });
+
+  test("a city's own sync server over HTTPS: refused until its CA file is chosen, then enrolled", async () => {
+    const tls = tempDir();
+    const { ca, cert, key } = testCa(tls);
+    const cityDb = join(tls, 'city.sqlite');
+    const city = await serve(['--db', cityDb, 'serve', '--listen', '127.0.0.1:0', '--tls-cert', cert, '--tls-key', key]);
+    const device = await serve(['--db', join(tls, 'device.sqlite'), 'web', '--listen', '127.0.0.1:0', '--ui', UI]);
+    try {
+      assert.match(city.url, /^https:\/\/127\.0\.0\.1:/);
+      const code = ridermap(['--db', cityDb, 'admin', 'invite', '--role', 'rider']).trim();
+      const p = await page(b, PHONE);
+      await p.goto(device.url);
+      await p.getByTestId('tab-sync').click();
+      await p.getByTestId('server-url').fill(city.url);
+      await p.getByTestId('invite').fill(code);
+      // Without the city's CA the device does not trust the server, and says what to do.
+      await p.getByTestId('enrol').click();
+      await p.getByTestId('toast').filter({ hasText: 'not trusted' }).waitFor();
+      assert.match(await p.getByTestId('sync-server').textContent(), /未设置服务器/);
+      // With it, the same invite (not spent by the refused try) enrols the device.
+      await p.getByTestId('ca-file').setInputFiles(ca);
+      await p.getByTestId('ca-chosen').filter({ hasText: 'ca.pem' }).waitFor();
+      await p.getByTestId('enrol').click();
+      await p.getByTestId('sync-server').filter({ hasText: city.url }).waitFor();
+      assert.match(await p.getByTestId('token-in').textContent(), /信任服务器自有证书/);
+      await p.getByTestId('sync-now').click();
+      await p.getByTestId('toast').filter({ hasText: '上传' }).waitFor();
+      assert.equal(await p.getByTestId('last-error').count(), 0);
+      await p.context().close();
+    } finally {
+      await device.stop();
+      await city.stop();
+    }
   });
 
   test('rider, server unreachable: a report in three taps waits as pending', async () => {

@@ -2,7 +2,7 @@
 // server on loopback) and Debian's chromium through playwright-core.
 import { spawn, execFileSync } from 'node:child_process';
 import { createServer } from 'node:net';
-import { mkdtempSync, mkdirSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -44,7 +44,7 @@ export function serve(args) {
     child.on('exit', (code) => fail(new Error(`ridermap ${args.join(' ')} exited with ${code}`)));
     child.stdout.on('data', (d) => {
       buf += d;
-      const m = buf.match(/listening on (http:\/\/\S+)/);
+      const m = buf.match(/listening on (https?:\/\/\S+)/);
       if (m) {
         child.removeAllListeners('exit');
         ok({
@@ -54,6 +54,22 @@ export function serve(args) {
       }
     });
   });
+}
+
+/** A CA made now and a certificate it signed for 127.0.0.1 (Debian's openssl): a city's own
+ * sync server. Returns the PEM files' paths. */
+export function testCa(dir) {
+  const f = (n) => join(dir, n);
+  const ssl = (args) => execFileSync('openssl', args, { stdio: ['ignore', 'ignore', 'pipe'] });
+  ssl(['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-days', '2',
+    '-subj', '/CN=Test City Sync CA', '-keyout', f('ca.key'), '-out', f('ca.pem')]);
+  ssl(['req', '-new', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes',
+    '-subj', '/CN=127.0.0.1', '-keyout', f('server.key'), '-out', f('server.csr')]);
+  writeFileSync(f('server.ext'), 'basicConstraints=CA:FALSE\nkeyUsage=digitalSignature\n'
+    + 'extendedKeyUsage=serverAuth\nsubjectAltName=IP:127.0.0.1\n');
+  ssl(['x509', '-req', '-in', f('server.csr'), '-CA', f('ca.pem'), '-CAkey', f('ca.key'), '-CAcreateserial',
+    '-days', '2', '-extfile', f('server.ext'), '-out', f('server.pem')]);
+  return { ca: f('ca.pem'), cert: f('server.pem'), key: f('server.key') };
 }
 
 export async function browser() {

@@ -29,6 +29,23 @@ pub struct SyncStatus {
     /// This device's id (what `ridermap admin revoke --device` names).
     #[serde(default)]
     pub device: String,
+    /// Where the sync token is kept (None before enrolment).
+    #[serde(default)]
+    pub token_in: Option<TokenVault>,
+    /// Whether this device trusts its server's own CA besides the platform's roots.
+    #[serde(default)]
+    pub own_ca: bool,
+}
+
+/// Where a device keeps its sync token.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TokenVault {
+    /// The platform's keyring (Keychain, Credential Manager, a desktop's Secret Service); the
+    /// store keeps only the entry's name.
+    Keyring,
+    /// The store itself, a file only its user may read, where no keyring answers.
+    Store,
 }
 
 /// A sync round now: push everything pending, pull until up to date; `verify` also compares this

@@ -668,6 +668,20 @@ fn sync_status(cx: &Client, s: &SyncStatus) -> Result<()> {
         out::line(format_args!("{:>10}  {e}", cx.pick("上次错误", "last error")))?;
     }
     out::line(format_args!("{:>10}  {}", cx.pick("本机编号", "device"), s.device))?;
+    if let Some(vault) = s.token_in {
+        let kept = match vault {
+            TokenVault::Keyring => cx.pick("系统钥匙串", "the system keyring"),
+            TokenVault::Store => cx.pick("本机数据文件（仅本用户可读）", "this store (readable by its user only)"),
+        };
+        out::line(format_args!("{:>10}  {kept}", cx.pick("登录凭据", "token in")))?;
+    }
+    if s.own_ca {
+        out::line(format_args!(
+            "{:>10}  {}",
+            cx.pick("证书", "CA"),
+            cx.pick("信任服务器自有证书", "the server's own CA")
+        ))?;
+    }
     Ok(())
 }
 

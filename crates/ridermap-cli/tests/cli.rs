@@ -353,6 +353,12 @@ fn serve_https_and_log_in_with_the_citys_ca() {
     env.ok(&["report", "add", "--outcome", "hazard", "--lat", "31.331", "--lon", "121.531"]);
     let r = env.ok(&["sync", "--json"]).json();
     assert_eq!((r["pushed"].as_u64(), r["refused"].as_u64()), (Some(1), Some(0)), "{r}");
+    // The status says the city's CA is trusted and where the token is kept.
+    let st = env.ok(&["sync", "--status", "--json"]).json();
+    assert_eq!(st["own_ca"], true, "{st}");
+    assert!(matches!(st["token_in"].as_str(), Some("keyring" | "store")), "{st}");
+    let text = env.ok(&["--lang", "en", "sync", "--status"]).stdout;
+    assert!(text.contains("the server's own CA") && text.contains("token in"), "{text}");
     server.kill().unwrap();
     server.wait().unwrap();
 }

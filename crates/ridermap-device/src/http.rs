@@ -125,7 +125,8 @@ impl HttpRemote {
         match tls {
             Some(tls @ rustls::Error::InvalidCertificate(_)) => RemoteError::Unreachable(format!(
                 "cannot reach {}: its certificate is not trusted ({tls}); if the city's server has a \
-                 certificate of its own CA, give that CA's certificate (--ca FILE)",
+                 certificate of its own CA, give that CA's certificate (--ca FILE, or the server \
+                 CA certificate on the sync screen)",
                 self.server
             )),
             _ => self.unreachable(&e),

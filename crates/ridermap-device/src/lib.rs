@@ -12,6 +12,7 @@ mod http;
 pub mod photo;
 pub mod plan;
 mod round;
+mod vault;
 
 use chrono::Utc;
 pub use http::{HttpRemote, SetupError, check_address, parse_ca};
@@ -22,6 +23,7 @@ use ridermap_sync::{
     protocol::{LoginRequest, LoginResponse, PROTOCOL_VERSION},
     remote::{Remote, RemoteError},
 };
+pub use vault::{Vault, kept_in, token};
 
 const SERVER: &str = "sync_server";
 const TOKEN: &str = "sync_token";
@@ -53,6 +55,9 @@ pub enum SyncError {
     /// The address or CA given cannot be used.
     #[error("{0}")]
     Setup(#[from] SetupError),
+    /// The platform keyring holds the token and did not give it.
+    #[error("{0}")]
+    Keyring(String),
 }
 
 impl From<RemoteError> for SyncError {
@@ -78,6 +83,7 @@ impl From<SyncError> for ApiError {
             SyncError::Plan(_) => ErrorCode::Server,
             SyncError::Store(s) => s.code(),
             SyncError::Setup(_) => ErrorCode::Invalid,
+            SyncError::Keyring(_) => ErrorCode::Io,
         };
         ApiError::new(code, e.to_string())
     }
@@ -101,7 +107,8 @@ pub fn set_follow(store: &mut Store, follow: &Follow) -> Result<(), SyncError> {
 }
 
 /// Enrol this device with the server at `server` using a one-time invite; the token is kept in
-/// the store, with `ca` (PEM), the server's own CA if it has one.
+/// the platform keyring where one answers, else in the store (`vault`), and `ca` (PEM), the
+/// server's own CA if it has one, in the store.
 pub fn login(store: &mut Store, server: &str, invite: &str, ca: Option<&str>) -> Result<LoginResponse, SyncError> {
     enrol(store, &HttpRemote::new(server, ca)?, server, invite, ca.unwrap_or(""))
 }
@@ -129,7 +136,13 @@ fn enrol(
     let res = remote.login(&req)?;
     let role = serde_json::to_string(&res.role).expect("roles serialize");
     let account = res.account.to_string();
-    store.set_settings(&[(SERVER, server), (TOKEN, &res.token), (ROLE, &role), (CA, ca), (ACCOUNT, &account)])?;
+    let kept = vault::keep(store, &res.token)?;
+    let mut settings = vec![(SERVER, server), (ROLE, &role), (CA, ca), (ACCOUNT, &account)];
+    settings.extend(kept.settings.iter().map(|(k, v)| (*k, v.as_str())));
+    store.set_settings(&settings)?;
+    if let Some(entry) = kept.earlier {
+        vault::forget(&entry);
+    }
     // From now on this device's changes go by the name everyone else sees (none renamed at push).
     if let Some(name) = &res.device_name {
         store.set_device_name(name)?;
@@ -192,7 +205,7 @@ pub fn status(store: &Store) -> Result<SyncStatus, SyncError> {
     let nonempty = |v: Option<String>| v.filter(|s| !s.is_empty());
     Ok(SyncStatus {
         server: store.setting(SERVER)?,
-        enrolled: store.setting(TOKEN)?.is_some(),
+        enrolled: kept_in(store)?.is_some(),
         pending: store.pending_count()?,
         refused: store.refused()?.len(),
         last_success: nonempty(store.setting(LAST_OK)?),
@@ -200,5 +213,7 @@ pub fn status(store: &Store) -> Result<SyncStatus, SyncError> {
         role: role(store)?,
         follow: follow(store)?,
         device: store.device_id().to_string(),
+        token_in: kept_in(store)?,
+        own_ca: store.setting(CA)?.is_some_and(|c| !c.trim().is_empty()),
     })
 }

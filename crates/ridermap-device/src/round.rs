@@ -12,7 +12,7 @@ use ridermap_sync::{
 };
 
 use crate::{
-    CURSORS, Checksums, SyncError, TOKEN, follow,
+    CURSORS, Checksums, SyncError, follow,
     plan::{self, Next},
 };
 
@@ -22,7 +22,7 @@ const PULL_PAGE: usize = 1000;
 const PHOTOS_PER_ROUND: usize = 200;
 
 pub(crate) fn run(store: &mut Store, remote: &dyn Remote, checks: Checksums) -> Result<SyncRound, SyncError> {
-    let token = store.setting(TOKEN)?.ok_or(SyncError::NotEnrolled)?;
+    let token = crate::token(store)?.ok_or(SyncError::NotEnrolled)?;
     let mut report = SyncRound::default();
     push(store, remote, &token, &mut report)?;
     let (checksums, public) = pull(store, remote, &token, &mut report)?;

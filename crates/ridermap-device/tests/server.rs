@@ -207,7 +207,7 @@ fn a_retried_push_lands_once(backend: &str) {
     rider.add_report(&report, &me("骑手")).unwrap();
     let outbox = rider.outbox(10).unwrap();
     // The first push lands but its answer is lost: the device still has it in its outbox.
-    let account = server.db.account(&rider.setting("sync_token").unwrap().unwrap()).unwrap().unwrap();
+    let account = server.db.account(&ridermap_device::token(&rider).unwrap().unwrap()).unwrap().unwrap();
     let before = server.db.change_count().unwrap();
     let first = server.db.push(&account, &outbox).unwrap();
     assert_eq!(first[0].status, ridermap_sync::protocol::PushStatus::Applied);
@@ -310,7 +310,7 @@ fn a_device_a_day_ahead_cannot_beat_later_edits_by_more_than_the_bound(backend: 
 fn malformed_and_oversized_pushes_get_4xx_and_change_nothing(backend: &str) {
     let server = Server::start(backend);
     let rider = server.device(Role::Rider, &[], &[]);
-    let token = rider.setting("sync_token").unwrap().unwrap();
+    let token = ridermap_device::token(&rider).unwrap().unwrap();
     let agent: ureq::Agent = ureq::Agent::config_builder().http_status_as_error(false).build().into();
     let post = |body: &[u8], gzip: bool| {
         let mut req =
@@ -389,7 +389,7 @@ fn an_idle_pull_is_small_on_the_wire(backend: &str) {
         .put_grid(&Grid { id: Id::new(), code: "g1".into(), name: "一".into(), stamp: Stamp::now() }, &me("王"))
         .unwrap();
     sync_once(&mut worker, Checksums::Skip).unwrap();
-    let token = worker.setting("sync_token").unwrap().unwrap();
+    let token = ridermap_device::token(&worker).unwrap().unwrap();
     let cursors = worker.setting("pull_cursor").unwrap().unwrap();
     let body = format!(r#"{{"protocol":1,"cursors":{cursors},"limit":1000}}"#);
     let agent: ureq::Agent = ureq::Agent::config_builder().http_status_as_error(false).build().into();
@@ -487,7 +487,7 @@ fn photos_travel_as_content_addressed_blobs(backend: &str) {
     assert_eq!(worker.blob(&hash).unwrap().unwrap(), small);
     assert_eq!(sync_once(&mut worker, Checksums::Skip).unwrap().photos_down, 0);
 
-    let token = rider.setting("sync_token").unwrap().unwrap();
+    let token = ridermap_device::token(&rider).unwrap().unwrap();
     let agent: ureq::Agent = ureq::Agent::config_builder().http_status_as_error(false).build().into();
     let put = |name: &str, bytes: &[u8], auth: bool| {
         let mut req = agent.put(&format!("{}/v1/blobs/{name}", server.url));
@@ -608,7 +608,7 @@ fn a_device_cannot_claim_what_the_server_decides(backend: &str) {
     sync_once(&mut rider, Checksums::Skip).unwrap();
     sync_once(&mut worker, Checksums::Skip).unwrap();
     let rider_account = {
-        let token = rider.setting("sync_token").unwrap().unwrap();
+        let token = ridermap_device::token(&rider).unwrap().unwrap();
         server.db.account(&token).unwrap().unwrap().id
     };
 
@@ -674,7 +674,7 @@ fn a_device_cannot_claim_what_the_server_decides(backend: &str) {
     let reviewed = rider.report(queued[0].id).unwrap().unwrap();
     assert_eq!(reviewed.review, ridermap_core::Review::Accepted);
     assert_eq!(reviewed.resolved_by, None, "a rider is not told who reviewed");
-    let worker_account = server.db.account(&worker.setting("sync_token").unwrap().unwrap()).unwrap().unwrap().id;
+    let worker_account = server.db.account(&ridermap_device::token(&worker).unwrap().unwrap()).unwrap().unwrap().id;
     let signed = worker.report(queued[0].id).unwrap().unwrap().resolved_by;
     assert_eq!(signed, Some(worker_account.to_string()), "the reviewer's copy is signed by the account");
 }
@@ -844,7 +844,7 @@ fn a_rider_pulls_no_one_elses_name_or_device(backend: &str) {
     sync_once(&mut volunteer, Checksums::Skip).unwrap();
 
     let secrets = |store: &Store| {
-        let token = store.setting("sync_token").unwrap().unwrap();
+        let token = ridermap_device::token(store).unwrap().unwrap();
         let account = server.db.account(&token).unwrap().unwrap().id.to_string();
         [account, store.device_id().to_string()]
     };
@@ -853,7 +853,7 @@ fn a_rider_pulls_no_one_elses_name_or_device(backend: &str) {
     hidden.extend(["张三", "13800000000", "李志愿", "31.330123", "121.530456"].map(String::from));
 
     // The raw pages another rider pulls hold none of it.
-    let token = other.setting("sync_token").unwrap().unwrap();
+    let token = ridermap_device::token(&other).unwrap().unwrap();
     let account = server.db.account(&token).unwrap().unwrap();
     let req = ridermap_sync::protocol::PullRequest {
         protocol: 1,

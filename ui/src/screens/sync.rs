@@ -2,7 +2,8 @@
 //! (server address, enrolment with an invite code, the offline base map).
 
 use leptos::prelude::*;
-use ridermap_api::{Datum, DismissReq, EnrolReq, ImportBaseMapReq, OutboxReq, SyncNowReq};
+use ridermap_api::{Datum, DismissReq, EnrolReq, ImportBaseMapReq, OutboxReq, SyncNowReq, TokenVault};
+use wasm_bindgen::JsCast;
 
 use crate::{state::state, transport::call, widgets::ReadStatus};
 
@@ -11,6 +12,19 @@ pub fn SyncScreen() -> impl IntoView {
     let s = state();
     let server = RwSignal::new(String::new());
     let invite = RwSignal::new(String::new());
+    // A city's own CA certificate (file name, PEM text), for a server whose certificate no public
+    // CA signed.
+    let ca = RwSignal::new(None::<(String, String)>);
+    let on_ca = move |ev: leptos::ev::Event| {
+        let Some(input) = ev.target().and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok()) else { return };
+        let Some(file) = input.files().and_then(|f| f.get(0)) else { return };
+        leptos::task::spawn_local(async move {
+            match wasm_bindgen_futures::JsFuture::from(file.text()).await {
+                Ok(text) => ca.set(Some((file.name(), text.as_string().unwrap_or_default()))),
+                Err(_) => s.say(format!("{}{}", s.t("读不了文件：", "Cannot read the file: "), file.name())),
+            }
+        });
+    };
     let outbox = LocalResource::new(move || {
         s.changed.track();
         async move { call(&OutboxReq {}).await }
@@ -34,19 +48,36 @@ pub fn SyncScreen() -> impl IntoView {
         s.wrote();
     });
     let enrol = Action::new_local(move |_: &()| {
-        let req = EnrolReq { server: server.get_untracked(), invite: invite.get_untracked(), ca: None };
+        let req = EnrolReq {
+            server: server.get_untracked(),
+            invite: invite.get_untracked(),
+            ca: ca.get_untracked().map(|(_, pem)| pem),
+        };
         async move {
             match call(&req).await {
                 Ok(st) => {
                     s.sync.set(Some(st));
                     s.say(s.t("已登录服务器", "Enrolled"));
                     invite.set(String::new());
+                    ca.set(None);
                 }
                 Err(e) => s.say(e.message),
             }
             s.wrote();
         }
     });
+    let token_in = move || {
+        let st = s.sync.get()?;
+        let kept = match st.token_in? {
+            TokenVault::Keyring => s.t("登录凭据保存在系统钥匙串", "Sign-in kept in the system keyring"),
+            TokenVault::Store => s.t(
+                "登录凭据保存在本机数据文件（仅本用户可读）",
+                "Sign-in kept in this device's data file (readable by you only)",
+            ),
+        };
+        let ca = if st.own_ca { s.t(" · 信任服务器自有证书", " · trusts the server's own CA") } else { "" };
+        Some(format!("{kept}{ca}"))
+    };
     let basemap_path = RwSignal::new(String::new());
     let import_basemap = Action::new_local(move |_: &()| {
         let req = ImportBaseMapReq { path: basemap_path.get_untracked() };
@@ -131,7 +162,17 @@ pub fn SyncScreen() -> impl IntoView {
                 on:input=move |ev| server.set(event_target_value(&ev)) />
             <input type="text" data-testid="invite" placeholder=move || s.t("邀请码", "Invite code") prop:value=move || invite.get()
                 on:input=move |ev| invite.set(event_target_value(&ev)) />
-            <button class="big" data-testid="enrol" on:click=move |_| { enrol.dispatch(()); }>{move || s.t("登录服务器", "Enrol")}</button>
+            <label class="file">{move || s.t("服务器证书（CA，可选：城市自建服务器才需要）", "Server CA certificate (optional: only for a city's own CA)")}
+                <input type="file" data-testid="ca-file" accept=".pem,.crt,.cer" on:change=on_ca />
+            </label>
+            {move || ca.get().map(|(name, _)| view! {
+                <p data-testid="ca-chosen">{s.t("将信任：", "Will trust: ")}{name}
+                    <button class="link" data-testid="ca-clear" on:click=move |_| ca.set(None)>{s.t("不用了", "Remove")}</button>
+                </p>
+            })}
+            <button class="big" data-testid="enrol" disabled=move || enrol.pending().get()
+                on:click=move |_| { enrol.dispatch(()); }>{move || s.t("登录服务器", "Enrol")}</button>
+            <p data-testid="token-in">{token_in}</p>
             <h3>{move || s.t("离线底图", "Offline base map")}</h3>
             <p data-testid="basemap">{basemap_now}</p>
             <input type="text" data-testid="basemap-path" placeholder=move || s.t("本机上的 .mbtiles 文件路径", "Path of an .mbtiles file on this device")

@@ -187,7 +187,7 @@ fn main() -> Result<()> {
     ));
 
     // 4. Idle pull on the wire.
-    let token = reader.setting("sync_token")?.unwrap_or_default();
+    let token = ridermap_device::token(&reader)?.unwrap_or_default();
     let cursors = reader.setting("pull_cursor")?.unwrap_or_default();
     let req = format!(r#"{{"protocol":1,"cursors":{cursors},"limit":1000}}"#);
     let agent: ureq::Agent = ureq::Agent::config_builder().http_status_as_error(false).build().into();
