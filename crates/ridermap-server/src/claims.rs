@@ -38,40 +38,59 @@ fn reviews(account: &Account, region: &str) -> bool {
 /// Sets in `change` what only the server decides, for a change `account` may make (in `region`),
 /// received at `now`. Returns whether anything differs from what was sent.
 pub fn enforce(account: &Account, change: &mut WireChange, region: &str, now: DateTime<Utc>) -> bool {
-    let sent = change.fields.clone();
     let fields = &mut change.fields;
+    // Whether a field now holds something else than what was sent (no copy of the change kept).
+    let mut changed = false;
     if let Some(field) = author(change.entity, change.op) {
-        fields.insert(field.into(), Value::String(account.id.to_string()));
+        changed |= set(fields, field, Value::String(account.id.to_string()));
     }
     match (change.entity, change.op) {
         (Entity::Report, Op::Put) => {
-            fields.insert("reporter_role".into(), serde_json::to_value(account.role).expect("roles serialize"));
+            changed |= set(fields, "reporter_role", serde_json::to_value(account.role).expect("roles serialize"));
             // A new report waits for review, unless whoever may review it wrote it.
             if !reviews(account, region) {
-                for f in REVIEW_FIELDS {
-                    fields.remove(f);
+                for f in REVIEW_FIELDS.iter().filter(|f| **f != "review") {
+                    if fields.remove(*f).is_some() {
+                        changed = true;
+                    }
                 }
-                fields.insert("review".into(), Value::String("pending".into()));
+                changed |= set(fields, "review", Value::String("pending".into()));
             }
         }
         // A review changes the review, nothing else.
-        (Entity::Report, Op::Resolve) => fields.retain(|k, _| REVIEW_FIELDS.contains(&k.as_str())),
+        (Entity::Report, Op::Resolve) => {
+            let before = fields.len();
+            fields.retain(|k, _| REVIEW_FIELDS.contains(&k.as_str()));
+            changed |= fields.len() != before;
+        }
         _ => {}
     }
     for f in ridermap_sync::view::times(change.entity) {
-        clamp_time(fields, f, now);
+        changed |= clamp_time(fields, f, now);
     }
-    change.fields != sent
+    changed
 }
 
-/// A time after `now` becomes `now` (a clock that runs ahead cannot date a record in the future).
-fn clamp_time(fields: &mut Map<String, Value>, field: &str, now: DateTime<Utc>) {
-    let Some(Value::String(text)) = fields.get(field) else { return };
+/// Sets `k` to `v`; whether that changed it.
+fn set(fields: &mut Map<String, Value>, k: &str, v: Value) -> bool {
+    if fields.get(k) == Some(&v) {
+        return false;
+    }
+    fields.insert(k.into(), v);
+    true
+}
+
+/// A time after `now` becomes `now` (a clock that runs ahead cannot date a record in the future);
+/// whether it did.
+fn clamp_time(fields: &mut Map<String, Value>, field: &str, now: DateTime<Utc>) -> bool {
+    let Some(Value::String(text)) = fields.get(field) else { return false };
     if let Ok(t) = DateTime::parse_from_rfc3339(text)
         && t.with_timezone(&Utc) > now
     {
         fields.insert(field.into(), Value::String(now.to_rfc3339_opts(SecondsFormat::AutoSi, true)));
+        return true;
     }
+    false
 }
 
 #[cfg(test)]

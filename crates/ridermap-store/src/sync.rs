@@ -445,9 +445,7 @@ impl Store {
             if r == region {
                 let digest = match view {
                     ridermap_sync::view::View::Full => ridermap_sync::checksum::entity_digest(*id, state),
-                    ridermap_sync::view::View::Public => {
-                        ridermap_sync::checksum::entity_digest(*id, &ridermap_sync::view::public_state(*entity, state))
-                    }
+                    ridermap_sync::view::View::Public => ridermap_sync::view::public_digest(*entity, *id, state),
                 };
                 ridermap_sync::checksum::xor(&mut sum, &digest);
             }

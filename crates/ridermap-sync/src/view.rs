@@ -82,6 +82,20 @@ pub fn public_change(c: &WireChange) -> WireChange {
     WireChange { fields: public_fields(c.entity, &c.fields), device: String::new(), ..c.clone() }
 }
 
+/// The digest of `s` as others see it: `entity_digest` of its `public_state`, without building it.
+pub fn public_digest(entity: Entity, id: ridermap_core::Id, s: &EntityState) -> crate::checksum::Sum {
+    if !is_personal(entity) {
+        return crate::checksum::entity_digest(id, s);
+    }
+    crate::checksum::digest_of(
+        id,
+        s.is_deleted(),
+        s.fields
+            .iter()
+            .filter_map(|(k, (v, _))| public_field(entity, k, v).map(|p| (k.as_str(), std::borrow::Cow::Owned(p)))),
+    )
+}
+
 /// A state as others see it (for a public region's checksum).
 pub fn public_state(entity: Entity, s: &EntityState) -> EntityState {
     if !is_personal(entity) {
@@ -118,6 +132,11 @@ mod tests {
             let mut merged = EntityState::default();
             merged.apply(&p);
             assert_eq!(public_state(entity, &full).values(), merged.values(), "projecting commutes with merging");
+            assert_eq!(
+                public_digest(entity, c.entity_id, &full),
+                crate::checksum::entity_digest(c.entity_id, &public_state(entity, &full)),
+                "the public digest is the digest of the public state"
+            );
         };
         check(
             Entity::Report,

@@ -559,7 +559,7 @@ fn public_sum(tx: &mut dyn Tx, region: &str) -> Result<String> {
         let id: Id = id.parse().map_err(corrupt)?;
         let kind = Entity::parse(&kind).ok_or_else(|| DbError::Corrupt(format!("entity {id}: kind `{kind}`")))?;
         let state: EntityState = serde_json::from_str(&state).map_err(corrupt)?;
-        checksum::xor(&mut sum, &checksum::entity_digest(id, &view::public_state(kind, &state)));
+        checksum::xor(&mut sum, &view::public_digest(kind, id, &state));
     }
     Ok(checksum::hex(&sum))
 }
@@ -774,7 +774,7 @@ impl Batch {
         let amended = crate::claims::enforce(account, &mut change, &region, now);
         change.device = self.device_name.get_or_insert_with(|| crate::claims::pseudonym(account)).clone();
         let personal = view::is_personal(c.entity);
-        let public_digest = |s: &EntityState| checksum::entity_digest(c.entity_id, &view::public_state(c.entity, s));
+        let public_digest = |s: &EntityState| view::public_digest(c.entity, c.entity_id, s);
         let (mut state, old_digest, old_public) = match existing {
             Some((_, s)) => {
                 let d = checksum::entity_digest(c.entity_id, &s);
