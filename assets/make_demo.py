@@ -12,8 +12,14 @@ outline, building number, opening hour, rule, operator, price and phone number i
 compounds sit on an idealised street lattice (5 rows x 6 columns of ~475 x 530 m blocks), not on
 their real sites. The phone numbers follow the pattern 021-6000xxxx and are placeholders.
 
-Usage: python3 assets/make_demo.py            (writes assets/yinhang-demo.geojson next to it)
-       python3 assets/make_demo.py OUT.geojson
+It also draws an illustrative base layer, assets/yinhang-demo.osm (OSM XML): the street lattice
+with the real road names, and for three compounds (开鲁六村, 开鲁二村, 民星一村) their lanes, a
+fence round each with openings at the gates, one inner wall (民星一村), slab footprints with unit
+doors on their north sides (also written into those compounds' buildings in the GeoJSON), so
+that routes from a gate to a unit door can be shown. Just as invented as the rest.
+
+Usage: python3 assets/make_demo.py            (writes assets/yinhang-demo.geojson and .osm next to it)
+       python3 assets/make_demo.py OUT.geojson [OUT.osm]
 
 Deterministic: one random.Random with a fixed seed, no set/dict-order or hash dependence, no
 clock. Standard library only. The output is checked (validate()) before it is written.
@@ -765,8 +771,141 @@ def build():
          "properties": {"kind": "grid", "source": f"demo:grid:{code}", "code": code, "name": name}}
         for code, name in GRIDS
     ]
-    features = grids + [compound_feature(c) for c in comps] + entrances + chargers + rest_stops
-    return {"type": "FeatureCollection", "ridermap:note": NOTE, "features": features}
+    compounds = [compound_feature(c) for c in comps]
+    osm = base_layer(comps, compounds)
+    features = grids + compounds + entrances + chargers + rest_stops
+    return {"type": "FeatureCollection", "ridermap:note": NOTE, "features": features}, osm
+
+
+# ---------------------------------------------------------------- the base layer (OSM XML)
+
+# Compounds with lanes, footprints and doors (rectangles, so their lanes are a simple lattice).
+WITH_LANES = ["kailu6", "kailu2", "minxing1"]
+INSET = 10.0  # the ring lane runs this far inside the outline
+SLAB_DEPTH = 12.0
+
+
+def base_layer(comps, compound_features):
+    """The OSM XML text of the demo's base layer; adds footprints and doors to the compounds in
+    WITH_LANES (in `compound_features`). Uses no random numbers: the GeoJSON stays as it was."""
+    nodes = {}  # (lon, lat) -> (id, tags)
+    ways = []  # (tags, [node ids])
+
+    def node(p, tags=None):
+        key = (round(p[0], 7), round(p[1], 7))
+        if key not in nodes:
+            nodes[key] = (len(nodes) + 1, tags or {})
+        elif tags:
+            nodes[key][1].update(tags)
+        return nodes[key][0]
+
+    def way(points, **tags):
+        ids = [node(p) for p in points]
+        ways.append((tags, [i for k, i in enumerate(ids) if k == 0 or i != ids[k - 1]]))
+
+    # Streets: every crossing of the lattice is a shared node; gates' service roads add more.
+    ew = {i: [] for i in range(ROWS + 1)}  # extra lons on east-west road i
+    ns = {j: [] for j in range(COLS + 1)}  # extra lats on north-south road j
+    by_slug = {c["slug"]: c for c in comps}
+    features = {f["properties"]["source"]: f for f in compound_features}
+    for slug in WITH_LANES:
+        comp = by_slug[slug]
+        fr = comp["frame"]
+        hw, hh = comp["w"] / 2, comp["h"] / 2
+        rx0, ry0, rx1, ry1 = -hw + INSET, -hh + INSET, hw - INSET, hh - INSET
+        rows = sorted({round(y, 6) for _, _, y in comp["blocks"]}, reverse=True)
+        cols = sorted({round(x, 6) for _, x, _ in comp["blocks"]})
+        spacing = (cols[-1] - cols[0]) / max(1, len(cols) - 1) if len(cols) > 1 else 80.0
+        slab_w = min(60.0, spacing - 16.0)
+        # Lanes between rows, joined to the ring's west and east sides.
+        lane_ys = [(a + b) / 2 for a, b in zip(rows, rows[1:])]
+        ring_pts = {"W": [ry0, ry1] + lane_ys, "E": [ry0, ry1] + lane_ys, "S": [rx0, rx1], "N": [rx0, rx1]}
+        for y in lane_ys:
+            way([fr.to_lonlat(rx0, y), fr.to_lonlat(rx1, y)], highway="service")
+        # Gates: a lane in from each, a service road out to its street; the fence opens at it.
+        fence_extra = {"W": [], "E": [], "S": [], "N": []}
+        for num, (gx, gy, nx, ny) in sorted(comp["gate_local"].items()):
+            side = max(SIDE_VEC, key=lambda k: SIDE_VEC[k][0] * nx + SIDE_VEC[k][1] * ny)
+            ix, iy = gx - nx * INSET, gy - ny * INSET
+            way([fr.to_lonlat(gx, gy), fr.to_lonlat(ix, iy)], highway="service")
+            ring_pts[side].append(iy if side in "WE" else ix)
+            fence_extra[side].append(gy if side in "WE" else gx)
+            glon, glat = fr.to_lonlat(gx, gy)
+            row, col = comp["row"], comp["col"]
+            if side == "N":
+                end = [glon, NORTH - row * ROW_H]
+                ew[row].append(end[0])
+            elif side == "S":
+                end = [glon, NORTH - (row + 1) * ROW_H]
+                ew[row + 1].append(end[0])
+            elif side == "W":
+                end = [WEST + col * COL_W, glat]
+                ns[col].append(end[1])
+            else:
+                end = [WEST + (col + 1) * COL_W, glat]
+                ns[col + 1].append(end[1])
+            way([[glon, glat], end], highway="service")
+
+        def side_line(side, extra, x0, y0, x1, y1):
+            if side in "WE":
+                x = x0 if side == "W" else x1
+                return [fr.to_lonlat(x, y) for y in sorted(set([y0, y1] + extra))]
+            y = y0 if side == "S" else y1
+            return [fr.to_lonlat(x, y) for x in sorted(set([x0, x1] + extra))]
+
+        # The ring lane, with a node wherever another lane meets it.
+        for side in "SENW":
+            way(side_line(side, ring_pts[side], rx0, ry0, rx1, ry1), highway="service")
+        # The fence on the outline, its only openings the gates (nodes shared with their lanes).
+        for side in "SENW":
+            way(side_line(side, fence_extra[side], -hw, -hh, hw, hh), barrier="fence")
+        if slug == "minxing1":
+            # An inner wall cutting the southern lanes at x = 0: the south-west is reached from the west.
+            way([fr.to_lonlat(0.0, ry0 + 3.0), fr.to_lonlat(0.0, (rows[len(rows) // 2] + rows[-1]) / 2 + 3.0)],
+                barrier="wall")
+        # Slabs with their unit doors on the north side, in the base layer and on the compound.
+        buildings = {b["number"]: b for b in features[f"demo:{slug}"]["properties"]["buildings"]}
+        for num, bx, by in comp["blocks"]:
+            x0, x1, y0, y1 = bx - slab_w / 2, bx + slab_w / 2, by - SLAB_DEPTH / 2, by + SLAB_DEPTH / 2
+            units = 3 if slab_w >= 45 else 2
+            door_xs = [x0 + slab_w * (k + 0.5) / units for k in range(units)]
+            ring = [fr.to_lonlat(x0, y0), fr.to_lonlat(x1, y0), fr.to_lonlat(x1, y1)]
+            ring += [fr.to_lonlat(x, y1) for x in reversed(door_xs)]
+            ring += [fr.to_lonlat(x0, y1)]
+            doors = []
+            for k, x in enumerate(door_xs):
+                lon, lat = fr.to_lonlat(x, y1)
+                node([lon, lat], {"entrance": "staircase", "ref": str(k + 1)})
+                doors.append({"unit": str(k + 1), "lon": lon, "lat": lat})
+            way(ring + [ring[0]], building="residential", **{"addr:housenumber": num})
+            b = buildings[num]
+            b["footprint"] = [fr.to_lonlat(x0, y0), fr.to_lonlat(x1, y0), fr.to_lonlat(x1, y1), fr.to_lonlat(x0, y1)]
+            b["doors"] = doors
+    for i, name in enumerate(EW_ROADS):
+        lat = NORTH - i * ROW_H
+        lons = sorted(set([WEST + j * COL_W for j in range(COLS + 1)] + ew[i]))
+        way([[lon, lat] for lon in lons], highway="secondary", name=name)
+    for j, name in enumerate(NS_ROADS):
+        lon = WEST + j * COL_W
+        lats = sorted(set([NORTH - i * ROW_H for i in range(ROWS + 1)] + ns[j]), reverse=True)
+        way([[lon, lat] for lat in lats], highway="tertiary", name=name)
+
+    out = ['<?xml version="1.0" encoding="UTF-8"?>',
+           '<osm version="0.6" generator="assets/make_demo.py (illustrative, not surveyed)">']
+    for (lon, lat), (nid, tags) in sorted(nodes.items(), key=lambda kv: kv[1][0]):
+        if tags:
+            out.append(f'  <node id="{nid}" lat="{lat:.7f}" lon="{lon:.7f}">')
+            out += [f'    <tag k="{k}" v="{v}"/>' for k, v in sorted(tags.items())]
+            out.append("  </node>")
+        else:
+            out.append(f'  <node id="{nid}" lat="{lat:.7f}" lon="{lon:.7f}"/>')
+    for k, (tags, ids) in enumerate(ways, start=1):
+        out.append(f'  <way id="{k}">')
+        out += [f'    <nd ref="{i}"/>' for i in ids]
+        out += [f'    <tag k="{t}" v="{v}"/>' for t, v in sorted(tags.items())]
+        out.append("  </way>")
+    out.append("</osm>")
+    return "\n".join(out) + "\n"
 
 
 def validate(fc):
@@ -885,7 +1024,8 @@ def validate(fc):
 def main():
     here = os.path.dirname(os.path.abspath(__file__))
     out = sys.argv[1] if len(sys.argv) > 1 else os.path.join(here, "yinhang-demo.geojson")
-    fc = build()
+    out_osm = sys.argv[2] if len(sys.argv) > 2 else os.path.join(os.path.dirname(out), "yinhang-demo.osm")
+    fc, osm = build()
     problems = validate(fc)
     if problems:
         for p in problems:
@@ -899,6 +1039,9 @@ def main():
         k = f["properties"]["kind"]
         counts[k] = counts.get(k, 0) + 1
     print(f"wrote {out}: {len(text.encode('utf-8'))} bytes, {counts}")
+    with open(out_osm, "w", encoding="utf-8", newline="\n") as f:
+        f.write(osm)
+    print(f"wrote {out_osm}: {len(osm.encode('utf-8'))} bytes")
 
 
 if __name__ == "__main__":

@@ -31,6 +31,7 @@ pub fn kind_class(k: PlaceKind) -> &'static str {
         PlaceKind::Entrance => "m-gate",
         PlaceKind::Charger => "m-charger",
         PlaceKind::RestStop => "m-rest",
+        PlaceKind::Path => "m-path",
     }
 }
 
@@ -92,6 +93,26 @@ pub fn Map(
         let v = view.get();
         let hl = highlight.get();
         points.with(|pts| {
+            // Compound paths are lines of the map, not places to pick: drawn, never clustered.
+            let (paths, pts): (Vec<&MapPoint>, Vec<&MapPoint>) = pts.iter().partition(|p| p.line.is_some());
+            let lines = paths
+                .into_iter()
+                .filter(|_| v.scale > 0.08)
+                .map(|p| {
+                    let d = p
+                        .line
+                        .iter()
+                        .flatten()
+                        .map(|[lon, lat]| {
+                            let (x, y) = v.project(LatLon::new(*lat, *lon));
+                            format!("{x:.1},{y:.1}")
+                        })
+                        .collect::<Vec<_>>()
+                        .join(" ");
+                    let class = if p.wall { "path-line wall" } else { "path-line" };
+                    view! { <polyline class=class points=d data-testid="path-line"><title>{p.name.clone()}</title></polyline> }
+                })
+                .collect_view();
             let xy: Vec<(f64, f64)> = pts.iter().map(|p| v.project(LatLon::new(p.lat, p.lon))).collect();
             // Outlines only once zoomed in far enough for them to mean something.
             let rings: Vec<&Vec<[f64; 2]>> =
@@ -114,7 +135,7 @@ pub fn Map(
                 .into_iter()
                 .map(|c| {
                     if c.members.len() == 1 {
-                        let p = pts[c.members[0]].clone();
+                        let p = (*pts[c.members[0]]).clone();
                         let rank = hl.iter().position(|h| *h == p.id);
                         let class = format!("marker {}{}", kind_class(p.kind), if rank == Some(0) { " best" } else if rank.is_some() { " hl" } else { "" });
                         let id = p.id;
@@ -144,6 +165,7 @@ pub fn Map(
             let (px, py) = v.project(s.position.get());
             view! {
                 {outlines}
+                {lines}
                 {dots}
                 <circle class="me" cx=px cy=py r=6.0 data-testid="me" />
             }

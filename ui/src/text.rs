@@ -12,6 +12,8 @@ pub fn outcomes_for(k: Option<PlaceKind>) -> &'static [Outcome] {
         Some(PlaceKind::Charger) => &[Works, CabinetEmpty, Broken, Closed],
         Some(PlaceKind::RestStop) => &[Works, Closed, Broken],
         Some(PlaceKind::Compound) => &[GotIn, Refused, Hazard],
+        // A lane or passage: blocked, or dangerous.
+        Some(PlaceKind::Path) => &[Closed, Hazard],
         None => &[Hazard],
     }
 }

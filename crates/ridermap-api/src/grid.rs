@@ -92,6 +92,13 @@ pub struct ImportReport {
     pub skipped: usize,
     /// What was wrong with each record left out: file, line / feature / OSM element, field.
     pub problems: Vec<String>,
+    /// Base-layer features an OpenStreetMap file brought (streets, footprints, doors, walls,
+    /// water, green), replacing what the same file brought before.
+    #[serde(default)]
+    pub base_features: usize,
+    /// Bytes of geometry they take in the store (all zoom bands).
+    #[serde(default)]
+    pub base_bytes: usize,
 }
 
 /// Export places (and grids) as `geojson` or `csv`: to a file on the device when `out` is given

@@ -11,6 +11,7 @@ mod basemap;
 mod grid;
 mod places;
 mod records;
+mod route;
 mod sync;
 
 pub use basemap::*;
@@ -18,6 +19,7 @@ pub use grid::*;
 pub use places::*;
 pub use records::*;
 pub use ridermap_core::{ApiError, ErrorCode};
+pub use route::*;
 use serde::{Serialize, de::DeserializeOwned};
 pub use sync::*;
 
@@ -83,6 +85,10 @@ macro_rules! with_commands {
             basemap {
                 basemap: $crate::BaseMapReq => Option<$crate::BaseMap>,
                 import_basemap: $crate::ImportBaseMapReq => $crate::BaseMap,
+            }
+            route {
+                route: $crate::RouteReq => $crate::Route,
+                base_layer: $crate::BaseLayerReq => Vec<$crate::BaseLayerSource>,
             }
         }
     };

@@ -161,6 +161,11 @@ pub struct MapPoint {
     /// A compound's outline, WGS-84 [lon, lat] pairs.
     #[serde(default)]
     pub outline: Option<Vec<[f64; 2]>>,
+    /// A compound path's line, WGS-84 [lon, lat] pairs, and whether it is a wall.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub line: Option<Vec<[f64; 2]>>,
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub wall: bool,
 }
 
 /// A new place from a kind, a name, a position and `field=value` settings (as `place edit` takes

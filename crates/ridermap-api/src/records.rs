@@ -27,6 +27,9 @@ pub struct AddReportReq {
     /// When it was seen; default now. Not in the future, not older than a week.
     #[serde(default)]
     pub observed_at: Option<DateTime<Utc>>,
+    /// Minutes waited at a gate (registering, a queue) before getting in or being turned away.
+    #[serde(default)]
+    pub waited_min: Option<u32>,
 }
 
 /// "Still true": a one-tap confirmation of a place.

@@ -146,6 +146,27 @@ pub(crate) fn run(cli: Cli) -> Result<()> {
             }
             gate(&cx, &answer)?;
         }
+        Cmd::Route { compound, building, unit, gate, from, to, vehicle, at, json, format } => {
+            let at = at.as_deref().map(|t| parse_time("--at", t)).transpose()?;
+            let vehicle =
+                Vehicle::parse(&vehicle).ok_or_else(|| anyhow!("--vehicle: `{vehicle}` is not ebike or foot"))?;
+            let from = from.as_deref().map(|p| lat_lon("--from", p)).transpose()?;
+            let to = to.as_deref().map(|p| lat_lon("--to", p)).transpose()?;
+            let geojson = match format.as_deref() {
+                None => false,
+                Some("geojson") => true,
+                Some(f) => bail!("--format: `{f}` is not geojson"),
+            };
+            let req = RouteReq { compound, building, unit, gate, from, to, vehicle, at, lang: cx.lang };
+            let r = cx.call(req)?;
+            if geojson {
+                return out::json(&route_feature(&r));
+            }
+            if json {
+                return out::json(&r);
+            }
+            route(&cx, &r)?;
+        }
         Cmd::Building { compound, number, json } => {
             let b = cx.call(BuildingReq { compound, number })?;
             if json {
@@ -440,6 +461,66 @@ fn gate(cx: &Client, a: &GateAnswer) -> Result<()> {
     Ok(())
 }
 
+/// "31.33,121.53" → a position.
+fn lat_lon(flag: &str, text: &str) -> Result<ridermap_core::LatLon> {
+    let parts: Vec<f64> = text
+        .split([',', '，'])
+        .map(|p| p.trim().parse::<f64>())
+        .collect::<Result<_, _>>()
+        .map_err(|_| anyhow!("{flag}: `{text}` is not LAT,LON (like 31.3376,121.5382)"))?;
+    match parts[..] {
+        [lat, lon] => Ok(ridermap_core::LatLon::new(lat, lon)),
+        _ => bail!("{flag}: `{text}` is not LAT,LON (like 31.3376,121.5382)"),
+    }
+}
+
+/// A route as a GeoJSON Feature: its line, and its figures and words as properties.
+fn route_feature(r: &Route) -> Value {
+    let mut props = serde_json::to_value(r).unwrap_or_default();
+    if let Some(m) = props.as_object_mut() {
+        m.remove("line");
+    }
+    serde_json::json!({
+        "type": "Feature",
+        "geometry": {"type": "LineString", "coordinates": r.line},
+        "properties": props,
+    })
+}
+
+fn route(cx: &Client, r: &Route) -> Result<()> {
+    let l = cx.lang;
+    let minutes = (r.duration_s / 60.0).round().max(1.0) as u32;
+    let head = match (&r.compound, &r.building) {
+        (Some(c), Some(b)) => {
+            let unit = r.unit.as_ref().map(|u| l.pick(format!(" {u}单元"), format!(" unit {u}"))).unwrap_or_default();
+            format!("{c} · {b}{}{unit}", l.pick("号楼", ""))
+        }
+        _ => l.pick("路线", "Route").to_string(),
+    };
+    out::line(format_args!("{head}"))?;
+    if let Some(g) = &r.gate {
+        let mark = if g.usable { "★" } else { "✗" };
+        let reasons: Vec<String> = g.reasons.iter().map(|x| x.text(l)).collect();
+        out::line(format_args!("{mark} {}   {}", g.name, reasons.join(" · ")))?;
+        for w in &g.warnings {
+            out::line(format_args!("  ⚠ {}", w.text(l)))?;
+        }
+    }
+    let how = if r.measured { "" } else { l.pick("（直线，未测路径）", " (straight line, no path surveyed)") };
+    out::line(format_args!(
+        "{} {:.0} {} · {} {minutes} {}{how}",
+        l.pick("全程", "length"),
+        r.length_m,
+        l.pick("米", "m"),
+        l.pick("约", "about"),
+        l.pick("分钟", "min")
+    ))?;
+    for (i, s) in r.steps.iter().enumerate() {
+        out::line(format_args!("  {}. {}", i + 1, s.text))?;
+    }
+    Ok(())
+}
+
 fn show_place(cx: &Client, v: &PlaceView) -> Result<()> {
     let l = cx.lang;
     let Value::Object(fields) = serde_json::to_value(&v.place)? else {
@@ -520,7 +601,7 @@ fn place(cx: &Client, c: PlaceCmd) -> Result<()> {
 fn report(cx: &Client, c: ReportCmd) -> Result<()> {
     let l = cx.lang;
     match c {
-        ReportCmd::Add { target, outcome, note, at, lat, lon, photo, json } => {
+        ReportCmd::Add { target, outcome, note, at, lat, lon, photo, waited, json } => {
             let outcome = Outcome::parse(&outcome).ok_or_else(|| {
                 anyhow!(
                     "--outcome: `{outcome}` is not one of got-in, refused, ebike-banned, cabinet-empty, broken, works, \
@@ -533,7 +614,17 @@ fn report(cx: &Client, c: ReportCmd) -> Result<()> {
                 Some(file) => Some(cx.call(AddPhotoReq { path: Some(file.display().to_string()), base64: None })?.hash),
                 None => None,
             };
-            let req = AddReportReq { target, outcome, note, photo_base64: None, photo, lat, lon, observed_at };
+            let req = AddReportReq {
+                target,
+                outcome,
+                note,
+                photo_base64: None,
+                photo,
+                lat,
+                lon,
+                observed_at,
+                waited_min: waited,
+            };
             let r = cx.call(req)?;
             if json { out::json(&r) } else { Ok(out::line(r.id)?) }
         }

@@ -95,6 +95,36 @@ enum Cmd {
         #[arg(long)]
         json: bool,
     },
+    /// The way in: from a compound's best gate (or --gate) to a building and unit door by the
+    /// lanes, or from one point to another (--from LAT,LON --to LAT,LON), by the rules of the hour.
+    Route {
+        #[arg(long, conflicts_with_all = ["from", "to"])]
+        compound: Option<String>,
+        #[arg(long, requires = "compound")]
+        building: Option<String>,
+        /// The unit whose door to end at ("3", "3单元").
+        #[arg(long, requires = "building")]
+        unit: Option<String>,
+        /// A gate of the compound by name or id (default: the best one).
+        #[arg(long, requires = "compound")]
+        gate: Option<String>,
+        /// Where to start: LAT,LON.
+        #[arg(long, requires = "to", allow_hyphen_values = true)]
+        from: Option<String>,
+        /// Where to go: LAT,LON.
+        #[arg(long, requires = "from", allow_hyphen_values = true)]
+        to: Option<String>,
+        #[arg(long, default_value = "ebike")]
+        vehicle: String,
+        /// RFC 3339, or "YYYY-MM-DD HH:MM" in Shanghai time (gates' hours are read then).
+        #[arg(long)]
+        at: Option<String>,
+        #[arg(long)]
+        json: bool,
+        /// `geojson`: the route's line as a GeoJSON Feature, its figures as properties.
+        #[arg(long)]
+        format: Option<String>,
+    },
     /// Where a building of a compound is (compound by name, alias or id).
     Building {
         #[arg(long)]
@@ -385,6 +415,9 @@ enum ReportCmd {
         /// A photo to attach (JPEG, PNG or WebP; downscaled and kept on this device until synced).
         #[arg(long)]
         photo: Option<PathBuf>,
+        /// Minutes you waited at the gate (registering, a queue).
+        #[arg(long)]
+        waited: Option<u32>,
         #[arg(long)]
         json: bool,
     },

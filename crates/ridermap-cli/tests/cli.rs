@@ -99,8 +99,39 @@ fn the_readme_tour_prints_tables_in_chinese() {
     let lines: Vec<&str> = gate.lines().collect();
     assert_eq!(lines[0], "开鲁六村 · 12");
     assert_eq!(lines[1], "★ 1. 2号门（侧门）");
-    assert_eq!(lines[2], "     全天开放 · 电动车需推行 · 扫码进入 · 距12号楼 326 米");
+    assert_eq!(
+        lines[2],
+        "     全天开放 · 电动车需推行 · 扫码进入 · 经小区内道路到12号楼 455 米，约 8 分钟 · 其中推车步行 455 米"
+    );
     assert!(gate.contains("✗ 2. 1号门（正门）\n     现在关闭 — 11-28 06:00 开门"), "{gate}");
+    // The way in, by the lanes, at the same hour: the README's route.
+    let route = env
+        .ok(&["route", "--compound", "开鲁六村", "--building", "12", "--unit", "3", "--at", "2026-11-28 22:30"])
+        .stdout;
+    assert!(route.starts_with("开鲁六村 · 12号楼 3单元\n★ 2号门（侧门）"), "{route}");
+    assert!(route.contains("全程 455 米 · 约 8 分钟"), "{route}");
+    assert!(route.contains("12号楼在左手边") && route.ends_with("3单元门在楼北侧\n"), "{route}");
+    let json = env.ok(&["route", "--compound", "开鲁六村", "--building", "12", "--unit", "3", "--json"]).json();
+    for key in ["length_m", "duration_s", "gate", "steps", "line"] {
+        assert!(!json[key].is_null(), "{key}: {json}");
+    }
+    assert!(json["steps"][0]["text"].is_string() && json["steps"][1]["distance_m"].is_number(), "{json}");
+    let feature = env
+        .ok(&[
+            "route",
+            "--from",
+            "31.3386,121.5350",
+            "--to",
+            "31.3340,121.5400",
+            "--vehicle",
+            "foot",
+            "--format",
+            "geojson",
+        ])
+        .json();
+    assert_eq!(feature["type"], "Feature");
+    assert_eq!(feature["geometry"]["type"], "LineString");
+    assert!(feature["properties"]["length_m"].as_f64().unwrap() > 600.0, "{feature}");
     let stats = env.ok(&["stats"]).stdout;
     assert!(stats.contains("驿站") && stats.contains("小区") && !stats.contains("rest_stop"), "{stats}");
     let near =
@@ -145,6 +176,13 @@ fn bad_arguments_get_one_line_errors_and_change_nothing() {
         (&["place", "delete", "开鲁六村"], "places (gates, chargers, rest stops) belong to it"),
         (&["export", "--format", "xlsx"], "format: `xlsx` is not geojson or csv"),
         (&["sync"], "not enrolled: run `ridermap login --server URL --invite CODE` first"),
+        (&["route", "--from", "31.3", "--to", "31.3,121.5"], "--from: `31.3` is not LAT,LON"),
+        (&["route", "--from", "95,121.5", "--to", "31.3,121.5"], "from: latitude 95 is outside -90..90"),
+        (&["route", "--compound", "开鲁六村", "--building", "12", "--unit", "9"], "has no unit `9` (units: 1, 2, 3)"),
+        (&["route", "--compound", "开鲁六村", "--building", "12", "--gate", "后门"], "no gate `后门` (gates:"),
+        (&["route", "--compound", "开鲁六村"], "building: say which building"),
+        (&["route", "--from", "31.3,121.5", "--to", "31.3,121.5", "--format", "kml"], "--format: `kml` is not geojson"),
+        (&["report", "add", "--outcome", "got-in", "--lat", "31.3", "--lon", "121.5", "--waited", "500"], "waited_min"),
     ];
     let before = env.snapshot();
     for (args, want) in cases {

@@ -1,6 +1,8 @@
 //! WGS-84 points and distances. Everything stored is WGS-84; conversions to the GCJ-02 / BD-09
-//! systems used by Chinese base maps happen only at display and hand-off time.
+//! systems used by Chinese base maps happen only at display and hand-off time. The geometry itself
+//! is the `geo` crate's.
 
+use ::geo::{Centroid, Contains, Distance, Haversine, LineString, Point, Polygon};
 use serde::{Deserialize, Serialize};
 
 const EARTH_RADIUS_M: f64 = 6_371_008.8;
@@ -29,11 +31,7 @@ impl LatLon {
 
     /// Great-circle distance in metres (haversine; well under 0.5% error at city scale).
     pub fn distance_m(&self, other: &LatLon) -> f64 {
-        let (p1, p2) = (self.lat.to_radians(), other.lat.to_radians());
-        let dp = p2 - p1;
-        let dl = (other.lon - self.lon).to_radians();
-        let a = (dp / 2.0).sin().powi(2) + p1.cos() * p2.cos() * (dl / 2.0).sin().powi(2);
-        2.0 * EARTH_RADIUS_M * a.sqrt().asin()
+        Haversine.distance(Point::new(self.lon, self.lat), Point::new(other.lon, other.lat))
     }
 
     /// A lat/lon box that contains every point within `radius_m` of this one.
@@ -58,23 +56,19 @@ pub struct BBox {
     pub max_lon: f64,
 }
 
-/// Whether `p` lies inside the closed ring `ring` (points as `[lon, lat]`, GeoJSON order).
+fn polygon(ring: &[[f64; 2]]) -> Polygon {
+    Polygon::new(LineString::from(ring.to_vec()), vec![])
+}
+
+/// Whether `p` lies inside the ring `ring` (points as `[lon, lat]`, GeoJSON order).
 pub fn ring_contains(ring: &[[f64; 2]], p: LatLon) -> bool {
-    let mut inside = false;
-    let n = ring.len();
-    if n < 3 {
-        return false;
-    }
-    let mut j = n - 1;
-    for i in 0..n {
-        let (xi, yi) = (ring[i][0], ring[i][1]);
-        let (xj, yj) = (ring[j][0], ring[j][1]);
-        if (yi > p.lat) != (yj > p.lat) && p.lon < (xj - xi) * (p.lat - yi) / (yj - yi) + xi {
-            inside = !inside;
-        }
-        j = i;
-    }
-    inside
+    ring.len() >= 3 && polygon(ring).contains(&Point::new(p.lon, p.lat))
+}
+
+/// The centre of an area (its ring's centroid), or of the points when they enclose none.
+pub fn centroid(ring: &[[f64; 2]]) -> LatLon {
+    let c = polygon(ring).centroid().or_else(|| LineString::from(ring.to_vec()).centroid());
+    c.map(|c| LatLon::new(c.y(), c.x())).unwrap_or(LatLon::new(0.0, 0.0))
 }
 
 #[cfg(test)]
@@ -107,5 +101,7 @@ mod tests {
         let sq = [[0.0, 0.0], [1.0, 0.0], [1.0, 1.0], [0.0, 1.0], [0.0, 0.0]];
         assert!(ring_contains(&sq, LatLon::new(0.5, 0.5)));
         assert!(!ring_contains(&sq, LatLon::new(1.5, 0.5)));
+        let c = centroid(&sq);
+        assert!((c.lat - 0.5).abs() < 1e-9 && (c.lon - 0.5).abs() < 1e-9, "{c:?}");
     }
 }

@@ -2,6 +2,7 @@
 //! the best gate of a compound is chosen. Pure data and logic — no I/O, no SQLite, no async — so the
 //! wasm UI, the store, the sync engine and the server all share one definition.
 
+pub mod base;
 pub mod error;
 pub mod geo;
 pub mod hlc;
@@ -13,6 +14,7 @@ pub mod model;
 pub mod nav;
 pub mod patch;
 pub mod rank;
+pub mod route;
 pub mod status;
 pub mod words;
 

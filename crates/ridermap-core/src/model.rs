@@ -69,10 +69,13 @@ pub enum PlaceKind {
     Entrance,
     Charger,
     RestStop,
+    /// A compound path, lane or wall a grid worker drew where the base layer lacks it.
+    Path,
 }
 
 impl PlaceKind {
-    pub const ALL: [PlaceKind; 4] = [PlaceKind::Compound, PlaceKind::Entrance, PlaceKind::Charger, PlaceKind::RestStop];
+    pub const ALL: [PlaceKind; 5] =
+        [PlaceKind::Compound, PlaceKind::Entrance, PlaceKind::Charger, PlaceKind::RestStop, PlaceKind::Path];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -80,7 +83,13 @@ impl PlaceKind {
             PlaceKind::Entrance => "entrance",
             PlaceKind::Charger => "charger",
             PlaceKind::RestStop => "rest_stop",
+            PlaceKind::Path => "path",
         }
+    }
+
+    /// Kinds a rider looks for on the map and in lists (a path is part of the map itself).
+    pub fn is_destination(self) -> bool {
+        self != PlaceKind::Path
     }
 
     /// "an entrance", "a charger": for messages.
@@ -146,6 +155,7 @@ pub enum Detail {
     Entrance(Entrance),
     Charger(Charger),
     RestStop(RestStop),
+    Path(PathInfo),
 }
 
 /// 小区: a residential compound.
@@ -167,6 +177,98 @@ pub struct Building {
     pub number: String,
     pub lat: f64,
     pub lon: f64,
+    /// The outline as `[lon, lat]` pairs (GeoJSON order), closed or not.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub footprint: Option<Vec<[f64; 2]>>,
+    /// Its unit doors (单元门).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub doors: Vec<UnitDoor>,
+}
+
+impl Building {
+    pub fn new(number: impl Into<String>, lat: f64, lon: f64) -> Building {
+        Building { number: number.into(), lat, lon, footprint: None, doors: vec![] }
+    }
+
+    /// The centre riders aim at: the footprint's centroid, else the building's point.
+    pub fn centre(&self) -> LatLon {
+        match &self.footprint {
+            Some(ring) if ring.len() >= 3 => crate::geo::centroid(ring),
+            _ => LatLon::new(self.lat, self.lon),
+        }
+    }
+
+    /// A door of this building by unit as people type it ("3", "3单元").
+    pub fn door(&self, unit: &str) -> Option<&UnitDoor> {
+        let wanted = normalize_unit(unit);
+        self.doors.iter().find(|d| normalize_unit(&d.unit) == wanted)
+    }
+}
+
+/// A unit door (单元门) of a building.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct UnitDoor {
+    /// The unit as written on site: "3", "3单元".
+    pub unit: String,
+    pub lat: f64,
+    pub lon: f64,
+    /// The flats it serves, as written on site: "301-312", "1-6层".
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub flats: Option<String>,
+}
+
+/// Unit numbers as people type them: "3", "3单元", "3号" are the same door.
+pub fn normalize_unit(s: &str) -> String {
+    let t = s.trim();
+    let t = t.trim_end_matches("单元门").trim_end_matches("单元").trim_end_matches('号');
+    t.trim().to_lowercase()
+}
+
+/// What a drawn path is.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PathKind {
+    /// A lane vehicles may use (by its e-bike rule).
+    #[default]
+    Lane,
+    /// A footpath: e-bikes pushed unless its rule says they may ride.
+    Footway,
+    /// Steps: on foot only.
+    Steps,
+    /// A wall or fence: nobody passes it.
+    Wall,
+}
+
+/// A line a grid worker drew inside a compound: a lane, a footpath, steps, or a wall.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PathInfo {
+    /// `[lon, lat]` vertices, in drawing order (one-way runs along it).
+    #[serde(default)]
+    pub line: Vec<[f64; 2]>,
+    #[serde(default)]
+    pub path_kind: PathKind,
+    #[serde(default = "yes")]
+    pub foot: bool,
+    #[serde(default)]
+    pub ebike: EbikeAccess,
+    /// Vehicles only along the drawing direction.
+    #[serde(default)]
+    pub oneway: bool,
+    #[serde(default)]
+    pub lit: Option<bool>,
+}
+
+impl Default for PathInfo {
+    fn default() -> PathInfo {
+        PathInfo {
+            line: vec![],
+            path_kind: PathKind::Lane,
+            foot: true,
+            ebike: EbikeAccess::Unknown,
+            oneway: false,
+            lit: None,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -351,6 +453,7 @@ impl Detail {
             Detail::Entrance(_) => PlaceKind::Entrance,
             Detail::Charger(_) => PlaceKind::Charger,
             Detail::RestStop(_) => PlaceKind::RestStop,
+            Detail::Path(_) => PlaceKind::Path,
         }
     }
 
@@ -360,6 +463,7 @@ impl Detail {
             PlaceKind::Entrance => Detail::Entrance(Entrance::default()),
             PlaceKind::Charger => Detail::Charger(Charger::default()),
             PlaceKind::RestStop => Detail::RestStop(RestStop::default()),
+            PlaceKind::Path => Detail::Path(PathInfo::default()),
         }
     }
 }
@@ -415,6 +519,25 @@ impl Place {
         }
     }
 
+    pub fn path_info(&self) -> Option<&PathInfo> {
+        match &self.detail {
+            Detail::Path(p) => Some(p),
+            _ => None,
+        }
+    }
+
+    /// The box the place covers, `[min_lon, min_lat, max_lon, max_lat]`: its point, or all of
+    /// a path's line.
+    pub fn extent(&self) -> [f64; 4] {
+        let mut b = [self.lon, self.lat, self.lon, self.lat];
+        if let Detail::Path(p) = &self.detail {
+            for q in &p.line {
+                b = [b[0].min(q[0]), b[1].min(q[1]), b[2].max(q[0]), b[3].max(q[1])];
+            }
+        }
+        b
+    }
+
     /// Every problem with this place, each naming its field.
     pub fn validate(&self) -> Result<(), Invalid> {
         let mut c = Checker::default();
@@ -438,6 +561,23 @@ impl Place {
                 for (i, b) in comp.buildings.iter().enumerate() {
                     c.check(!b.number.trim().is_empty(), &format!("buildings[{i}].number"), || "is empty".into());
                     check_point(&mut c, &format!("buildings[{i}].lat"), &format!("buildings[{i}].lon"), b.lat, b.lon);
+                }
+                for (i, b) in comp.buildings.iter().enumerate() {
+                    if let Some(ring) = &b.footprint {
+                        check_ring(&mut c, &format!("buildings[{i}].footprint"), ring);
+                    }
+                    let mut units: Vec<String> = vec![];
+                    for (j, d) in b.doors.iter().enumerate() {
+                        let f = format!("buildings[{i}].doors[{j}]");
+                        c.check(!d.unit.trim().is_empty(), &format!("{f}.unit"), || "is empty".into());
+                        check_point(&mut c, &format!("{f}.lat"), &format!("{f}.lon"), d.lat, d.lon);
+                        let u = normalize_unit(&d.unit);
+                        c.check(!units.contains(&u), &format!("{f}.unit"), || {
+                            format!("unit `{}` appears twice", d.unit)
+                        });
+                        units.push(u);
+                    }
+                    c.check(b.doors.len() <= 50, &format!("buildings[{i}].doors"), || "more than 50 doors".into());
                 }
                 let mut numbers: Vec<String> = comp.buildings.iter().map(|b| normalize_building(&b.number)).collect();
                 numbers.sort();
@@ -464,6 +604,13 @@ impl Place {
                 }
             }
             Detail::RestStop(_) => {}
+            Detail::Path(path) => {
+                c.check(path.line.len() >= 2, "line", || "needs at least 2 points".into());
+                c.check(path.line.len() <= 2000, "line", || "has more than 2000 points".into());
+                for (i, q) in path.line.iter().enumerate() {
+                    check_point(&mut c, &format!("line[{i}]"), &format!("line[{i}]"), q[1], q[0]);
+                }
+            }
         }
         c.finish()
     }
@@ -474,6 +621,14 @@ impl Place {
             Some(Entrance { stop_lat: Some(lat), stop_lon: Some(lon), .. }) => LatLon::new(*lat, *lon),
             _ => self.point(),
         }
+    }
+}
+
+fn check_ring(c: &mut Checker, field: &str, ring: &[[f64; 2]]) {
+    c.check(ring.len() >= 3, field, || "needs at least 3 points".into());
+    c.check(ring.len() <= 1000, field, || "has more than 1000 points".into());
+    for (i, p) in ring.iter().enumerate() {
+        check_point(c, &format!("{field}[{i}]"), &format!("{field}[{i}]"), p[1], p[0]);
     }
 }
 
@@ -600,6 +755,10 @@ pub struct StatusReport {
     /// How far the reporter was from the target when reporting.
     #[serde(default)]
     pub distance_m: Option<f64>,
+    /// Minutes the rider waited at a gate (guard registration, a queue) before getting in or
+    /// being turned away.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub waited_min: Option<u32>,
     /// Grid whose review queue holds this report.
     #[serde(default)]
     pub grid: Option<String>,
@@ -630,6 +789,7 @@ impl StatusReport {
             reporter: None,
             reporter_role: Role::Rider,
             distance_m: None,
+            waited_min: None,
             grid: None,
             review: Review::Pending,
             resolution: None,
@@ -647,6 +807,7 @@ impl StatusReport {
         if let Some(p) = &self.photo {
             c.check(is_content_address(p), "photo", || "is not a SHA-256 hex digest".into());
         }
+        c.check(self.waited_min.is_none_or(|m| m <= 240), "waited_min", || "is more than 240 minutes".into());
         c.check(self.target.is_some() || self.outcome == Outcome::Hazard, "target", || {
             format!("a `{}` report needs a target place; only hazards may be bare locations", self.outcome.as_str())
         });

@@ -2,6 +2,8 @@
 //! a given vehicle, with the reasons in words. Pure: the caller supplies the compound, its gates and
 //! the gates' recent reports.
 
+use std::collections::HashMap;
+
 use chrono::{DateTime, Duration, NaiveDateTime, Utc};
 use serde::{Deserialize, Serialize};
 
@@ -59,21 +61,76 @@ impl Ago {
 #[serde(tag = "code", rename_all = "snake_case")]
 pub enum Reason {
     OpenAllDay,
-    OpenUntil { until: String },
-    ClosedNow { opens: Option<String> },
-    ClosesSoon { at: String, minutes: i64 },
+    OpenUntil {
+        until: String,
+    },
+    ClosedNow {
+        opens: Option<String>,
+    },
+    ClosesSoon {
+        at: String,
+        minutes: i64,
+    },
     HoursUnknown,
-    ReportedClosed { ago: Ago },
-    ReportedClosedEarlier { ago: Ago },
-    Ebike { access: EbikeAccess },
+    ReportedClosed {
+        ago: Ago,
+    },
+    ReportedClosedEarlier {
+        ago: Ago,
+    },
+    Ebike {
+        access: EbikeAccess,
+    },
     NoFootAccess,
-    Access { method: AccessMethod },
-    Distance { metres: u32, building: String },
-    NotForBuilding { building: String },
-    ServesBuilding { building: String },
-    Refusals { count: u32, ago: Ago },
-    EbikeBans { count: u32, ago: Ago },
-    GotIn { ago: Ago },
+    Access {
+        method: AccessMethod,
+    },
+    Distance {
+        metres: u32,
+        building: String,
+    },
+    /// The way in, by the compound's lanes and paths.
+    Route {
+        metres: u32,
+        minutes: u32,
+        building: String,
+    },
+    /// No lanes are known between this gate and the building: the distance is a straight line.
+    StraightLine {
+        metres: u32,
+        building: String,
+    },
+    /// An e-bike cannot get from this gate to the building: park at the gate and walk.
+    ParkAndWalk {
+        metres: u32,
+        building: String,
+    },
+    /// The e-bike is pushed for part of the way.
+    PushFor {
+        metres: u32,
+    },
+    /// What riders reported waiting here, recent waits weighing more.
+    Waits {
+        minutes: u32,
+        count: u32,
+    },
+    NotForBuilding {
+        building: String,
+    },
+    ServesBuilding {
+        building: String,
+    },
+    Refusals {
+        count: u32,
+        ago: Ago,
+    },
+    EbikeBans {
+        count: u32,
+        ago: Ago,
+    },
+    GotIn {
+        ago: Ago,
+    },
     UnlitAtNight,
 }
 
@@ -118,6 +175,25 @@ impl Reason {
             Distance { metres, building } => {
                 lang.pick(format!("距{building}号楼 {metres} 米"), format!("{metres} m to building {building}"))
             }
+            Route { metres, minutes, building } => lang.pick(
+                format!("经小区内道路到{building}号楼 {metres} 米，约 {} 分钟", (*minutes).max(1)),
+                format!("{metres} m to building {building} by the lanes, about {} min", (*minutes).max(1)),
+            ),
+            StraightLine { metres, building } => lang.pick(
+                format!("距{building}号楼直线 {metres} 米，未测路径"),
+                format!("{metres} m to building {building} in a straight line; no path surveyed"),
+            ),
+            ParkAndWalk { metres, building } => lang.pick(
+                format!("电动车到不了{building}号楼：门口停车，步行 {metres} 米"),
+                format!("an e-bike cannot reach building {building}: park at the gate and walk {metres} m"),
+            ),
+            PushFor { metres } => {
+                lang.pick(format!("其中推车步行 {metres} 米"), format!("pushing the e-bike for {metres} m of it"))
+            }
+            Waits { minutes, count } => lang.pick(
+                format!("骑手反馈平均等候 {minutes} 分钟（{count} 条）"),
+                format!("riders report waiting {minutes} min on average ({count} report{})", plural(*count)),
+            ),
             NotForBuilding { building } => {
                 lang.pick(format!("此门不通{building}号楼"), format!("not listed for building {building}"))
             }
@@ -155,13 +231,37 @@ pub struct GateChoice {
     pub open: bool,
     /// Open and passable on the asked vehicle.
     pub usable: bool,
-    /// From the gate's stopping point to the building, when a building was asked for.
+    /// From the gate's stopping point to the building in a straight line, when a building was
+    /// asked for.
     pub distance_m: Option<f64>,
-    /// Lower is better; metres-equivalent of everything that slows a rider down.
+    /// The way from the gate to the building, when a building was asked for and routes were
+    /// looked for.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub route: Option<GateRoute>,
+    /// Lower is better: seconds of everything that slows a rider down (the way in, waits,
+    /// registering at the gate…).
     pub score: f64,
     pub reasons: Vec<Reason>,
     pub warnings: Vec<Reason>,
 }
+
+/// The way from a gate to a building, as the router found it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct GateRoute {
+    pub length_m: f64,
+    pub duration_s: f64,
+    /// Over surveyed lanes and paths; false: a straight line, no path known.
+    pub measured: bool,
+    /// No e-bike way from this gate: the walk after parking at the gate.
+    #[serde(default)]
+    pub parked: bool,
+    /// Metres the e-bike is pushed.
+    #[serde(default)]
+    pub push_m: f64,
+}
+
+/// Routes by gate id (a gate missing has no known way to the building).
+pub type GateRoutes = HashMap<Id, GateRoute>;
 
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum GateError {
@@ -193,7 +293,8 @@ pub struct GateQuery {
     pub vehicle: Vehicle,
 }
 
-// Costs in metres-equivalent: how far a rider would rather ride than suffer the thing.
+// Costs in metres-equivalent: how far a rider would rather ride than suffer the thing. Scores are
+// seconds: these become seconds at the pace the vehicle keeps inside a compound.
 const PUSH_COST: f64 = 120.0;
 const EBIKE_UNKNOWN_COST: f64 = 40.0;
 const HOURS_UNKNOWN_COST: f64 = 30.0;
@@ -225,12 +326,25 @@ pub fn find_building<'a>(compound: &'a Place, number: &str) -> Result<&'a Buildi
     })
 }
 
+/// The pace (m/s) that turns metres-equivalent costs into seconds.
+fn pace(v: Vehicle) -> f64 {
+    use crate::route::{Mode, WayClass, speed};
+    match v {
+        Vehicle::Ebike => speed(Mode::Ride, WayClass::Lane),
+        Vehicle::Foot => speed(Mode::Walk, WayClass::Footway),
+    }
+}
+
 /// Rank `gates` (the compound's entrances) for `q`. `reports` are reports on those gates.
+/// `routes`, when given, are the ways from each gate to the asked building (a gate missing from
+/// it has none known: its straight line counts, and says so); without it the straight line
+/// counts as before routes existed.
 pub fn rank_gates(
     compound: &Place,
     gates: &[Place],
     reports: &[StatusReport],
     q: &GateQuery,
+    routes: Option<&GateRoutes>,
 ) -> Result<Vec<GateChoice>, GateError> {
     let building = match &q.building {
         Some(n) => Some(find_building(compound, n)?),
@@ -247,18 +361,31 @@ pub fn rank_gates(
         .iter()
         .map(|g| {
             let mine: Vec<StatusReport> = reports.iter().filter(|r| r.target == Some(g.id)).cloned().collect();
-            judge(g, building, &mine, q)
+            judge(g, building, &mine, q, routes.map(|r| r.get(&g.id)))
         })
         .collect();
     out.sort_by(|a, b| b.usable.cmp(&a.usable).then(a.score.total_cmp(&b.score)).then_with(|| a.name.cmp(&b.name)));
     Ok(out)
 }
 
+/// Whether gate `g` is open at `at`, by its hours and riders' fresh reports on it (`reports`), as
+/// ranking reads them: what a route passing the gate obeys.
+pub fn gate_open(g: &Place, reports: &[StatusReport], at: DateTime<Utc>) -> bool {
+    let q = GateQuery { building: None, at, vehicle: Vehicle::Foot };
+    g.entrance().is_some() && judge(g, None, reports, &q, None).open
+}
+
 fn hhmm(t: NaiveDateTime, now: NaiveDateTime) -> String {
     if t.date() == now.date() { t.format("%H:%M").to_string() } else { t.format("%m-%d %H:%M").to_string() }
 }
 
-fn judge(g: &Place, building: Option<&Building>, reports: &[StatusReport], q: &GateQuery) -> GateChoice {
+fn judge(
+    g: &Place,
+    building: Option<&Building>,
+    reports: &[StatusReport],
+    q: &GateQuery,
+    route: Option<Option<&GateRoute>>,
+) -> GateChoice {
     let e = g.entrance().expect("filtered to entrances");
     let tz = g.tz();
     let now = q.at;
@@ -348,17 +475,58 @@ fn judge(g: &Place, building: Option<&Building>, reports: &[StatusReport], q: &G
         warnings.push(Reason::Refusals { count: refusals.len() as u32, ago: Ago::new(newest, now, tz) });
     }
 
-    // Distance to the building, and whether the gate is meant for it.
+    // Waits riders reported here.
+    let mut wait_s = 0.0;
+    if let Some((minutes, count)) = status::average_wait(reports, now) {
+        wait_s = minutes * 60.0;
+        reasons.push(Reason::Waits { minutes: minutes.round() as u32, count });
+    }
+
+    // The way to the building, and whether the gate is meant for it.
     let mut distance_m = None;
+    let mut way_s = 0.0;
+    let mut chosen_route = None;
     if let Some(b) = building {
         let from = match q.vehicle {
             Vehicle::Ebike => g.stop_point(),
             Vehicle::Foot => g.point(),
         };
-        let d = from.distance_m(&crate::LatLon::new(b.lat, b.lon));
+        let d = from.distance_m(&b.centre());
         distance_m = Some((d * 10.0).round() / 10.0);
-        score += d;
-        reasons.push(Reason::Distance { metres: d.round() as u32, building: b.number.clone() });
+        let number = b.number.clone();
+        match route {
+            // Before routes: the straight line, as metres-equivalent.
+            None => {
+                score += d;
+                reasons.push(Reason::Distance { metres: d.round() as u32, building: number });
+            }
+            Some(Some(r)) if r.measured => {
+                way_s = r.duration_s;
+                let metres = r.length_m.round() as u32;
+                if r.parked {
+                    allowed = false;
+                    reasons.push(Reason::ParkAndWalk { metres, building: number });
+                } else {
+                    let minutes = (r.duration_s / 60.0).round() as u32;
+                    reasons.push(Reason::Route { metres, minutes, building: number });
+                    if r.push_m >= 10.0 {
+                        reasons.push(Reason::PushFor { metres: r.push_m.round() as u32 });
+                    }
+                }
+                chosen_route = Some(r.clone());
+            }
+            Some(found) => {
+                way_s = d / pace(q.vehicle);
+                reasons.push(Reason::StraightLine { metres: d.round() as u32, building: number });
+                chosen_route = Some(found.cloned().unwrap_or(GateRoute {
+                    length_m: (d * 10.0).round() / 10.0,
+                    duration_s: way_s.round(),
+                    measured: false,
+                    parked: false,
+                    push_m: 0.0,
+                }));
+            }
+        }
         if !e.buildings_served.is_empty() {
             let wanted = normalize_building(&b.number);
             if e.buildings_served.iter().any(|s| normalize_building(s) == wanted) {
@@ -375,6 +543,7 @@ fn judge(g: &Place, building: Option<&Building>, reports: &[StatusReport], q: &G
         warnings.push(Reason::UnlitAtNight);
     }
 
+    let secs = score / pace(q.vehicle) + way_s + wait_s;
     GateChoice {
         id: g.id,
         name: g.name.clone(),
@@ -383,7 +552,8 @@ fn judge(g: &Place, building: Option<&Building>, reports: &[StatusReport], q: &G
         open,
         usable: open && allowed,
         distance_m,
-        score: (score * 10.0).round() / 10.0,
+        route: chosen_route,
+        score: (secs * 10.0).round() / 10.0,
         reasons,
         warnings,
     }

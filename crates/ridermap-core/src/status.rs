@@ -19,6 +19,25 @@ pub fn weight(age: Duration) -> f64 {
     if h > MAX_AGE_H as f64 { 0.0 } else { 0.5f64.powf(h / HALF_LIFE_H) }
 }
 
+/// How far back waits at a gate count, and how fast they fade (a gate's guard routine changes
+/// slowly, so waits count longer than closures).
+pub const WAIT_WINDOW_H: i64 = 14 * 24;
+const WAIT_HALF_LIFE_H: f64 = 72.0;
+
+/// The average wait riders reported at a place, recent waits weighing more: (minutes, reports).
+pub fn average_wait(reports: &[StatusReport], now: DateTime<Utc>) -> Option<(f64, u32)> {
+    let (mut sum, mut weights, mut n) = (0.0, 0.0, 0);
+    for r in live(reports, now, WAIT_WINDOW_H) {
+        let Some(m) = r.waited_min else { continue };
+        let h = (now - r.observed_at).num_seconds().max(0) as f64 / 3600.0;
+        let w = 0.5f64.powf(h / WAIT_HALF_LIFE_H);
+        sum += w * f64::from(m);
+        weights += w;
+        n += 1;
+    }
+    (n > 0 && weights > 0.0).then(|| (sum / weights, n))
+}
+
 /// Reports that still count: not rejected, observed no later than `now`, not older than the window.
 pub fn live(reports: &[StatusReport], now: DateTime<Utc>, window_h: i64) -> impl Iterator<Item = &StatusReport> {
     reports.iter().filter(move |r| {

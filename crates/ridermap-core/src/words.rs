@@ -11,6 +11,7 @@ pub fn kind(k: PlaceKind, l: Lang) -> &'static str {
         PlaceKind::Entrance => l.pick("门", "Gate"),
         PlaceKind::Charger => l.pick("换电/充电", "Charger"),
         PlaceKind::RestStop => l.pick("驿站", "Rest stop"),
+        PlaceKind::Path => l.pick("小区通道", "Compound path"),
     }
 }
 

@@ -56,10 +56,7 @@ fn local(s: &str) -> DateTime<Utc> {
 fn compound() -> Place {
     let mut c = Place::new(PlaceKind::Compound, "开鲁六村", B12.0, B12.1);
     c.detail = Detail::Compound(Compound {
-        buildings: vec![
-            Building { number: "12".into(), lat: B12.0, lon: B12.1 },
-            Building { number: "3".into(), lat: B12.0 + 0.001, lon: B12.1 },
-        ],
+        buildings: vec![Building::new("12", B12.0, B12.1), Building::new("3", B12.0 + 0.001, B12.1)],
         outline: None,
         rules: None,
     });
@@ -96,7 +93,7 @@ fn check(case: Case) {
         })
         .collect();
     let q = GateQuery { building: case.building.map(str::to_string), at, vehicle: case.vehicle };
-    let ranked = rank_gates(&c, &gates, &reports, &q).unwrap();
+    let ranked = rank_gates(&c, &gates, &reports, &q, None).unwrap();
     let lines: Vec<String> = ranked
         .iter()
         .map(|g| {
@@ -289,6 +286,6 @@ fn unknown_building_is_an_error_not_a_guess() {
     let c = compound();
     let gates = vec![gate(&c, &MAIN, 0)];
     let q = GateQuery { building: Some("99".into()), at: local("2026-11-27 12:00"), vehicle: Vehicle::Ebike };
-    let e = rank_gates(&c, &gates, &[], &q).unwrap_err().to_string();
+    let e = rank_gates(&c, &gates, &[], &q, None).unwrap_err().to_string();
     assert_eq!(e, "compound `开鲁六村` has no building `99` (known: 12, 3)");
 }

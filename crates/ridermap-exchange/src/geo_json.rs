@@ -1,6 +1,7 @@
-//! GeoJSON FeatureCollection: one feature per record. Geometry carries the position (a Point, or for
-//! compounds a Polygon whose outer ring is the outline); properties carry every other field. Grids
-//! are features with a null geometry. Export → import is lossless.
+//! GeoJSON FeatureCollection: one feature per record. Geometry carries the position (a Point; for
+//! compounds a Polygon whose outer ring is the outline; for compound paths a LineString);
+//! properties carry every other field. Grids are features with a null geometry. Export → import
+//! is lossless.
 
 use std::io::Write;
 
@@ -48,11 +49,22 @@ fn incoming(file: &str, index: usize, f: Feature) -> Incoming {
             }
             fields.insert("outline".into(), serde_json::to_value(ring).unwrap_or_default());
         }
+        Some(GeometryValue::LineString { coordinates }) => {
+            let line: Vec<[f64; 2]> =
+                coordinates.iter().map(|p| [p[0], *p.as_slice().get(1).unwrap_or(&f64::NAN)]).collect();
+            if !fields.contains_key("lat")
+                && let Some(mid) = line.get(line.len() / 2)
+            {
+                fields.insert("lon".into(), mid[0].into());
+                fields.insert("lat".into(), mid[1].into());
+            }
+            fields.insert("line".into(), serde_json::to_value(line).unwrap_or_default());
+        }
         Some(other) => {
             fields.insert(
                 "geometry".into(),
                 Value::String(format!(
-                    "{} geometry is not supported (use Point, or Polygon for compounds)",
+                    "{} geometry is not supported (use Point; Polygon for compounds; LineString for paths)",
                     other.type_name()
                 )),
             );
@@ -110,8 +122,8 @@ fn feature(geometry: Option<Geometry>, properties: JsonObject) -> Feature {
     Feature { bbox: None, geometry, id: None, properties: Some(properties), foreign_members: None }
 }
 
-/// A place as a feature: compounds with an outline become Polygons (keeping their label point in
-/// `lat`/`lon`), everything else a Point.
+/// A place as a feature: compounds with an outline become Polygons and paths LineStrings (both
+/// keeping their label point in `lat`/`lon`), everything else a Point.
 pub fn place_feature(p: &Place) -> Feature {
     let mut props = to_object(p);
     let geometry = match &p.detail {
@@ -119,6 +131,10 @@ pub fn place_feature(p: &Place) -> Feature {
             props.remove("outline");
             let ring: Vec<Vec<f64>> = c.outline.iter().flatten().map(|q| vec![q[0], q[1]]).collect();
             Geometry::new(GeometryValue::new_polygon([ring]))
+        }
+        Detail::Path(path) if path.line.len() >= 2 => {
+            props.remove("line");
+            Geometry::new(GeometryValue::new_line_string(path.line.iter().map(|q| vec![q[0], q[1]])))
         }
         _ => {
             props.remove("lat");

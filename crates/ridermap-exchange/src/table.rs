@@ -1,5 +1,5 @@
 //! CSV: one row per record, one header per kind (see `docs/formats.md`). Lists are separated by `;`,
-//! buildings and outlines are JSON in their cell, empty cells mean "not given".
+//! buildings, outlines and paths' lines are JSON in their cell, empty cells mean "not given".
 
 use std::io::Write;
 
@@ -10,9 +10,9 @@ use serde_json::{Map, Value};
 use crate::{ReadError, ReadOptions};
 
 const NUMBERS: &[&str] = &["lat", "lon", "stop_lat", "stop_lon", "slots"];
-const BOOLS: &[&str] = &["foot", "lit", "inside_compound"];
+const BOOLS: &[&str] = &["foot", "lit", "inside_compound", "oneway"];
 const LISTS: &[&str] = &["aliases", "buildings_served", "battery_standards", "payment", "amenities"];
-const JSONS: &[&str] = &["buildings", "outline"];
+const JSONS: &[&str] = &["buildings", "outline", "line"];
 
 /// The CSV header for `kind`: `kind` first, then the model's fields in order.
 pub fn header(kind: PlaceKind) -> Vec<String> {

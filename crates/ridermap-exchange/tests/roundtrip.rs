@@ -3,7 +3,7 @@
 
 use chrono::{DateTime, TimeZone, Utc};
 use proptest::prelude::*;
-use ridermap_core::{Building, Compound, Detail, Grid, Id, Place, PlaceKind, Stamp, patch};
+use ridermap_core::{Building, Compound, Detail, Grid, Id, Place, PlaceKind, Stamp, UnitDoor, patch};
 use ridermap_exchange::{ReadOptions, geo_json, table};
 use ridermap_store::{Actor, ImportOptions, Store};
 
@@ -27,7 +27,8 @@ fn place() -> impl Strategy<Value = (Place, Vec<(String, String)>)> {
         Just(PlaceKind::Compound),
         Just(PlaceKind::Entrance),
         Just(PlaceKind::Charger),
-        Just(PlaceKind::RestStop)
+        Just(PlaceKind::RestStop),
+        Just(PlaceKind::Path)
     ];
     let hours =
         prop_oneof![Just(None), Just(Some("24/7")), Just(Some("06:00-22:00")), Just(Some("Mo-Fr 07:00-19:00; PH off"))];
@@ -55,7 +56,17 @@ fn place() -> impl Strategy<Value = (Place, Vec<(String, String)>)> {
             let sets: Vec<(String, String)> = match kind {
                 PlaceKind::Compound => {
                     p.detail = Detail::Compound(Compound {
-                        buildings: (0..pick(0, 4)).map(|i| Building { number: format!("{i}号"), lat, lon }).collect(),
+                        buildings: (0..pick(0, 4))
+                            .map(|i| {
+                                let mut b = Building::new(format!("{i}号"), lat, lon);
+                                if pick(3, 2) == 0 {
+                                    b.footprint = Some(vec![[lon, lat], [lon + 1e-4, lat], [lon, lat + 1e-4]]);
+                                    b.doors =
+                                        vec![UnitDoor { unit: "1".into(), lat, lon, flats: Some("101-106".into()) }];
+                                }
+                                b
+                            })
+                            .collect(),
                         outline: (pick(1, 2) == 0)
                             .then(|| vec![[lon, lat], [lon + 0.001, lat], [lon, lat + 0.001], [lon, lat]]),
                         rules: (pick(2, 3) == 0).then(|| "电动车推行".into()),
@@ -77,6 +88,16 @@ fn place() -> impl Strategy<Value = (Place, Vec<(String, String)>)> {
                 PlaceKind::RestStop => vec![
                     ("amenities".into(), ["", "hot_water", "toilet,seating"][pick(0, 3)].into()),
                     ("stop_kind".into(), ["love_station", "union_relay", "public"][pick(1, 3)].into()),
+                ],
+                PlaceKind::Path => vec![
+                    (
+                        "line".into(),
+                        serde_json::json!([[lon, lat], [lon + 1e-4, lat], [lon + 1e-4, lat + 1e-4]]).to_string(),
+                    ),
+                    ("path_kind".into(), ["lane", "footway", "steps", "wall"][pick(0, 4)].into()),
+                    ("ebike".into(), ["allowed", "push", "refused", "unknown"][pick(1, 4)].into()),
+                    ("oneway".into(), ["true", "false"][pick(2, 2)].into()),
+                    ("lit".into(), ["", "true"][pick(3, 2)].into()),
                 ],
             };
             (p, sets)

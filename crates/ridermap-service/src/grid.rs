@@ -128,7 +128,6 @@ impl Handle for ImportReq {
             })?,
         };
         let opts = ReadOptions { default_kind: self.kind.map(|k| k.as_str().to_string()) };
-        let rows = ridermap_exchange::read(path, format, &opts).map_err(|e| invalid(e.to_string()))?;
         let progress = cx.progress();
         let actor = cx.actor();
         let mut tick = |done: usize, total: usize| {
@@ -136,17 +135,31 @@ impl Handle for ImportReq {
                 f(done, total)
             }
         };
-        let report = cx.store().import(
-            &rows,
-            ImportOptions { skip_invalid: self.skip_invalid, progress: Some(&mut tick) },
-            actor,
-        )?;
+        let options = ImportOptions { skip_invalid: self.skip_invalid, progress: Some(&mut tick) };
+        let (report, base) = if format == Format::Osm {
+            // Streamed: the base layer goes into the store as the file is read, in the same
+            // transaction as its records; a source is the file's name (importing it again replaces it).
+            let source = path
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_else(|| path.display().to_string());
+            let read = |sink: &mut dyn ridermap_core::base::BaseSink| {
+                ridermap_exchange::osm::read_path(path, sink).map_err(|e| e.to_string())
+            };
+            let (r, b) = cx.store().import_with_base(&source, read, options, actor)?;
+            (r, Some(b))
+        } else {
+            let rows = ridermap_exchange::read(path, format, &opts).map_err(|e| invalid(e.to_string()))?;
+            (cx.store().import(&rows, options, actor)?, None)
+        };
         Ok(ImportReport {
             inserted: report.inserted,
             updated: report.updated,
             unchanged: report.unchanged,
             skipped: report.skipped,
             problems: report.problems.iter().map(|p| p.to_string()).collect(),
+            base_features: base.as_ref().map_or(0, |b| b.features),
+            base_bytes: base.as_ref().map_or(0, |b| b.geometry_bytes),
         })
     }
 }

@@ -11,6 +11,7 @@ pub mod basemap;
 mod grid;
 mod places;
 mod records;
+mod route;
 mod sync;
 
 use std::{

@@ -131,10 +131,16 @@ impl Handle for GateReq {
         let at = self.at.unwrap_or_else(Utc::now);
         let building = self.building.filter(|b| !b.trim().is_empty());
         let q = GateQuery { building, at, vehicle: self.vehicle };
-        let (compound, choices) = cx.store().best_gate(&self.compound, &q)?;
-        let building = q.building.as_deref().and_then(|n| ridermap_core::rank::find_building(&compound, n).ok());
-        let building = building.map(|b| b.number.clone());
-        Ok(GateAnswer { compound, building, choices, at, vehicle: self.vehicle })
+        let store = cx.store();
+        let inputs = store.gate_inputs(&self.compound, at)?;
+        let crate::route::Ranked { choices, building, .. } = crate::route::ranked(store, &inputs, &q, None)?;
+        Ok(GateAnswer {
+            compound: inputs.compound,
+            building: building.map(|b| b.number),
+            choices,
+            at,
+            vehicle: self.vehicle,
+        })
     }
 }
 
@@ -154,6 +160,8 @@ impl Handle for MapReq {
                     Detail::Compound(c) => c.outline.clone(),
                     _ => None,
                 },
+                line: p.path_info().map(|i| i.line.clone()),
+                wall: p.path_info().is_some_and(|i| i.path_kind == ridermap_core::PathKind::Wall),
                 name: p.name,
                 lat: p.lat,
                 lon: p.lon,

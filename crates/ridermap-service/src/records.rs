@@ -70,6 +70,7 @@ impl Handle for AddReportReq {
         let mut r = ridermap_core::StatusReport::new(self.outcome, lat, lon, observed);
         r.target = self.target;
         r.note = self.note.filter(|n| !n.trim().is_empty());
+        r.waited_min = self.waited_min;
         r.photo = match (self.photo_base64, self.photo) {
             (Some(_), Some(_)) => {
                 return Err(invalid("photo: give the photo's bytes or its content address, not both"));

@@ -16,6 +16,9 @@ pub enum Error {
     Import(Vec<RowProblem>),
     #[error("{0}")]
     Io(String),
+    /// A file that could not be read (what is wrong and where is in the message).
+    #[error("{0}")]
+    Read(String),
     #[error("schema migration failed: {0}")]
     Migration(String),
     #[error("database error: {0}")]
@@ -35,6 +38,7 @@ impl Error {
             Error::Gate(GateError::UnknownBuilding { .. } | GateError::NoGates(_)) => ErrorCode::NotFound,
             Error::Import(_) => ErrorCode::Import,
             Error::Io(_) => ErrorCode::Io,
+            Error::Read(_) => ErrorCode::Invalid,
             Error::Migration(_) => ErrorCode::Migration,
             Error::Sql(_) => ErrorCode::Database,
             Error::Corrupt(_) => ErrorCode::Corrupt,

@@ -9,7 +9,13 @@ use ridermap_core::{Grid, Id, Incoming, Place, PlaceKind, RowProblem};
 use serde::Deserialize;
 use serde_json::{Map, Value};
 
-use crate::{Actor, Error, Result, Store, Writer, places::Written};
+use ridermap_core::base::BaseSink;
+
+use crate::{
+    Actor, Error, Result, Store, Writer,
+    base::{BaseReport, BaseWriter},
+    places::Written,
+};
 
 #[derive(Default)]
 pub struct ImportOptions<'a> {
@@ -294,87 +300,119 @@ fn z_order(row: &Incoming) -> u64 {
 impl Store {
     /// Import `rows` in one transaction: grids first, then compounds, then everything else.
     pub fn import(&mut self, rows: &[Incoming], opts: ImportOptions<'_>, actor: &Actor) -> Result<ImportReport> {
-        let ImportOptions { skip_invalid, mut progress } = opts;
-        let mut order: Vec<(u8, usize)> = Vec::with_capacity(rows.len());
-        let mut report = ImportReport::default();
-        let mut early: Vec<(usize, RowProblem)> = vec![];
-        for (i, row) in rows.iter().enumerate() {
-            match row.fields.get("kind").and_then(Value::as_str) {
-                Some("grid") => order.push((0, i)),
-                Some(k) => match PlaceKind::parse(k) {
-                    Some(PlaceKind::Compound) => order.push((1, i)),
-                    Some(_) => order.push((2, i)),
-                    None => early.push((
-                        i,
-                        RowProblem {
-                            origin: row.origin.clone(),
-                            field: "kind".into(),
-                            reason: format!(
-                                "unknown kind `{k}` (expected grid, compound, entrance, charger or rest_stop)"
-                            ),
-                        },
-                    )),
-                },
-                None => early.push((
-                    i,
-                    RowProblem { origin: row.origin.clone(), field: "kind".into(), reason: "is missing".into() },
-                )),
-            }
-        }
-        // Within a stage, write in Z-order of position: consecutive R*Tree inserts then land in the
-        // same few nodes, which keeps a large import from touching the whole tree for every record.
-        order.sort_by_cached_key(|(stage, i)| (*stage, z_order(&rows[*i])));
-        let total = rows.len();
-        // A large import touches index pages all over the file: give it a bigger page cache.
-        let big = total > 10_000;
+        let big = rows.len() > 10_000;
+        self.with_big_cache(big, |s| s.write(actor, |w| import_rows(w, rows, opts)))
+    }
+
+    /// Import a file that carries a base layer too (OpenStreetMap): `read` streams the layer's
+    /// features into the sink it is given (they replace what `source` held before) and returns the
+    /// file's records, which are imported as `import` does. All of it lands in one transaction,
+    /// or nothing does: a file that turns out truncated halfway leaves the store as it was.
+    pub fn import_with_base<F>(
+        &mut self,
+        source: &str,
+        read: F,
+        opts: ImportOptions<'_>,
+        actor: &Actor,
+    ) -> Result<(ImportReport, BaseReport)>
+    where
+        F: FnOnce(&mut dyn BaseSink) -> std::result::Result<Vec<Incoming>, String>,
+    {
+        self.with_big_cache(true, |s| {
+            s.write(actor, |w| {
+                let mut sink = BaseWriter::replacing(&w.tx, source)?;
+                let rows = read(&mut sink).map_err(Error::Read)?;
+                let base = sink.finish()?;
+                let report = import_rows(w, &rows, opts)?;
+                Ok((report, base))
+            })
+        })
+    }
+
+    /// Run `f` with a bigger page cache when `big`: a large import touches index pages all over
+    /// the file.
+    fn with_big_cache<T>(&mut self, big: bool, f: impl FnOnce(&mut Store) -> Result<T>) -> Result<T> {
         if big {
             self.conn.pragma_update(None, "cache_size", -256_000)?;
         }
-        let result = self.write(actor, |w| {
-            let mut imp = Importer {
-                report: &mut report,
-                problems: early,
-                current: 0,
-                compounds: HashMap::new(),
-                sources: HashMap::new(),
-                known: HashMap::new(),
-                now: Value::String(Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)),
-            };
-            for (n, (stage, i)) in order.iter().enumerate() {
-                let row = &rows[*i];
-                imp.current = *i;
-                if *stage == 0 {
-                    imp.grid(w, row)?;
-                } else {
-                    let kind =
-                        PlaceKind::parse(row.fields["kind"].as_str().unwrap_or_default()).expect("checked above");
-                    imp.place(w, row, kind)?;
-                }
-                if n % 500 == 0
-                    && let Some(p) = progress.as_mut()
-                {
-                    p(n, total);
-                }
-            }
-            if let Some(p) = progress.as_mut() {
-                p(total, total);
-            }
-            let mut problems = std::mem::take(&mut imp.problems);
-            problems.sort_by_key(|(i, _)| *i);
-            let mut rows_with_problems: Vec<usize> = problems.iter().map(|(i, _)| *i).collect();
-            rows_with_problems.dedup();
-            let problems: Vec<RowProblem> = problems.into_iter().map(|(_, p)| p).collect();
-            if !problems.is_empty() && !skip_invalid {
-                return Err(Error::Import(problems));
-            }
-            imp.report.skipped = rows_with_problems.len();
-            imp.report.problems = problems;
-            Ok(())
-        });
+        let result = f(self);
         if big {
             self.conn.pragma_update(None, "cache_size", crate::CACHE_KIB)?;
         }
-        result?;
-        Ok(report)
+        result
     }
+}
+
+/// Import `rows` through `w`: grids first, then compounds, then everything else; all or nothing
+/// unless `skip_invalid`.
+fn import_rows(w: &mut Writer<'_>, rows: &[Incoming], opts: ImportOptions<'_>) -> Result<ImportReport> {
+    let ImportOptions { skip_invalid, mut progress } = opts;
+    let mut order: Vec<(u8, usize)> = Vec::with_capacity(rows.len());
+    let mut report = ImportReport::default();
+    let mut early: Vec<(usize, RowProblem)> = vec![];
+    for (i, row) in rows.iter().enumerate() {
+        match row.fields.get("kind").and_then(Value::as_str) {
+            Some("grid") => order.push((0, i)),
+            Some(k) => match PlaceKind::parse(k) {
+                Some(PlaceKind::Compound) => order.push((1, i)),
+                Some(_) => order.push((2, i)),
+                None => early.push((
+                    i,
+                    RowProblem {
+                        origin: row.origin.clone(),
+                        field: "kind".into(),
+                        reason: format!(
+                            "unknown kind `{k}` (expected grid, compound, entrance, charger, rest_stop or path)"
+                        ),
+                    },
+                )),
+            },
+            None => early.push((
+                i,
+                RowProblem { origin: row.origin.clone(), field: "kind".into(), reason: "is missing".into() },
+            )),
+        }
+    }
+    // Within a stage, write in Z-order of position: consecutive R*Tree inserts then land in the
+    // same few nodes, which keeps a large import from touching the whole tree for every record.
+    order.sort_by_cached_key(|(stage, i)| (*stage, z_order(&rows[*i])));
+    let total = rows.len();
+    let mut imp = Importer {
+        report: &mut report,
+        problems: early,
+        current: 0,
+        compounds: HashMap::new(),
+        sources: HashMap::new(),
+        known: HashMap::new(),
+        now: Value::String(Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)),
+    };
+    for (n, (stage, i)) in order.iter().enumerate() {
+        let row = &rows[*i];
+        imp.current = *i;
+        if *stage == 0 {
+            imp.grid(w, row)?;
+        } else {
+            let kind = PlaceKind::parse(row.fields["kind"].as_str().unwrap_or_default()).expect("checked above");
+            imp.place(w, row, kind)?;
+        }
+        if n % 500 == 0
+            && let Some(p) = progress.as_mut()
+        {
+            p(n, total);
+        }
+    }
+    if let Some(p) = progress.as_mut() {
+        p(total, total);
+    }
+    let mut problems = std::mem::take(&mut imp.problems);
+    problems.sort_by_key(|(i, _)| *i);
+    let mut rows_with_problems: Vec<usize> = problems.iter().map(|(i, _)| *i).collect();
+    rows_with_problems.dedup();
+    let problems: Vec<RowProblem> = problems.into_iter().map(|(_, p)| p).collect();
+    if !problems.is_empty() && !skip_invalid {
+        return Err(Error::Import(problems));
+    }
+    imp.report.skipped = rows_with_problems.len();
+    imp.report.problems = problems;
+    Ok(report)
 }

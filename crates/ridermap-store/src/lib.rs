@@ -2,6 +2,7 @@
 //! with an R*Tree for nearest-place queries, an FTS5 trigram index for Chinese text search, and a
 //! change log that every write appends to in the same transaction (the sync outbox).
 
+mod base;
 mod blobs;
 mod changes;
 mod error;
@@ -19,12 +20,13 @@ use chrono::{DateTime, Utc};
 use ridermap_core::{Hlc, Id};
 use rusqlite::{Connection, OptionalExtension, Transaction, TransactionBehavior};
 
+pub use base::{Band, BaseReport, BaseSource};
 pub use blobs::content_address;
 pub use changes::Change;
 pub use error::{Error, Result};
 pub use import::{ImportOptions, ImportReport};
 pub use places::Written;
-pub use query::{Nearby, NearbyQuery, STALE_DAYS, Stats};
+pub use query::{GateInputs, Nearby, NearbyQuery, STALE_DAYS, Stats};
 pub use schema::{LATEST_VERSION, migrations};
 pub use sync::{ConflictRecord, PullApplied, Settlement};
 

@@ -24,6 +24,7 @@ pub(crate) fn kind_code(k: PlaceKind) -> i64 {
         PlaceKind::Entrance => 1,
         PlaceKind::Charger => 2,
         PlaceKind::RestStop => 3,
+        PlaceKind::Path => 4,
     }
 }
 
@@ -137,11 +138,12 @@ impl Writer<'_> {
                         verified,
                         doc
                     ])?;
+                let [x0, y0, x1, y1] = p.extent();
                 self.tx
                     .prepare_cached(
-                        "UPDATE places_geo SET min_lat=?2, max_lat=?2, min_lon=?3, max_lon=?3, kind=?4 WHERE rid=?1",
+                        "UPDATE places_geo SET min_lat=?2, max_lat=?3, min_lon=?4, max_lon=?5, kind=?6 WHERE rid=?1",
                     )?
-                    .execute(params![rid, p.lat, p.lon, kind_code(kind)])?;
+                    .execute(params![rid, y0, y1, x0, x1, kind_code(kind)])?;
                 self.tx.prepare_cached("DELETE FROM places_text WHERE rowid=?1")?.execute([rid])?;
                 self.index_text(*rid, p)?;
                 Written::Updated
@@ -172,11 +174,12 @@ impl Writer<'_> {
                         e => e.into(),
                     })?;
                 let rid = self.tx.last_insert_rowid();
+                let [x0, y0, x1, y1] = p.extent();
                 self.tx
                     .prepare_cached(
-                        "INSERT INTO places_geo(rid, min_lat, max_lat, min_lon, max_lon, kind) VALUES (?1, ?2, ?2, ?3, ?3, ?4)",
+                        "INSERT INTO places_geo(rid, min_lat, max_lat, min_lon, max_lon, kind) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
                     )?
-                    .execute(params![rid, p.lat, p.lon, kind_code(kind)])?;
+                    .execute(params![rid, y0, y1, x0, x1, kind_code(kind)])?;
                 self.index_text(rid, p)?;
                 Written::Inserted
             }

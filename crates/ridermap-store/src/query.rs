@@ -4,7 +4,7 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, Duration, Utc};
 use ridermap_core::{
-    Amenity, ChargerKind, Detail, EbikeAccess, Id, LatLon, Place, PlaceKind,
+    Amenity, ChargerKind, Detail, EbikeAccess, Id, LatLon, Place, PlaceKind, StatusReport,
     rank::{GateChoice, GateQuery, rank_gates},
     status::{self, Condition},
 };
@@ -79,6 +79,14 @@ struct Candidate {
     condition: Option<Condition>,
 }
 
+/// A compound, its gates, and the reports on them, for ranking.
+#[derive(Debug, Clone)]
+pub struct GateInputs {
+    pub compound: Place,
+    pub gates: Vec<Place>,
+    pub reports: Vec<StatusReport>,
+}
+
 impl Store {
     /// The `limit` nearest places matching `q`, nearest first, with distances in metres.
     ///
@@ -104,7 +112,8 @@ impl Store {
         // Only the R*Tree's own columns: reading its auxiliary columns costs a lookup per row.
         let mut stmt = self.conn.prepare_cached(
             "SELECT rid, min_lat, max_lat, min_lon, max_lon FROM places_geo
-             WHERE max_lat >= ?1 AND min_lat <= ?2 AND max_lon >= ?3 AND min_lon <= ?4 AND (?5 IS NULL OR kind = ?5)",
+             WHERE max_lat >= ?1 AND min_lat <= ?2 AND max_lon >= ?3 AND min_lon <= ?4
+               AND (?5 IS NULL AND kind != 4 OR kind = ?5)",
         )?;
         // rid → None: filtered out; Some: admitted, with its record once read.
         let mut judged: HashMap<i64, Option<Candidate>> = HashMap::new();
@@ -222,7 +231,7 @@ impl Store {
                         .is_none_or(|v| c.battery_standards.iter().any(|s| ridermap_core::parse_volts(s) == Some(v)))
             }
             Detail::RestStop(r) => q.amenities.iter().all(|a| r.amenities.contains(a)),
-            Detail::Compound(_) => true,
+            Detail::Compound(_) | Detail::Path(_) => true,
         };
         if !pass {
             return Ok(None);
@@ -332,14 +341,23 @@ impl Store {
         docs.iter().map(|d| parse_place(d)).collect()
     }
 
-    /// The compound's gates ranked for `q` (see `ridermap_core::rank`).
-    pub fn best_gate(&self, compound: &str, q: &GateQuery) -> Result<(Place, Vec<GateChoice>)> {
-        let c = self.find_compound(compound)?;
-        let gates = self.compound_members(c.id, Some(PlaceKind::Entrance))?;
+    /// What ranking a compound's gates at `at` needs: the compound, its gates, and the reports
+    /// on them that still count (closures for hours, waits for two weeks).
+    pub fn gate_inputs(&self, compound: &str, at: DateTime<Utc>) -> Result<GateInputs> {
+        let compound = self.find_compound(compound)?;
+        let gates = self.compound_members(compound.id, Some(PlaceKind::Entrance))?;
         let ids: Vec<Id> = gates.iter().map(|g| g.id).collect();
-        let reports = self.reports_for_all(&ids, q.at - Duration::hours(status::MAX_AGE_H))?;
-        let ranked = rank_gates(&c, &gates, &reports, q)?;
-        Ok((c, ranked))
+        let window = status::MAX_AGE_H.max(status::WAIT_WINDOW_H);
+        let reports = self.reports_for_all(&ids, at - Duration::hours(window))?;
+        Ok(GateInputs { compound, gates, reports })
+    }
+
+    /// The compound's gates ranked for `q` by straight-line distances (see `ridermap_core::rank`;
+    /// the service ranks by routes).
+    pub fn best_gate(&self, compound: &str, q: &GateQuery) -> Result<(Place, Vec<GateChoice>)> {
+        let GateInputs { compound, gates, reports } = self.gate_inputs(compound, q.at)?;
+        let ranked = rank_gates(&compound, &gates, &reports, q, None)?;
+        Ok((compound, ranked))
     }
 
     /// Counts for a grid (or everything).

@@ -131,11 +131,47 @@ CREATE INDEX places_photo ON places(json_extract(doc, '$.photo')) WHERE json_ext
 CREATE INDEX reports_photo ON reports(json_extract(doc, '$.photo')) WHERE json_extract(doc, '$.photo') IS NOT NULL;
 "#;
 
+/// The base layer (OpenStreetMap's streets, footprints, doors, walls, water, green), replaced
+/// whole per source; geometry as varint deltas, full and per zoom band (`base.rs`).
+/// Paths (kind 4 in places_geo) index their line's box, not a point.
+const V5: &str = r#"
+CREATE TABLE base_sources (
+    name        TEXT PRIMARY KEY,
+    imported_ms INTEGER NOT NULL,
+    features    INTEGER NOT NULL,
+    bytes       INTEGER NOT NULL
+) WITHOUT ROWID;
+
+-- layer: 0 way, 1 building, 2 door, 3 barrier, 4 water, 5 green, 6 compound (ridermap_core::base::Layer).
+-- class, foot, ebike, oneway, lit, elevated: a way's rules (NULL for other layers).
+CREATE TABLE base_ways (
+    id       INTEGER PRIMARY KEY,
+    source   TEXT NOT NULL,
+    osm      TEXT NOT NULL,
+    layer    INTEGER NOT NULL,
+    name     TEXT,
+    number   TEXT,
+    flats    TEXT,
+    class    INTEGER,
+    foot     INTEGER,
+    ebike    INTEGER,
+    oneway   INTEGER,
+    lit      INTEGER,
+    elevated INTEGER,
+    geom     BLOB NOT NULL,
+    geom_mid BLOB,
+    geom_low BLOB
+);
+CREATE INDEX base_ways_by_source ON base_ways(source);
+
+CREATE VIRTUAL TABLE base_geo USING rtree(id, min_lon, max_lon, min_lat, max_lat);
+"#;
+
 pub fn migrations() -> Migrations<'static> {
-    Migrations::new(vec![M::up(V1), M::up(V2), M::up(V3), M::up(V4)])
+    Migrations::new(vec![M::up(V1), M::up(V2), M::up(V3), M::up(V4), M::up(V5)])
 }
 
-pub const LATEST_VERSION: u32 = 4;
+pub const LATEST_VERSION: u32 = 5;
 
 #[cfg(test)]
 mod tests {

@@ -5,7 +5,7 @@
 
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
-use ridermap_core::{Charger, Compound, Detail, Entrance, Id, Place, RestStop, Stamp};
+use ridermap_core::{Charger, Compound, Detail, Entrance, Id, PathInfo, Place, RestStop, Stamp};
 use serde::{Deserialize, Serialize};
 
 use crate::{Error, Result};
@@ -20,6 +20,8 @@ enum StoredDetail {
     Charger(Charger),
     #[serde(rename = "rest_stop")]
     RestStop(RestStop),
+    #[serde(rename = "path")]
+    Path(PathInfo),
 }
 
 fn is_empty<T>(v: &[T]) -> bool {
@@ -88,6 +90,7 @@ pub(crate) fn to_doc(p: &Place) -> String {
             Detail::Entrance(e) => StoredDetail::Entrance(e.clone()),
             Detail::Charger(c) => StoredDetail::Charger(c.clone()),
             Detail::RestStop(r) => StoredDetail::RestStop(r.clone()),
+            Detail::Path(p) => StoredDetail::Path(p.clone()),
         },
     };
     serde_json::to_string(&s).expect("places serialize")
@@ -125,6 +128,7 @@ pub(crate) fn from_doc(doc: &str) -> Result<Place> {
             StoredDetail::Entrance(e) => Detail::Entrance(e),
             StoredDetail::Charger(c) => Detail::Charger(c),
             StoredDetail::RestStop(r) => Detail::RestStop(r),
+            StoredDetail::Path(p) => Detail::Path(p),
         },
     })
 }

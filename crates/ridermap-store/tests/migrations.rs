@@ -46,6 +46,19 @@ fn fixture(version: u32) -> &'static str {
               VALUES ('9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08', X'74657374', 1, 0);
         "#
         }
+        5 => {
+            r#"
+            INSERT INTO base_sources(name, imported_ms, features, bytes) VALUES ('yinhang.osm', 0, 1, 14);
+            INSERT INTO base_ways(id, source, osm, layer, name, class, foot, ebike, oneway, lit, elevated, geom)
+              VALUES (1, 'yinhang.osm', 'osm:way/7', 0, '开鲁路', 0, 1, 0, 0, NULL, 0, X'C086808709C0D0E4AA02A09C0100');
+            INSERT INTO base_geo(id, min_lon, max_lon, min_lat, max_lat) VALUES (1, 121.53, 121.531, 31.33, 31.33);
+            INSERT INTO places(rid, id, kind, name, lat, lon, grid, updated_ms, doc) VALUES (3, '00000000-0000-0000-0000-000000000007',
+              'path', '3号楼北侧通道', 31.332, 121.532, 'g1', 0,
+              '{"id":"00000000-0000-0000-0000-000000000007","name":"3号楼北侧通道","lat":31.332,"lon":121.532,"grid":"g1","created_ns":0,"updated_ns":0,"detail":{"path":{"line":[[121.532,31.332],[121.533,31.332]],"ebike":"push"}}}');
+            INSERT INTO places_geo(rid, min_lat, max_lat, min_lon, max_lon, kind) VALUES (3, 31.332, 31.332, 121.532, 121.533, 4);
+            INSERT INTO places_text(rowid, name, aliases, address) VALUES (3, '3号楼北侧通道', '', '');
+        "#
+        }
         v => panic!("add a fixture for schema version {v}"),
     }
 }
@@ -96,6 +109,21 @@ fn upgrades_from_every_earlier_version() {
             let q = ridermap_store::NearbyQuery::new(ridermap_core::LatLon::new(31.33, 121.53));
             let near = store.nearby(&q).unwrap();
             assert_eq!(near[0].place.name, "老换电柜", "from {start}");
+        }
+        if start >= 5 {
+            // The base layer and compound paths written at version 5 read back.
+            let ways = store
+                .base_features(
+                    [121.52, 31.32, 121.54, 31.34],
+                    &[ridermap_core::base::Layer::Way],
+                    ridermap_store::Band::Full,
+                )
+                .unwrap();
+            assert_eq!(ways.len(), 1, "from {start}");
+            assert_eq!(ways[0].name.as_deref(), Some("开鲁路"));
+            assert_eq!(ways[0].line, [[121.53, 31.33], [121.531, 31.33]]);
+            let path = store.place(Id::from_u128(7)).unwrap().expect("path kept");
+            assert_eq!(path.path_info().unwrap().line.len(), 2);
         }
         // Every version in between got a fixture, so this test grows with the schema.
         for v in start + 1..=LATEST_VERSION {

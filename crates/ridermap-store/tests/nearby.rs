@@ -6,7 +6,7 @@ use ridermap_core::{Detail, Grid, Id, LatLon, Place, PlaceKind, Stamp, patch};
 use ridermap_store::{Actor, NearbyQuery, Store};
 
 fn random_place(rng: &mut StdRng) -> Place {
-    let kind = [PlaceKind::Entrance, PlaceKind::Charger, PlaceKind::RestStop][rng.random_range(0..3)];
+    let kind = [PlaceKind::Entrance, PlaceKind::Charger, PlaceKind::RestStop, PlaceKind::Path][rng.random_range(0..4)];
     let lat = 31.20 + rng.random::<f64>() * 0.2;
     let lon = 121.40 + rng.random::<f64>() * 0.2;
     let mut p = Place::new(kind, format!("p{}", rng.random::<u32>()), lat, lon);
@@ -23,14 +23,20 @@ fn random_place(rng: &mut StdRng) -> Place {
         PlaceKind::Entrance => {
             vec![("ebike".into(), ["allowed", "push", "refused", "unknown"][rng.random_range(0..4)].into())]
         }
+        // A compound path: part of the map, never a result of its own unless asked for by kind.
+        PlaceKind::Path => {
+            let end = [lon + rng.random::<f64>() * 0.002, lat + rng.random::<f64>() * 0.002];
+            vec![("line".into(), serde_json::json!([[lon, lat], end]).to_string())]
+        }
         PlaceKind::Compound => vec![],
     };
     patch::apply(&p, &sets).unwrap()
 }
 
 fn brute(places: &[Place], q: &NearbyQuery, pass: impl Fn(&Place) -> bool) -> Vec<Id> {
+    let listed = |p: &&Place| q.kind.is_some_and(|k| k == p.kind()) || p.kind().is_destination();
     let mut v: Vec<(f64, Id)> =
-        places.iter().filter(|p| pass(p)).map(|p| (q.point.distance_m(&p.point()), p.id)).collect();
+        places.iter().filter(listed).filter(|p| pass(p)).map(|p| (q.point.distance_m(&p.point()), p.id)).collect();
     v.sort_by(|a, b| a.0.total_cmp(&b.0));
     v.into_iter().take(q.limit).map(|(_, id)| id).collect()
 }

@@ -91,6 +91,8 @@ pub fn FindGate() -> impl IntoView {
                 lat: g.lat,
                 lon: g.lon,
                 outline: None,
+                line: None,
+                wall: false,
             })
             .chain(std::iter::once(MapPoint {
                 id: a.compound.id,
@@ -102,6 +104,8 @@ pub fn FindGate() -> impl IntoView {
                     ridermap_core::Detail::Compound(c) => c.outline.clone(),
                     _ => None,
                 },
+                line: None,
+                wall: false,
             }))
             .collect(),
         _ => vec![],

@@ -191,6 +191,7 @@ fn ReportSheet(id: Id, kind: ridermap_core::PlaceKind, on_done: Callback<()>) ->
             lat: None,
             lon: None,
             observed_at: None,
+            waited_min: None,
         };
         async move {
             match call(&req).await {
