@@ -174,8 +174,11 @@ pub struct MapPoint {
 pub struct AddPlaceReq {
     pub kind: PlaceKind,
     pub name: String,
-    pub lat: f64,
-    pub lon: f64,
+    /// Required, except for a path: by default the middle of its `line`.
+    #[serde(default)]
+    pub lat: Option<f64>,
+    #[serde(default)]
+    pub lon: Option<f64>,
     #[serde(default)]
     pub sets: Vec<(String, String)>,
 }

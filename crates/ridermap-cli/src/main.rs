@@ -346,10 +346,11 @@ enum PlaceCmd {
         kind: String,
         #[arg(long)]
         name: String,
+        /// Required, except for a path (then the middle of its line).
         #[arg(long, allow_negative_numbers = true)]
-        lat: f64,
+        lat: Option<f64>,
         #[arg(long, allow_negative_numbers = true)]
-        lon: f64,
+        lon: Option<f64>,
         #[arg(long = "set")]
         sets: Vec<String>,
         #[arg(long)]

@@ -354,6 +354,13 @@ fn read_xml(file: &str, input: impl BufRead, c: &mut Collector<'_>) -> Result<()
     }
     let mut cur: Option<El> = None;
     let mut elements = 0usize;
+    #[derive(PartialEq)]
+    enum Root {
+        None,
+        Open,
+        Closed,
+    }
+    let mut root = Root::None;
     loop {
         let ev = rdr.read_event_into(&mut buf);
         let line = rdr.get_ref().line;
@@ -380,6 +387,7 @@ fn read_xml(file: &str, input: impl BufRead, c: &mut Collector<'_>) -> Result<()
                     tags: vec![],
                 };
                 match e.name().as_ref() {
+                    b"osm" if !empty => root = Root::Open,
                     b"node" => {
                         let (lat, lon) = (num("lat")?, num("lon")?);
                         if !(-90.0..=90.0).contains(&lat) || !(-180.0..=180.0).contains(&lon) {
@@ -414,6 +422,10 @@ fn read_xml(file: &str, input: impl BufRead, c: &mut Collector<'_>) -> Result<()
             }
             Event::End(ref e) if matches!(e.name().as_ref(), b"node" | b"way" | b"relation") => {
                 finish_xml(c, cur.take(), &mut elements)
+            }
+            Event::End(ref e) if e.name().as_ref() == b"osm" => root = Root::Closed,
+            Event::Eof if root == Root::Open => {
+                return Err(bad("the file ends before `</osm>`: it is cut short".into()));
             }
             Event::Eof => break,
             _ => {}

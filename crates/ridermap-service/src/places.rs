@@ -184,11 +184,23 @@ impl Handle for AddPlaceReq {
     fn handle(self, cx: &mut Ctx<'_>) -> Result<Place, ApiError> {
         let actor = cx.actor();
         let store = cx.store();
-        let mut p = Place::new(self.kind, self.name, self.lat, self.lon);
+        let (lat, lon) = match (self.lat, self.lon) {
+            (Some(lat), Some(lon)) => (lat, lon),
+            (None, None) if self.kind == PlaceKind::Path => (0.0, 0.0),
+            (None, None) => return Err(invalid("lat/lon: say where the place is")),
+            _ => return Err(invalid("lat and lon go together")),
+        };
+        let mut p = Place::new(self.kind, self.name, lat, lon);
         p.stamp = Stamp::now();
         p.stamp.updated_by = actor.name.clone();
         let sets = resolve_sets(store, self.sets)?;
-        let p = ridermap_core::patch::apply(&p, &sets).map_err(|e| invalid(e.to_string()))?;
+        let mut p = ridermap_core::patch::apply(&p, &sets).map_err(|e| invalid(e.to_string()))?;
+        // A path without a position of its own is labelled at the middle of its line.
+        if self.lat.is_none()
+            && let Some(mid) = p.path_info().and_then(|i| i.line.get(i.line.len() / 2)).copied()
+        {
+            (p.lon, p.lat) = (mid[0], mid[1]);
+        }
         store.put_place(&p, actor)?;
         find(store, p.id)
     }

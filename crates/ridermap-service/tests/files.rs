@@ -47,7 +47,7 @@ fn malformed_imports_change_nothing_and_name_the_place() {
         (
             "line.geojson",
             collection(&[line.to_string()]),
-            vec!["line.geojson feature 0: field `geometry`: LineString geometry is not supported"],
+            vec!["line.geojson feature 0: field `line`: only compound paths have a line (LineString geometry); a charger is a Point"],
         ),
         (
             "polygon.geojson",
@@ -66,6 +66,10 @@ fn malformed_imports_change_nothing_and_name_the_place() {
         ),
         ("nokind.csv", b"name,lat,lon\nx,31.3,121.5\n".to_vec(), vec!["nokind.csv:1: no `kind` column"]),
         ("cut.osm.pbf", std::fs::read(fixture("truncated.osm.pbf")).unwrap(), vec!["cut.osm.pbf: truncated or corrupt OSM PBF"]),
+        // Cut after its first ways: what was streamed into the base layer goes with the rest.
+        ("cut.osm", cut(&std::fs::read(fixture("route-cases.osm")).unwrap(), 0.8), vec!["cut.osm:", "bad OSM XML"]),
+        // Cut between two elements: well-formed so far, but not a whole file.
+        ("short.osm", cut_after_way(&std::fs::read(fixture("route-cases.osm")).unwrap()), vec!["short.osm:", "cut short"]),
         ("hours.osm", std::fs::read(fixture("bad-hours.osm")).unwrap(), vec!["hours.osm node/40: field `opening_hours`"]),
         ("notes.txt", b"hello".to_vec(), vec!["notes.txt: cannot tell the format from the name"]),
     ];
@@ -81,6 +85,18 @@ fn malformed_imports_change_nothing_and_name_the_place() {
     }
     check(&d.svc, "import", json!({"path": "/nowhere/x.geojson"}), Error(Invalid, "/nowhere/x.geojson: cannot read"));
     assert_eq!(snapshot(&d.svc), before, "a refused import changed the store");
+}
+
+/// The first `share` of `bytes` (a file cut short by a full disk or a broken download).
+fn cut(bytes: &[u8], share: f64) -> Vec<u8> {
+    bytes[..(bytes.len() as f64 * share) as usize].to_vec()
+}
+
+/// An OSM XML file cut right after its tenth `</way>`.
+fn cut_after_way(bytes: &[u8]) -> Vec<u8> {
+    let text = std::str::from_utf8(bytes).unwrap();
+    let end = text.match_indices("</way>").nth(9).map(|(i, m)| i + m.len()).unwrap();
+    bytes[..end].to_vec()
 }
 
 #[test]
@@ -111,13 +127,20 @@ fn osm_imports_map_tags_and_reimports_update() {
     for file in ["yinhang-mini.osm", "yinhang-mini.osm.pbf"] {
         let d = empty_device();
         let path = fixture(file).display().to_string();
-        check(&d.svc, "import", json!({"path": path}), Reply(|v| assert_eq!(v["inserted"], 8, "{v}")));
+        let first = ok(&d.svc, "import", json!({"path": path}));
+        assert_eq!(first["inserted"], 8, "{first}");
+        assert!(first["base_features"].as_u64().unwrap() >= 3, "the compound, its buildings: {first}");
         check(
             &d.svc,
             "import",
             json!({"path": path}),
             Reply(|v| assert_eq!((v["inserted"].as_u64(), v["unchanged"].as_u64()), (Some(0), Some(8)), "{v}")),
         );
+        // Imported again, the file's base layer replaces itself: one source, as many features.
+        let sources = ok(&d.svc, "base_layer", json!({}));
+        assert_eq!(array(&sources).len(), 1, "{sources}");
+        assert_eq!(sources[0]["name"], file);
+        assert_eq!(sources[0]["features"], first["base_features"], "{sources}");
         let at = "2026-11-27T04:00:00Z";
         let gate = ok(&d.svc, "gate", json!({"compound": "测试1村", "building": "1号", "at": at}));
         let mut names: Vec<&str> = array(&gate["choices"]).iter().map(|g| g["name"].as_str().unwrap()).collect();

@@ -206,3 +206,47 @@ fn gates_closed_at_the_hour_are_routed_round() {
         assert_eq!(v["measured"], true);
     }
 }
+
+/// `[lon, lat]` of x metres east, y north of case `case`'s origin, as the fixture script draws it.
+fn at_xy(case: f64, x: f64, y: f64) -> [f64; 2] {
+    let r = |v: f64| (v * 1e7).round() / 1e7;
+    [r(121.5 + (case * 800.0 + x) / (111_320.0 * 0.854_459)), r(31.3 + y / 110_574.0)]
+}
+
+#[test]
+fn a_path_a_grid_worker_draws_changes_the_route() {
+    let d = cases();
+    let ebike = json!({"compound": "台阶村", "building": "3", "vehicle": "ebike"});
+    assert!(near(length(&ok(&d.svc, "route", ebike.clone())), 200.0, 3.0), "round by the lane before");
+    // A ramp beside the steps, e-bikes allowed: drawn from the gate to where the steps end.
+    let ramp = ok(
+        &d.svc,
+        "add_place",
+        json!({"kind": "path", "name": "无障碍坡道", "sets": [
+            ["line", json!([at_xy(2.0, 0.0, 0.0), at_xy(2.0, 0.0, 75.0)]).to_string()],
+            ["ebike", "allowed"],
+        ]}),
+    );
+    assert_eq!(ramp["kind"], "path");
+    assert!((ramp["lat"].as_f64().unwrap() - at_xy(2.0, 0.0, 75.0)[1]).abs() < 1e-9, "labelled mid-line: {ramp}");
+    let v = ok(&d.svc, "route", ebike.clone());
+    assert!(near(length(&v), 80.0, 3.0), "{}", length(&v));
+    assert!(v["summary"].as_str().unwrap().contains("沿无障碍坡道"), "{}", v["summary"]);
+    // A wall drawn across it closes it again.
+    ok(
+        &d.svc,
+        "add_place",
+        json!({"kind": "path", "name": "新砌围墙", "sets": [
+            ["line", json!([at_xy(2.0, -10.0, 40.0), at_xy(2.0, 10.0, 40.0)]).to_string()],
+            ["path_kind", "wall"],
+        ]}),
+    );
+    assert!(near(length(&ok(&d.svc, "route", ebike)), 200.0, 3.0), "the wall cuts the ramp");
+    // A path needs a line.
+    check(
+        &d.svc,
+        "add_place",
+        json!({"kind": "path", "name": "空", "sets": []}),
+        Error(Invalid, "field `line`: needs at least 2 points"),
+    );
+}

@@ -233,7 +233,7 @@ fn stats_count_by_kind() {
         json!({}),
         Reply(|v| {
             let kinds: Vec<&str> = array(&v["places"]).iter().map(|k| k[0].as_str().unwrap()).collect();
-            assert_eq!(kinds, ["compound", "entrance", "charger", "rest_stop"]);
+            assert_eq!(kinds, ["compound", "entrance", "charger", "rest_stop", "path"]);
             let total: i64 = array(&v["places"]).iter().map(|k| k[1].as_i64().unwrap()).sum();
             assert_eq!(total, 157, "{v}");
             assert!(v["changes_logged"].as_i64().unwrap() >= total);

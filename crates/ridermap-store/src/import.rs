@@ -142,6 +142,9 @@ impl Importer<'_> {
                 "outline" => {
                     format!("only compounds have an outline (Polygon geometry); {} is a Point", kind.with_article())
                 }
+                "line" => {
+                    format!("only compound paths have a line (LineString geometry); {} is a Point", kind.with_article())
+                }
                 _ => format!("is not a field of {}", kind.with_article()),
             };
             let k = k.clone();

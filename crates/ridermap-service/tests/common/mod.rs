@@ -96,8 +96,9 @@ pub fn snapshot(svc: &Service) -> String {
     let places = ok(svc, "export", json!({"format": "geojson"}))["text"].as_str().unwrap().to_string();
     let changes = ok(svc, "changes", json!({"limit": 1_000_000}));
     let queue = ok(svc, "review_queue", json!({}));
+    let base = ok(svc, "base_layer", json!({}));
     assert!(!array(&changes).is_empty() || places.contains("\"features\":[]"), "a snapshot of nothing proves nothing");
-    format!("{places}\n{changes}\n{queue}")
+    format!("{places}\n{changes}\n{queue}\n{base}")
 }
 
 pub fn fixture(name: &str) -> PathBuf {
