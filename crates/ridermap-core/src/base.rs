@@ -23,11 +23,21 @@ pub enum Layer {
     Green,
     /// A residential compound's outline (`landuse=residential`).
     Compound,
+    /// A gate, bollard or stile on a way (a point): who may pass it is in `rules`.
+    Gate,
 }
 
 impl Layer {
-    pub const ALL: [Layer; 7] =
-        [Layer::Way, Layer::Building, Layer::Door, Layer::Barrier, Layer::Water, Layer::Green, Layer::Compound];
+    pub const ALL: [Layer; 8] = [
+        Layer::Way,
+        Layer::Building,
+        Layer::Door,
+        Layer::Barrier,
+        Layer::Water,
+        Layer::Green,
+        Layer::Compound,
+        Layer::Gate,
+    ];
 
     pub fn code(self) -> i64 {
         Layer::ALL.iter().position(|l| *l == self).expect("in ALL") as i64
@@ -69,7 +79,7 @@ pub struct BaseFeature {
     /// `[lon, lat]` vertices; an area's ring is closed (its first point repeated last); a door
     /// is one point.
     pub line: Vec<[f64; 2]>,
-    /// For ways people move along.
+    /// For ways people move along, and for gates on them (`foot` and `ebike` only).
     #[serde(default)]
     pub rules: Option<WayRules>,
 }

@@ -32,6 +32,17 @@ pub enum Ride {
     No,
 }
 
+impl Ride {
+    /// The stricter of two rules (no before push before ride).
+    pub fn min_with(self, other: Ride) -> Ride {
+        match (self, other) {
+            (Ride::No, _) | (_, Ride::No) => Ride::No,
+            (Ride::Push, _) | (_, Ride::Push) => Ride::Push,
+            _ => Ride::Ride,
+        }
+    }
+}
+
 /// One-way for vehicles; people on foot go both ways.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]

@@ -112,7 +112,22 @@ impl Collector<'_> {
 
     fn node(&mut self, id: i64, lat: f64, lon: f64, tags: Tags) {
         self.coords.insert(id, [fixed(lat), fixed(lon)]);
-        if !tags.is_empty() && node_matters(&tags) {
+        if tags.is_empty() {
+            return;
+        }
+        if let Some(rules) = barrier_rules(&tags) {
+            let f = BaseFeature {
+                layer: Layer::Gate,
+                source: format!("osm:node/{id}"),
+                name: tag(&tags, "name").map(str::to_string),
+                number: None,
+                flats: None,
+                line: vec![[lon, lat]],
+                rules: Some(rules),
+            };
+            self.emit(f);
+        }
+        if node_matters(&tags) {
             self.nodes.push((id, tags));
         }
     }
@@ -252,6 +267,34 @@ pub fn way_rules(tags: &Tags) -> Option<WayRules> {
         || tag(tags, "tunnel").is_some_and(|v| v != "no")
         || tag(tags, "layer").is_some_and(|v| v.trim() != "0");
     Some(WayRules { class, foot, ebike, oneway, lit, elevated })
+}
+
+/// Who may pass a barrier node on a way (a gate, a bollard, a stile): None for nodes that are
+/// not one, and for a gate anyone may pass on foot and on an e-bike (nothing to obey).
+pub fn barrier_rules(tags: &Tags) -> Option<WayRules> {
+    let kind = tag(tags, "barrier")?;
+    // By its kind: whether an e-bike gets through at all, ridden or pushed.
+    let by_kind = match kind {
+        "gate" | "lift_gate" | "swing_gate" | "sliding_gate" | "chain" | "bollard" | "block" | "entrance" => Ride::Ride,
+        "cycle_barrier" | "motorcycle_barrier" => Ride::Push,
+        "kissing_gate" | "turnstile" | "stile" | "full-height_turnstile" => Ride::No,
+        _ => return None,
+    };
+    let locked = tag(tags, "locked") == Some("yes");
+    let closed = tag(tags, "access") == Some("no") || locked;
+    let foot = !locked && yes_no(tag(tags, "foot")).unwrap_or(!closed);
+    let ebike = match tag(tags, "electric_bicycle").or_else(|| tag(tags, "bicycle")) {
+        _ if locked => Ride::No,
+        Some("dismount") => Ride::Push.min_with(by_kind),
+        Some("no" | "use_sidepath") => Ride::No,
+        Some("yes" | "designated" | "permissive") => by_kind,
+        _ if closed => Ride::No,
+        _ => by_kind,
+    };
+    if foot && ebike == Ride::Ride {
+        return None;
+    }
+    Some(WayRules { class: WayClass::Footway, foot, ebike, oneway: Oneway::No, lit: None, elevated: false })
 }
 
 const BARRIERS: [&str; 7] = ["wall", "fence", "hedge", "retaining_wall", "city_wall", "guard_rail", "handrail"];

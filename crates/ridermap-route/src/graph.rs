@@ -40,6 +40,9 @@ pub struct Checkpoint {
     pub open: bool,
     pub foot: bool,
     pub ebike: Ride,
+    /// How far from a vertex of the network it may stand and still be on it: a gate a grid
+    /// worker placed by hand is near its lane; an OSM barrier node is one of the way's own.
+    pub snap_m: f64,
 }
 
 /// The fastest any vehicle goes: A*'s estimate may never exceed the truth.
@@ -170,9 +173,6 @@ fn key(p: [f64; 2]) -> (i64, i64) {
     ((p[0] * 1e7).round() as i64, (p[1] * 1e7).round() as i64)
 }
 
-/// Gates further than this from any vertex of the network are not on it.
-const CHECKPOINT_SNAP_M: f64 = 8.0;
-
 impl Network {
     /// Build the network of `ways`, cut where they cross `fences` (walls, fences), with
     /// `outlines` (building footprints) kept out of the way of points joining the network, and
@@ -290,8 +290,18 @@ impl Network {
             blocked,
         };
         for c in checkpoints {
-            if let Some(n) = net.nearest_node(c.at, CHECKPOINT_SNAP_M) {
-                net.checkpoints.insert(n, c.clone());
+            if let Some(n) = net.nearest_node(c.at, c.snap_m) {
+                // Two gates on one vertex: the stricter rules.
+                let merged = match net.checkpoints.get(&n) {
+                    Some(old) => Checkpoint {
+                        open: old.open && c.open,
+                        foot: old.foot && c.foot,
+                        ebike: old.ebike.min_with(c.ebike),
+                        ..c.clone()
+                    },
+                    None => c.clone(),
+                };
+                net.checkpoints.insert(n, merged);
             }
         }
         net

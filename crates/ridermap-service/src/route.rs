@@ -35,7 +35,7 @@ fn bbox_around(points: impl Iterator<Item = [f64; 2]>, margin_m: f64) -> [f64; 4
 
 /// The routable network inside `bbox`, with every gate in it as it stands at `at`.
 pub(crate) fn network(store: &Store, bbox: [f64; 4], at: DateTime<Utc>) -> Result<Network, ApiError> {
-    let base = store.base_features(bbox, &[Layer::Way, Layer::Barrier, Layer::Building], Band::Full)?;
+    let base = store.base_features(bbox, &[Layer::Way, Layer::Barrier, Layer::Building, Layer::Gate], Band::Full)?;
     let mut ways: Vec<Way> = base.iter().filter_map(Way::from_base).collect();
     let mut fences: Vec<Vec<[f64; 2]>> =
         base.iter().filter(|f| f.layer == Layer::Barrier).map(|f| f.line.clone()).collect();
@@ -57,23 +57,31 @@ pub(crate) fn network(store: &Store, bbox: [f64; 4], at: DateTime<Utc>) -> Resul
     let ids: Vec<_> = gates.iter().map(|g| g.id).collect();
     let window = ridermap_core::status::MAX_AGE_H;
     let reports = store.reports_for_all(&ids, at - chrono::Duration::hours(window))?;
-    let checkpoints: Vec<Checkpoint> = gates
+    // OSM's gates and bollards on the ways, exactly on their nodes.
+    let mut checkpoints: Vec<Checkpoint> = base
         .iter()
-        .map(|g| {
-            let mine: Vec<_> = reports.iter().filter(|r| r.target == Some(g.id)).cloned().collect();
-            let e = g.entrance().expect("an entrance");
-            Checkpoint {
-                at: [g.lon, g.lat],
-                open: rank::gate_open(g, &mine, at),
-                foot: e.foot,
-                ebike: match e.ebike {
-                    EbikeAccess::Refused => Ride::No,
-                    EbikeAccess::Push => Ride::Push,
-                    EbikeAccess::Allowed | EbikeAccess::Unknown => Ride::Ride,
-                },
-            }
+        .filter(|f| f.layer == Layer::Gate)
+        .filter_map(|f| {
+            let r = f.rules?;
+            Some(Checkpoint { at: *f.line.first()?, open: true, foot: r.foot, ebike: r.ebike, snap_m: 0.5 })
         })
         .collect();
+    checkpoints.extend(gates.iter().map(|g| {
+        let mine: Vec<_> = reports.iter().filter(|r| r.target == Some(g.id)).cloned().collect();
+        let e = g.entrance().expect("an entrance");
+        Checkpoint {
+            at: [g.lon, g.lat],
+            open: rank::gate_open(g, &mine, at),
+            foot: e.foot,
+            ebike: match e.ebike {
+                EbikeAccess::Refused => Ride::No,
+                EbikeAccess::Push => Ride::Push,
+                EbikeAccess::Allowed | EbikeAccess::Unknown => Ride::Ride,
+            },
+            // A gate placed by hand stands near the vertex of its lane.
+            snap_m: 8.0,
+        }
+    }));
     Ok(Network::build(&ways, &fences, &outlines, &checkpoints))
 }
 
@@ -329,12 +337,7 @@ fn point_route(store: &Store, from: LatLon, to: LatLon, req: &RouteReq, at: Date
         return Err(invalid(format!("from and to are {:.0} km apart; routes go up to 50 km", d / 1000.0)));
     }
     let (a, b) = ([from.lon, from.lat], [to.lon, to.lat]);
-    let net = network(store, bbox_around([a, b].into_iter(), MARGIN_M.max(d * 0.25)), at)?;
-    let path = net.route(
-        &Stop { at: a, reach_m: REACH_M, inside: None },
-        &[Stop { at: b, reach_m: REACH_M, inside: None }],
-        req.vehicle,
-    );
+    let path = widening_route(store, a, b, d, req.vehicle, at)?;
     let arrival = Arrival { building: None, door: None };
     let (length_m, duration_s, steps, line, measured, push_m) = match &path {
         Some(p) => {
@@ -360,6 +363,40 @@ fn point_route(store: &Store, from: LatLon, to: LatLon, req: &RouteReq, at: Date
         line,
         at,
     })
+}
+
+/// The fastest way from `a` to `b` (`d` metres apart), over the ways around them loaded with a
+/// margin that grows until the route found is provably the fastest: a way leaving the loaded box
+/// is at least twice the margin long, so once even the fastest vehicle would need longer for that
+/// than the route takes, nothing outside could beat it. Gives up past `MAX_MARGIN_M`.
+fn widening_route(
+    store: &Store,
+    a: [f64; 2],
+    b: [f64; 2],
+    d: f64,
+    vehicle: Vehicle,
+    at: DateTime<Utc>,
+) -> Result<Option<Path>, ApiError> {
+    const MAX_MARGIN_M: f64 = 20_000.0;
+    let top = match vehicle {
+        Vehicle::Ebike => speed(Mode::Ride, WayClass::Street),
+        Vehicle::Foot => speed(Mode::Walk, WayClass::Footway),
+    };
+    let mut margin = MARGIN_M.max(d * 0.5);
+    loop {
+        let net = network(store, bbox_around([a, b].into_iter(), margin), at)?;
+        let stop = |at: [f64; 2]| Stop { at, reach_m: REACH_M, inside: None };
+        let found = net.route(&stop(a), &[stop(b)], vehicle);
+        let wanted = match &found {
+            // Metres a way would have to go out of the box and back to take as long.
+            Some(p) => p.secs * top / 2.0,
+            None => margin * 3.0,
+        };
+        if wanted <= margin || margin >= MAX_MARGIN_M {
+            return Ok(found);
+        }
+        margin = (wanted * 1.1).min(MAX_MARGIN_M);
+    }
 }
 
 impl Handle for BaseLayerReq {

@@ -113,11 +113,11 @@ fn simplified(line: &[[f64; 2]], tolerance: f64) -> Vec<[f64; 2]> {
 fn drawn_in(f: &BaseFeature, band: Band) -> bool {
     match band {
         Band::Full => true,
-        Band::Mid => f.layer != Layer::Door,
+        Band::Mid => !matches!(f.layer, Layer::Door | Layer::Gate),
         Band::Low => match f.layer {
             Layer::Water | Layer::Green | Layer::Compound => true,
             Layer::Way => f.rules.is_some_and(|r| r.class == WayClass::Street),
-            Layer::Building | Layer::Door | Layer::Barrier => false,
+            Layer::Building | Layer::Door | Layer::Barrier | Layer::Gate => false,
         },
     }
 }

@@ -142,7 +142,7 @@ CREATE TABLE base_sources (
     bytes       INTEGER NOT NULL
 ) WITHOUT ROWID;
 
--- layer: 0 way, 1 building, 2 door, 3 barrier, 4 water, 5 green, 6 compound (ridermap_core::base::Layer).
+-- layer: 0 way, 1 building, 2 door, 3 barrier, 4 water, 5 green, 6 compound, 7 gate (ridermap_core::base::Layer).
 -- class, foot, ebike, oneway, lit, elevated: a way's rules (NULL for other layers).
 CREATE TABLE base_ways (
     id       INTEGER PRIMARY KEY,
