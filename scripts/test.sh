@@ -30,6 +30,7 @@ cargo run --locked -q -p ridermap-bench --bin ridermap-bench -- --places 3000 --
 cargo run --locked -q -p ridermap-bench --bin sync-bench -- --places 300 --devices 20 >/dev/null
 cargo run --locked -q -p ridermap-bench --bin sync-bench -- --places 300 --devices 20 --postgres >/dev/null
 cargo run --locked -q -p ridermap-bench --bin feed-bench -- --places 300 --requests 100 >/dev/null
+cargo run --locked -q -p ridermap-bench --bin route-bench -- --queries 20 --demo --import "$RIDERMAP_HELSINKI" >/dev/null
 (cd tests/e2e && PLACES=1000 npm run --silent bench >/dev/null)
 echo "benchmark smoke run: ok"
 # Every reader of a file or wire format, fuzzed for a short while (RIDERMAP_FUZZ_SECONDS per target).

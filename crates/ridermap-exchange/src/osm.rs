@@ -55,8 +55,13 @@ struct Collector<'s> {
     coords: HashMap<i64, [i32; 2]>,
     /// Tagged nodes records may be made of (gates, doors, chargers, rest places).
     nodes: Vec<(i64, Tags)>,
-    /// Ways records are made of: compounds, buildings, charging stations.
+    /// Ways records are made of: compounds, charging stations.
     ways: Vec<(i64, Vec<i64>, Tags)>,
+    /// Buildings that may become a compound's (numbered) or have doors: what that needs only.
+    buildings: Vec<BuildingWay>,
+    /// Nodes tagged `entrance`, and those of them on a building's outline (a door), with the building.
+    entrances: HashSet<i64>,
+    door_of: HashMap<i64, usize>,
     /// Node refs of untagged ways (the usual members of a multipolygon).
     member_refs: HashMap<i64, Vec<i64>>,
     /// Multipolygon relations of interest.
@@ -81,16 +86,23 @@ fn node_matters(tags: &Tags) -> bool {
         || tag(tags, "building").is_some()
 }
 
-/// Tags that make a way worth keeping whole for records.
+/// Tags that make a way worth keeping whole for records (buildings are kept apart, in little).
 fn way_matters(tags: &Tags) -> bool {
-    tag(tags, "landuse") == Some("residential")
-        || tag(tags, "building").is_some()
-        || tag(tags, "amenity") == Some("charging_station")
+    tag(tags, "landuse") == Some("residential") || tag(tags, "amenity") == Some("charging_station")
 }
 
 /// Relations worth assembling: multipolygons of buildings, compounds, water and green.
 fn relation_matters(tags: &Tags) -> bool {
-    tag(tags, "type") == Some("multipolygon") && (way_matters(tags) || area_layer(tags).is_some())
+    tag(tags, "type") == Some("multipolygon")
+        && (way_matters(tags) || tag(tags, "building").is_some() || area_layer(tags).is_some())
+}
+
+/// What a building may give a record: its outline (node refs, or a multipolygon's ring) and its
+/// number. A city has hundreds of thousands: nothing else of them is kept.
+struct BuildingWay {
+    refs: Box<[i64]>,
+    ring: Option<Vec<[f64; 2]>>,
+    number: Option<String>,
 }
 
 impl Collector<'_> {
@@ -127,9 +139,26 @@ impl Collector<'_> {
             };
             self.emit(f);
         }
+        if tag(&tags, "entrance").is_some() {
+            self.entrances.insert(id);
+        }
         if node_matters(&tags) {
             self.nodes.push((id, tags));
         }
+    }
+
+    /// Keep what a building may give a record; its doors are the entrances on its outline.
+    fn building(&mut self, refs: Box<[i64]>, ring: Option<Vec<[f64; 2]>>, tags: &Tags) {
+        let number = building_number(tags);
+        let doors: Vec<i64> = refs.iter().copied().filter(|n| self.entrances.contains(n)).collect();
+        if number.is_none() && doors.is_empty() {
+            return;
+        }
+        let i = self.buildings.len();
+        for d in doors {
+            self.door_of.insert(d, i);
+        }
+        self.buildings.push(BuildingWay { refs, ring, number });
     }
 
     fn way(&mut self, id: i64, refs: Vec<i64>, tags: Tags) {
@@ -141,7 +170,10 @@ impl Collector<'_> {
         if let Some(f) = base_of(&source, &tags, self.line(&refs)) {
             self.emit(f);
         }
-        if way_matters(&tags) {
+        let closed = refs.len() >= 4 && refs.first() == refs.last();
+        if closed && tag(&tags, "building").is_some_and(|v| v != "no") {
+            self.building(refs.into_boxed_slice(), None, &tags);
+        } else if way_matters(&tags) {
             self.ways.push((id, refs, tags));
         }
     }
@@ -539,11 +571,14 @@ fn collect(file: &str, input: impl BufRead + Send, sink: &mut dyn BaseSink) -> R
         .find(|b| !b.is_ascii_whitespace())
         .copied();
     let mut c = Collector {
-        coords: HashMap::new(),
+        coords: HashMap::with_capacity(1 << 16),
         nodes: vec![],
         ways: vec![],
         member_refs: HashMap::new(),
         relations: vec![],
+        buildings: vec![],
+        entrances: HashSet::new(),
+        door_of: HashMap::new(),
         sink,
         sink_error: None,
     };
@@ -626,11 +661,11 @@ fn map(file: &str, osm: &mut Collector<'_>) -> Vec<Incoming> {
     let mut out: Vec<Incoming> = vec![];
     let origin = |el: &str| Origin { file: file.to_string(), loc: Loc::Osm(el.to_string()) };
 
-    // Areas made of ways and of multipolygons alike.
+    // Compounds' areas, made of ways and of multipolygons alike.
     let mut areas: Vec<Area> = vec![];
     for (id, refs, tags) in &osm.ways {
         let closed = refs.len() >= 4 && refs.first() == refs.last();
-        if closed && (tag(tags, "landuse") == Some("residential") || tag(tags, "building").is_some()) {
+        if closed && tag(tags, "landuse") == Some("residential") {
             areas.push(Area {
                 source: format!("osm:way/{id}"),
                 ring: osm.line(refs),
@@ -650,29 +685,23 @@ fn map(file: &str, osm: &mut Collector<'_>) -> Vec<Incoming> {
         }
         // The largest outer ring stands for the area in records.
         rings.sort_by(|a, b| ring_area(b).total_cmp(&ring_area(a)));
-        if let Some(ring) = rings.into_iter().next()
-            && (tag(tags, "landuse") == Some("residential") || tag(tags, "building").is_some())
-        {
-            let nodes: HashSet<i64> = members
-                .iter()
-                .filter(|(t, _, _)| t == "way")
-                .filter_map(|(_, m, _)| osm.member_refs.get(m))
-                .flatten()
-                .copied()
-                .collect();
-            areas.push(Area { source, ring, nodes, tags: tags.clone() });
+        let Some(ring) = rings.into_iter().next() else { continue };
+        let nodes: Vec<i64> = members
+            .iter()
+            .filter(|(t, _, _)| t == "way")
+            .filter_map(|(_, m, _)| osm.member_refs.get(m))
+            .flatten()
+            .copied()
+            .collect();
+        if tag(tags, "landuse") == Some("residential") {
+            areas.push(Area { source, ring, nodes: nodes.into_iter().collect(), tags: tags.clone() });
+        } else if tag(tags, "building").is_some() {
+            osm.building(nodes.into_boxed_slice(), Some(ring), tags);
         }
     }
 
     // Doors: entrance nodes on a building's outline.
-    let mut building_nodes: HashMap<i64, usize> = HashMap::new();
-    for (i, a) in areas.iter().enumerate() {
-        if tag(&a.tags, "building").is_some() {
-            for n in &a.nodes {
-                building_nodes.insert(*n, i);
-            }
-        }
-    }
+    let building_nodes = std::mem::take(&mut osm.door_of);
     let mut doors_of: HashMap<usize, Vec<Value>> = HashMap::new();
     let mut door_features = vec![];
     for (id, tags) in &osm.nodes {
@@ -734,20 +763,23 @@ fn map(file: &str, osm: &mut Collector<'_>) -> Vec<Incoming> {
     }
     let containing = |p: LatLon, compounds: &[CompoundOut]| compounds.iter().position(|c| ring_contains(&c.ring, p));
 
-    // Buildings with numbers, their footprints and doors.
-    for (i, Area { ring, tags, .. }) in areas.iter().enumerate() {
-        if tag(tags, "building").is_none() {
+    // Buildings with numbers, their footprints and doors (only inside a compound: a city's other
+    // buildings are the base layer's alone).
+    let buildings = if compounds.is_empty() { vec![] } else { std::mem::take(&mut osm.buildings) };
+    for (i, b) in buildings.iter().enumerate() {
+        let Some(n) = &b.number else { continue };
+        let ring = b.ring.clone().unwrap_or_else(|| osm.line(&b.refs));
+        if ring.len() < 4 {
             continue;
         }
-        let Some(n) = building_number(tags) else { continue };
-        let p = centroid(ring);
+        let p = centroid(&ring);
         let Some(ci) = containing(p, &compounds) else { continue };
         if compounds[ci].numbers.insert(n.to_lowercase()) {
-            let mut b = json!({"number": n, "lat": p.lat, "lon": p.lon, "footprint": ring});
+            let mut out = json!({"number": n, "lat": p.lat, "lon": p.lon, "footprint": ring});
             if let Some(doors) = doors_of.remove(&i) {
-                b["doors"] = Value::Array(doors);
+                out["doors"] = Value::Array(doors);
             }
-            compounds[ci].buildings.push(b);
+            compounds[ci].buildings.push(out);
         }
     }
     for (id, tags) in &osm.nodes {

@@ -1,8 +1,8 @@
 //! The base layer on the device: OpenStreetMap's streets, lanes, footprints, doors, walls, water
 //! and green, kept beside the places (not synced as records: a layer is replaced whole when its
 //! source is imported again). Each feature is a row with its geometry three times — as read, and
-//! simplified for the middle and low zoom bands (Ramer–Douglas–Peucker, the `geo` crate's) — with
-//! an R*Tree over its box. Geometries are stored as zigzag varint deltas of 1e-7 degrees (OSM's
+//! simplified for the middle and low zoom bands (Ramer–Douglas–Peucker, the `geo` crate's) — and
+//! the cells of a fixed grid its box reaches into (`base_cells`). Geometries are stored as zigzag varint deltas of 1e-7 degrees (OSM's
 //! own precision): about 3 bytes a vertex instead of 16.
 
 use geo::{LineString, Simplify};
@@ -10,7 +10,7 @@ use ridermap_core::{
     base::{BaseFeature, BaseSink, Layer, WayRules},
     route::{Oneway, Ride, WayClass},
 };
-use rusqlite::{Transaction, params};
+use rusqlite::{OptionalExtension, Transaction, params};
 use serde::Serialize;
 
 use crate::{Result, Store};
@@ -28,6 +28,22 @@ pub enum Band {
 }
 
 const MID_TOLERANCE_DEG: f64 = 1.5 / 111_000.0;
+
+/// The grid of `base_cells`: cells this many degrees on a side.
+const CELL_DEG: f64 = 0.005;
+const CELLS_PER_ROW: i64 = 72_000; // 360 / CELL_DEG
+/// Features reaching into more cells than this go into `WIDE` instead (always read).
+const MAX_CELLS: i64 = 1024;
+const WIDE: i64 = -1;
+
+/// The cell (column, row) of a point.
+fn cell_of(lon: f64, lat: f64) -> (i64, i64) {
+    (((lon + 180.0) / CELL_DEG).floor() as i64, ((lat + 90.0) / CELL_DEG).floor() as i64)
+}
+
+fn cell_key(col: i64, row: i64) -> i64 {
+    row * CELLS_PER_ROW + col
+}
 const LOW_TOLERANCE_DEG: f64 = 6.0 / 111_000.0;
 
 /// What an import of a base layer wrote.
@@ -135,38 +151,57 @@ const ONEWAYS: [Oneway; 3] = [Oneway::No, Oneway::Forward, Oneway::Backward];
 pub(crate) struct BaseWriter<'t, 'c> {
     tx: &'t Transaction<'c>,
     source: String,
+    /// The run of ids this import wrote.
+    first_id: Option<i64>,
+    last_id: i64,
     pub report: BaseReport,
 }
 
 impl<'t, 'c> BaseWriter<'t, 'c> {
     /// Start replacing the base layer of `source`: what it held before goes.
     pub fn replacing(tx: &'t Transaction<'c>, source: &str) -> Result<BaseWriter<'t, 'c>> {
-        tx.execute("DELETE FROM base_geo WHERE id IN (SELECT id FROM base_ways WHERE source = ?1)", [source])?;
-        let replaced = tx.execute("DELETE FROM base_ways WHERE source = ?1", [source])?;
+        let run: Option<(i64, i64)> = tx
+            .query_row("SELECT first_id, last_id FROM base_sources WHERE name = ?1", [source], |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })
+            .optional()?;
+        let mut replaced = 0;
+        if let Some((first, last)) = run {
+            tx.execute("DELETE FROM base_cells WHERE id BETWEEN ?1 AND ?2", [first, last])?;
+            replaced = tx.execute("DELETE FROM base_ways WHERE id BETWEEN ?1 AND ?2", [first, last])?;
+            tx.execute("DELETE FROM base_sources WHERE name = ?1", [source])?;
+        }
         Ok(BaseWriter {
             tx,
             source: source.to_string(),
+            first_id: None,
+            last_id: 0,
             report: BaseReport { source: source.into(), replaced, ..BaseReport::default() },
         })
     }
 
-    fn write(&mut self, f: &BaseFeature) -> Result<()> {
+    pub fn write(&mut self, f: &BaseFeature) -> Result<()> {
         if f.line.is_empty() {
             return Ok(());
         }
         let full = encode(&f.line);
-        let band = |b: Band, tol: f64| drawn_in(f, b).then(|| encode(&simplified(&f.line, tol)));
+        // Not drawn in the band: NULL; drawn as read: empty (the full geometry stands for it).
+        let band = |b: Band, tol: f64| {
+            drawn_in(f, b).then(|| {
+                let s = simplified(&f.line, tol);
+                if s.len() == f.line.len() { vec![] } else { encode(&s) }
+            })
+        };
         let (mid, low) = (band(Band::Mid, MID_TOLERANCE_DEG), band(Band::Low, LOW_TOLERANCE_DEG));
         self.report.geometry_bytes += full.len() + mid.as_ref().map_or(0, Vec::len) + low.as_ref().map_or(0, Vec::len);
         let r = f.rules;
         self.tx
             .prepare_cached(
-                "INSERT INTO base_ways(source, osm, layer, name, number, flats, class, foot, ebike, oneway, lit, elevated,
+                "INSERT INTO base_ways(osm, layer, name, number, flats, class, foot, ebike, oneway, lit, elevated,
                                        geom, geom_mid, geom_low)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
             )?
             .execute(params![
-                self.source,
                 f.source,
                 f.layer.code(),
                 f.name,
@@ -183,32 +218,41 @@ impl<'t, 'c> BaseWriter<'t, 'c> {
                 low
             ])?;
         let id = self.tx.last_insert_rowid();
+        self.first_id.get_or_insert(id);
+        self.last_id = id;
         let (mut x0, mut y0, mut x1, mut y1) = (f64::MAX, f64::MAX, f64::MIN, f64::MIN);
         for p in &f.line {
             (x0, y0, x1, y1) = (x0.min(p[0]), y0.min(p[1]), x1.max(p[0]), y1.max(p[1]));
         }
-        self.tx
-            .prepare_cached("INSERT INTO base_geo(id, min_lon, max_lon, min_lat, max_lat) VALUES (?1, ?2, ?3, ?4, ?5)")?
-            .execute(params![id, x0, x1, y0, y1])?;
+        let ((c0, r0), (c1, r1)) = (cell_of(x0, y0), cell_of(x1, y1));
+        let mut insert = self.tx.prepare_cached("INSERT OR IGNORE INTO base_cells(cell, id) VALUES (?1, ?2)")?;
+        if (c1 - c0 + 1) * (r1 - r0 + 1) > MAX_CELLS {
+            insert.execute(params![WIDE, id])?;
+        } else {
+            for row in r0..=r1 {
+                for col in c0..=c1 {
+                    insert.execute(params![cell_key(col, row), id])?;
+                }
+            }
+        }
         self.report.features += 1;
         Ok(())
     }
 
     pub fn finish(self) -> Result<BaseReport> {
-        if self.report.features > 0 || self.report.replaced > 0 {
+        if let Some(first) = self.first_id {
             self.tx.execute(
-                "INSERT INTO base_sources(name, imported_ms, features, bytes) VALUES (?1, ?2, ?3, ?4)
-                 ON CONFLICT(name) DO UPDATE SET imported_ms = ?2, features = ?3, bytes = ?4",
+                "INSERT INTO base_sources(name, imported_ms, features, bytes, first_id, last_id)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
                 params![
                     self.source,
                     chrono::Utc::now().timestamp_millis(),
                     self.report.features as i64,
-                    self.report.geometry_bytes as i64
+                    self.report.geometry_bytes as i64,
+                    first,
+                    self.last_id
                 ],
             )?;
-        }
-        if self.report.features == 0 {
-            self.tx.execute("DELETE FROM base_sources WHERE name = ?1", [&self.source])?;
         }
         Ok(self.report)
     }
@@ -230,24 +274,39 @@ pub struct BaseSource {
 }
 
 impl Store {
-    /// Base-layer features of `layers` whose box meets `bbox` (min_lon, min_lat, max_lon, max_lat),
-    /// with the geometry of `band` (features not drawn in it are left out).
+    /// Base-layer features of `layers` that reach into the grid cells `bbox` (min_lon, min_lat,
+    /// max_lon, max_lat) meets — everything in the box and a little around it — with the
+    /// geometry of `band` (features not drawn in it are left out).
     pub fn base_features(&self, bbox: [f64; 4], layers: &[Layer], band: Band) -> Result<Vec<BaseFeature>> {
         let [x0, y0, x1, y1] = bbox;
+        let ((c0, r0), (c1, r1)) = (cell_of(x0, y0), cell_of(x1, y1));
+        let mut ids: Vec<i64> = vec![];
+        {
+            let mut cells = self.conn.prepare_cached("SELECT id FROM base_cells WHERE cell BETWEEN ?1 AND ?2")?;
+            for row in r0..=r1 {
+                let found = cells.query_map([cell_key(c0, row), cell_key(c1, row)], |r| r.get::<_, i64>(0))?;
+                ids.extend(found.collect::<rusqlite::Result<Vec<_>>>()?);
+            }
+            ids.extend(cells.query_map([WIDE, WIDE], |r| r.get::<_, i64>(0))?.collect::<rusqlite::Result<Vec<_>>>()?);
+        }
+        ids.sort_unstable();
+        ids.dedup();
         let column = match band {
             Band::Full => "geom",
             Band::Mid => "geom_mid",
             Band::Low => "geom_low",
         };
+        // An empty band's geometry is the full one (nothing to simplify away).
         let mut stmt = self.conn.prepare_cached(&format!(
-            "SELECT w.osm, w.layer, w.name, w.number, w.flats, w.class, w.foot, w.ebike, w.oneway, w.lit, w.{column}, w.elevated
-             FROM base_geo g JOIN base_ways w ON w.id = g.id
-             WHERE g.max_lon >= ?1 AND g.min_lon <= ?3 AND g.max_lat >= ?2 AND g.min_lat <= ?4 AND w.{column} IS NOT NULL"
+            "SELECT w.osm, w.layer, w.name, w.number, w.flats, w.class, w.foot, w.ebike, w.oneway, w.lit,
+                    CASE WHEN length(w.{column}) = 0 THEN w.geom ELSE w.{column} END, w.elevated
+             FROM base_ways w WHERE w.id = ?1 AND w.{column} IS NOT NULL"
         ))?;
         let wanted: Vec<i64> = layers.iter().map(|l| l.code()).collect();
         let mut out = vec![];
-        let mut rows = stmt.query(params![x0, y0, x1, y1])?;
-        while let Some(r) = rows.next()? {
+        for id in ids {
+            let mut rows = stmt.query([id])?;
+            let Some(r) = rows.next()? else { continue };
             let layer: i64 = r.get(1)?;
             if !wanted.contains(&layer) {
                 continue;
@@ -280,6 +339,11 @@ impl Store {
             });
         }
         Ok(out)
+    }
+
+    /// Features in the base layer, every source.
+    pub fn base_way_count(&self) -> Result<i64> {
+        Ok(self.conn.query_row("SELECT count(*) FROM base_ways", [], |r| r.get(0))?)
     }
 
     /// The base-layer sources this device holds.

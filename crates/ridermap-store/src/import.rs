@@ -9,7 +9,7 @@ use ridermap_core::{Grid, Id, Incoming, Place, PlaceKind, RowProblem};
 use serde::Deserialize;
 use serde_json::{Map, Value};
 
-use ridermap_core::base::BaseSink;
+use ridermap_core::base::{BaseFeature, BaseSink};
 
 use crate::{
     Actor, Error, Result, Store, Writer,
@@ -311,6 +311,9 @@ impl Store {
     /// features into the sink it is given (they replace what `source` held before) and returns the
     /// file's records, which are imported as `import` does. All of it lands in one transaction,
     /// or nothing does: a file that turns out truncated halfway leaves the store as it was.
+    ///
+    /// `read` runs on a thread of its own while this one writes what it has read so far (a city's
+    /// file: decoding and writing take about as long as each other).
     pub fn import_with_base<F>(
         &mut self,
         source: &str,
@@ -319,13 +322,35 @@ impl Store {
         actor: &Actor,
     ) -> Result<(ImportReport, BaseReport)>
     where
-        F: FnOnce(&mut dyn BaseSink) -> std::result::Result<Vec<Incoming>, String>,
+        F: FnOnce(&mut dyn BaseSink) -> std::result::Result<Vec<Incoming>, String> + Send,
     {
         self.with_big_cache(true, |s| {
             s.write(actor, |w| {
-                let mut sink = BaseWriter::replacing(&w.tx, source)?;
-                let rows = read(&mut sink).map_err(Error::Read)?;
-                let base = sink.finish()?;
+                let (rows, base) = std::thread::scope(|scope| -> Result<_> {
+                    let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<BaseFeature>>(8);
+                    let reader = scope.spawn(move || {
+                        let mut sink = Batches { tx, batch: Vec::with_capacity(BATCH) };
+                        let rows = read(&mut sink)?;
+                        sink.flush()?;
+                        Ok::<_, String>(rows)
+                    });
+                    let mut writer = BaseWriter::replacing(&w.tx, source)?;
+                    let mut failed = None;
+                    for batch in rx.iter() {
+                        if let Err(e) = batch.into_iter().try_for_each(|f| writer.write(&f)) {
+                            // Dropping the receiver stops the reader at its next batch.
+                            failed = Some(e);
+                            break;
+                        }
+                    }
+                    drop(rx);
+                    let read = reader.join().map_err(|_| Error::Read("the reader of the file failed".into()))?;
+                    if let Some(e) = failed {
+                        return Err(e);
+                    }
+                    let rows = read.map_err(Error::Read)?;
+                    Ok((rows, writer.finish()?))
+                })?;
                 let report = import_rows(w, &rows, opts)?;
                 Ok((report, base))
             })
@@ -343,6 +368,32 @@ impl Store {
             self.conn.pragma_update(None, "cache_size", crate::CACHE_KIB)?;
         }
         result
+    }
+}
+
+/// Features handed from the reader's thread to the writer's, a batch at a time.
+const BATCH: usize = 4096;
+
+struct Batches {
+    tx: std::sync::mpsc::SyncSender<Vec<BaseFeature>>,
+    batch: Vec<BaseFeature>,
+}
+
+impl Batches {
+    fn flush(&mut self) -> std::result::Result<(), String> {
+        if self.batch.is_empty() {
+            return Ok(());
+        }
+        let full = std::mem::replace(&mut self.batch, Vec::with_capacity(BATCH));
+        // The writer hung up: it failed, and says why itself.
+        self.tx.send(full).map_err(|_| "the import stopped".to_string())
+    }
+}
+
+impl BaseSink for Batches {
+    fn put(&mut self, feature: BaseFeature) -> std::result::Result<(), String> {
+        self.batch.push(feature);
+        if self.batch.len() >= BATCH { self.flush() } else { Ok(()) }
     }
 }
 

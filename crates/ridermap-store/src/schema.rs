@@ -135,18 +135,21 @@ CREATE INDEX reports_photo ON reports(json_extract(doc, '$.photo')) WHERE json_e
 /// whole per source; geometry as varint deltas, full and per zoom band (`base.rs`).
 /// Paths (kind 4 in places_geo) index their line's box, not a point.
 const V5: &str = r#"
+-- A source's features are one run of ids (written in one import): first_id..=last_id.
 CREATE TABLE base_sources (
     name        TEXT PRIMARY KEY,
     imported_ms INTEGER NOT NULL,
     features    INTEGER NOT NULL,
-    bytes       INTEGER NOT NULL
+    bytes       INTEGER NOT NULL,
+    first_id    INTEGER NOT NULL,
+    last_id     INTEGER NOT NULL
 ) WITHOUT ROWID;
 
 -- layer: 0 way, 1 building, 2 door, 3 barrier, 4 water, 5 green, 6 compound, 7 gate (ridermap_core::base::Layer).
 -- class, foot, ebike, oneway, lit, elevated: a way's rules (NULL for other layers).
+-- geom_mid, geom_low: NULL where the feature is not drawn at that zoom, empty where it is as read.
 CREATE TABLE base_ways (
     id       INTEGER PRIMARY KEY,
-    source   TEXT NOT NULL,
     osm      TEXT NOT NULL,
     layer    INTEGER NOT NULL,
     name     TEXT,
@@ -162,9 +165,15 @@ CREATE TABLE base_ways (
     geom_mid BLOB,
     geom_low BLOB
 );
-CREATE INDEX base_ways_by_source ON base_ways(source);
 
-CREATE VIRTUAL TABLE base_geo USING rtree(id, min_lon, max_lon, min_lat, max_lat);
+-- Which features reach into which cell of a 0.005-degree grid (about 480 m by 555 m here): a
+-- B-tree, not an R*Tree, because a city's million features go in at a B-tree's pace (an R*Tree
+-- insert cost ten times as much). Features reaching into more than 1024 cells are in cell -1.
+CREATE TABLE base_cells (
+    cell INTEGER NOT NULL,
+    id   INTEGER NOT NULL,
+    PRIMARY KEY (cell, id)
+) WITHOUT ROWID;
 "#;
 
 pub fn migrations() -> Migrations<'static> {

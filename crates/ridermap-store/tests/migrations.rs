@@ -48,10 +48,10 @@ fn fixture(version: u32) -> &'static str {
         }
         5 => {
             r#"
-            INSERT INTO base_sources(name, imported_ms, features, bytes) VALUES ('yinhang.osm', 0, 1, 14);
-            INSERT INTO base_ways(id, source, osm, layer, name, class, foot, ebike, oneway, lit, elevated, geom)
-              VALUES (1, 'yinhang.osm', 'osm:way/7', 0, '开鲁路', 0, 1, 0, 0, NULL, 0, X'C086808709C0D0E4AA02A09C0100');
-            INSERT INTO base_geo(id, min_lon, max_lon, min_lat, max_lat) VALUES (1, 121.53, 121.531, 31.33, 31.33);
+            INSERT INTO base_sources(name, imported_ms, features, bytes, first_id, last_id) VALUES ('yinhang.osm', 0, 1, 14, 1, 1);
+            INSERT INTO base_ways(id, osm, layer, name, class, foot, ebike, oneway, lit, elevated, geom)
+              VALUES (1, 'osm:way/7', 0, '开鲁路', 0, 1, 0, 0, NULL, 0, X'C086808709C0D0E4AA02A09C0100');
+            INSERT INTO base_cells(cell, id) VALUES (24266 * 72000 + 60305, 1);
             INSERT INTO places(rid, id, kind, name, lat, lon, grid, updated_ms, doc) VALUES (3, '00000000-0000-0000-0000-000000000007',
               'path', '3号楼北侧通道', 31.332, 121.532, 'g1', 0,
               '{"id":"00000000-0000-0000-0000-000000000007","name":"3号楼北侧通道","lat":31.332,"lon":121.532,"grid":"g1","created_ns":0,"updated_ns":0,"detail":{"path":{"line":[[121.532,31.332],[121.533,31.332]],"ebike":"push"}}}');
