@@ -289,3 +289,78 @@ fn unknown_building_is_an_error_not_a_guess() {
     let e = rank_gates(&c, &gates, &[], &q, None).unwrap_err().to_string();
     assert_eq!(e, "compound `开鲁六村` has no building `99` (known: 12, 3)");
 }
+
+/// With routes (what the router found from each gate) and riders' reported waits, ranking goes
+/// by the time the way in takes and the wait, not by the straight line.
+#[test]
+fn routes_and_waits_decide_when_given() {
+    use ridermap_core::rank::{GateRoute, GateRoutes};
+    let open = Gate { ebike: EbikeAccess::Allowed, hours: Some("24/7"), ..MAIN };
+    let gates_spec = [Gate { name: "近门", north_m: 20.0, ..open }, Gate { name: "远门", north_m: 300.0, ..open }];
+    let c = compound();
+    let gates: Vec<Place> = gates_spec.iter().enumerate().map(|(i, g)| gate(&c, g, i as u128)).collect();
+    let at = local("2026-11-27 12:00");
+    let q = GateQuery { building: Some("12".into()), at, vehicle: Vehicle::Ebike };
+    let route = |length_m: f64, duration_s: f64, parked: bool| GateRoute {
+        length_m,
+        duration_s,
+        measured: true,
+        parked,
+        push_m: 0.0,
+    };
+    let waited = |g: &Place, minutes: u32, hours_ago: i64| {
+        let mut r = StatusReport::new(Outcome::GotIn, g.lat, g.lon, at - Duration::hours(hours_ago));
+        r.target = Some(g.id);
+        r.waited_min = Some(minutes);
+        r
+    };
+    let check = |routes: &GateRoutes, reports: &[StatusReport], want: &[&str], texts: &[&str]| {
+        let ranked = rank_gates(&c, &gates, reports, &q, Some(routes)).unwrap();
+        let got: Vec<String> =
+            ranked.iter().map(|g| format!("{} {}", g.name, if g.usable { "usable" } else { "unusable" })).collect();
+        assert_eq!(got, want);
+        for t in texts {
+            let (name, text) = t.split_once(": ").unwrap();
+            let g = ranked.iter().find(|g| g.name == name).unwrap();
+            let all: Vec<String> = g.reasons.iter().chain(&g.warnings).map(|r| r.text(Lang::En)).collect();
+            assert!(all.iter().any(|a| a == text), "{name}: wanted `{text}` in {all:?}");
+        }
+    };
+    let (near, far) = (gates[0].id, gates[1].id);
+    // The near gate's lanes go round a wall (400 m); the far gate's run straight in (310 m).
+    let by_lanes: GateRoutes = [(near, route(400.0, 200.0, false)), (far, route(310.0, 110.0, false))].into();
+    check(
+        &by_lanes,
+        &[],
+        &["远门 usable", "近门 usable"],
+        &[
+            "远门: 310 m to building 12 by the lanes, about 2 min",
+            "近门: 400 m to building 12 by the lanes, about 3 min",
+        ],
+    );
+    // Riders waited 9 minutes an hour ago and 5 four days ago at the far gate: about 8 on
+    // average, the recent wait weighing more (7 unweighted). The near gate goes first.
+    let reports = [waited(&gates[1], 9, 1), waited(&gates[1], 5, 100)];
+    check(
+        &by_lanes,
+        &reports,
+        &["近门 usable", "远门 usable"],
+        &["远门: riders report waiting 8 min on average (2 reports)"],
+    );
+    // No lanes known from the far gate: its straight line counts, and says so.
+    let near_only: GateRoutes = [(near, route(400.0, 200.0, false))].into();
+    check(
+        &near_only,
+        &[],
+        &["远门 usable", "近门 usable"],
+        &["远门: 300 m to building 12 in a straight line; no path surveyed"],
+    );
+    // An e-bike cannot get from the near gate to the building: it ranks after the usable one.
+    let parked: GateRoutes = [(near, route(60.0, 46.0, true)), (far, route(310.0, 110.0, false))].into();
+    check(
+        &parked,
+        &[],
+        &["远门 usable", "近门 unusable"],
+        &["近门: an e-bike cannot reach building 12: park at the gate and walk 60 m"],
+    );
+}

@@ -196,6 +196,23 @@ fn gates_closed_at_the_hour_are_routed_round() {
             assert!(codes.contains(&"closed_now"), "{codes:?}");
         }),
     );
+    // A rider reports waiting 12 minutes at the near gate: the answer says so, and by day the far
+    // gate (200 s more by its lanes) now comes first.
+    let near_gate = common::id_of(&d.svc, "近门");
+    let now = chrono::Utc::now();
+    ok(&d.svc, "add_report", json!({"target": near_gate, "outcome": "got_in", "waited_min": 12, "observed_at": now}));
+    let v = ok(&d.svc, "gate", json!({"compound": "夜门村", "building": "6", "vehicle": "ebike", "at": now}));
+    let c = v["choices"].as_array().unwrap();
+    assert_eq!(c[0]["name"], "远门", "{v}");
+    let texts: Vec<String> = c[1]["reasons"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            serde_json::from_value::<ridermap_core::rank::Reason>(r.clone()).unwrap().text(ridermap_core::Lang::Zh)
+        })
+        .collect();
+    assert!(texts.iter().any(|t| t == "骑手反馈平均等候 12 分钟（1 条）"), "{texts:?}");
     // From the street to the building's door: through the near gate by day (60 m); at night it
     // is closed, so round by the far gate (360 m).
     let street = json!({"lat": 31.3 - 10.0 / 110_574.0, "lon": 121.5 + 4000.0 / (111_320.0 * 0.854_459)});
