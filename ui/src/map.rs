@@ -35,6 +35,18 @@ pub fn kind_class(k: PlaceKind) -> &'static str {
     }
 }
 
+/// `[lon, lat]` points as an SVG `points` attribute in the current view.
+fn svg_points(v: &View, points: &[[f64; 2]]) -> String {
+    points
+        .iter()
+        .map(|[lon, lat]| {
+            let (x, y) = v.project(LatLon::new(*lat, *lon));
+            format!("{x:.1},{y:.1}")
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
 /// Pointer position in drawing units.
 fn local(ev: &web_sys::PointerEvent) -> Option<(f64, f64)> {
     let el: web_sys::Element = ev.current_target()?.dyn_into().ok()?;
@@ -99,16 +111,7 @@ pub fn Map(
                 .into_iter()
                 .filter(|_| v.scale > 0.08)
                 .map(|p| {
-                    let d = p
-                        .line
-                        .iter()
-                        .flatten()
-                        .map(|[lon, lat]| {
-                            let (x, y) = v.project(LatLon::new(*lat, *lon));
-                            format!("{x:.1},{y:.1}")
-                        })
-                        .collect::<Vec<_>>()
-                        .join(" ");
+                    let d = svg_points(&v, p.line.as_deref().unwrap_or_default());
                     let class = if p.wall { "path-line wall" } else { "path-line" };
                     view! { <polyline class=class points=d data-testid="path-line"><title>{p.name.clone()}</title></polyline> }
                 })
@@ -120,14 +123,7 @@ pub fn Map(
             let outlines = rings
                 .into_iter()
                 .map(|ring| {
-                    let d = ring
-                        .iter()
-                        .map(|[lon, lat]| {
-                            let (x, y) = v.project(LatLon::new(*lat, *lon));
-                            format!("{x:.1},{y:.1}")
-                        })
-                        .collect::<Vec<_>>()
-                        .join(" ");
+                    let d = svg_points(&v, ring);
                     view! { <polygon class="outline" points=d /> }
                 })
                 .collect_view();

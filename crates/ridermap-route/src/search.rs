@@ -47,6 +47,13 @@ struct Link {
     len: f64,
 }
 
+/// A search set up: the overlay, where it starts, and the goals (node → which destination).
+struct Search<'n> {
+    o: Overlay<'n>,
+    start: u32,
+    goals: HashMap<u32, usize>,
+}
+
 /// Virtual nodes and links for one query.
 struct Overlay<'n> {
     net: &'n Network,
@@ -305,21 +312,32 @@ impl Network {
         fallback
     }
 
-    /// The fastest route from `from` to whichever of `to` is nearest in time (A*).
-    pub fn route(&self, from: &Stop, to: &[Stop], vehicle: Vehicle) -> Option<Path> {
+    /// A search from `from` to `to`: the overlay with both joined, the start node and the goal
+    /// nodes (with which stop of `to` each is); `Err` holds the answer when there is nothing to
+    /// search (no way near, or the start is a goal).
+    fn one_to_many(&self, from: &Stop, to: &[Stop], vehicle: Vehicle) -> Result<Search<'_>, Option<Path>> {
         let mut o = Overlay::new(self);
         let mut stops = vec![from.clone()];
         stops.extend(to.iter().cloned());
         let at = o.join_all(&stops, vehicle);
         o.set_out_from(0, at[0]);
-        let start = at[0]?;
+        let start = at[0].ok_or(None)?;
         let goals: HashMap<u32, usize> = at[1..].iter().enumerate().filter_map(|(i, n)| n.map(|n| (n, i))).collect();
         if goals.is_empty() {
-            return None;
+            return Err(None);
         }
         if let Some(&i) = goals.get(&start) {
-            return Some(Path { pieces: vec![], len_m: 0.0, secs: 0.0, reached: i, left: 0 });
+            return Err(Some(Path { pieces: vec![], len_m: 0.0, secs: 0.0, reached: i, left: 0 }));
         }
+        Ok(Search { o, start, goals })
+    }
+
+    /// The fastest route from `from` to whichever of `to` is nearest in time (A*).
+    pub fn route(&self, from: &Stop, to: &[Stop], vehicle: Vehicle) -> Option<Path> {
+        let Search { o, start, goals } = match self.one_to_many(from, to, vehicle) {
+            Ok(s) => s,
+            Err(answer) => return answer,
+        };
         let goal_xy: Vec<[f64; 2]> = goals.keys().map(|g| self.plane.xy(o.point(*g))).collect();
         let top = if vehicle == Vehicle::Foot { speed(Mode::Walk, WayClass::Footway) } else { TOP_SPEED };
         let (nodes, _) = astar(
@@ -339,13 +357,10 @@ impl Network {
 
     /// The same with plain Dijkstra (no estimate): the baseline the benchmarks compare A* with.
     pub fn route_dijkstra(&self, from: &Stop, to: &[Stop], vehicle: Vehicle) -> Option<Path> {
-        let mut o = Overlay::new(self);
-        let mut stops = vec![from.clone()];
-        stops.extend(to.iter().cloned());
-        let at = o.join_all(&stops, vehicle);
-        o.set_out_from(0, at[0]);
-        let start = at[0]?;
-        let goals: HashMap<u32, usize> = at[1..].iter().enumerate().filter_map(|(i, n)| n.map(|n| (n, i))).collect();
+        let Search { o, start, goals } = match self.one_to_many(from, to, vehicle) {
+            Ok(s) => s,
+            Err(answer) => return answer,
+        };
         let (nodes, _) =
             pathfinding::prelude::dijkstra(&start, |n| o.successors(*n, vehicle, false), |n| goals.contains_key(n))?;
         let reached = goals[nodes.last().expect("a path has an end")];
