@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs every fuzz target (fuzz/: the GeoJSON, CSV, OSM XML and PBF readers, the sync wire decoder,
-# the opening-hours field) for RIDERMAP_FUZZ_SECONDS each (default 20: CI's short run; set e.g.
+# the opening-hours field, the base-layer pack) for RIDERMAP_FUZZ_SECONDS each (default 20: CI's short run; set e.g.
 # 3600 for a long one), starting from the seeds checked in under fuzz/corpus/. New inputs go to a
 # scratch directory, so the checked-in corpus stays small. Prints one line per target with the
 # executions it ran; a crash fails the run and leaves its input under fuzz/artifacts/.
@@ -15,7 +15,7 @@ export RUSTC_BOOTSTRAP=1 CARGO_TERM_COLOR=never
 cargo fuzz build -s none >/dev/null
 scratch="$(mktemp -d)"
 trap 'rm -rf "$scratch"' EXIT
-for target in geojson csv osm_xml osm_pbf wire hours; do
+for target in geojson csv osm_xml osm_pbf wire hours base_pack; do
   mkdir -p "$scratch/$target"
   log="$scratch/$target.log"
   if ! cargo fuzz run -s none "$target" "$scratch/$target" "fuzz/corpus/$target" -- \

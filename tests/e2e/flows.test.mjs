@@ -51,13 +51,15 @@ after(async () => {
 });
 
 describe('Ridermap in a browser', () => {
-  test('first screen: the nearby list around the position, in Chinese', async () => {
+  test('first screen: which gate (the search), then the nearby list around the position, in Chinese', async () => {
     const p = await page(b, PHONE, { geolocation: { latitude: 31.3376, longitude: 121.5382 } });
     const start = Date.now();
     await p.goto(web.url);
-    await p.getByTestId('place-row').first().waitFor();
+    await p.getByTestId('compound').waitFor();
     const ms = Date.now() - start;
     console.log(`first screen interactive: ${ms} ms`);
+    await p.getByTestId('tab-nearby').click();
+    await p.getByTestId('place-row').first().waitFor();
     assert.match(await p.locator('h1').textContent(), /骑手友好地图/);
     assert.ok((await p.getByTestId('place-row').count()) > 3);
     // Filters: only chargers.
@@ -124,6 +126,7 @@ describe('Ridermap in a browser', () => {
     await server.stop();
     const p = await page(b, PHONE, { geolocation: { latitude: 31.3376, longitude: 121.5382 } });
     await p.goto(web.url);
+    await p.getByTestId('tab-nearby').click();
     await p.getByTestId('kind-charger').click();
     await p.getByTestId('place-row').first().click();
     await p.getByTestId('place-name').waitFor();
@@ -145,21 +148,113 @@ describe('Ridermap in a browser', () => {
     await p.context().close();
   });
 
-  test('rider: find a gate by compound and building', async () => {
-    const p = await page(b, PHONE);
+  // From launch: type "开鲁六村 12", tap the suggestion — the best gate, open or closed, its icons,
+  // the way in drawn over the streets and numbered footprints, and the words: all above the fold.
+  for (const [lang, night] of [['zh', false], ['en', false], ['zh', true], ['en', true]]) {
+    const look = `${lang}-${night ? 'night' : 'day'}`;
+    test(`rider, phone, ${look}: which gate and the way in, without scrolling`, async () => {
+      const p = await page(b, PHONE, { geolocation: { latitude: 31.3376, longitude: 121.5382 } });
+      await p.goto(web.url);
+      if (lang === 'en') await p.getByTestId('lang').click();
+      if (night) await p.getByTestId('night').click();
+      await p.getByTestId('compound').fill('开鲁六村 12');
+      await p.getByTestId('compound-hit').filter({ hasText: '开鲁六村' }).first().click();
+      // The way in the service gives for the best gate, asked the same way.
+      const route = JSON.parse(ridermap(['--db', appDb, '--lang', lang, 'route', '--compound', '开鲁六村', '--building', '12', '--json']));
+      const best = p.getByTestId('best-gate');
+      await best.waitFor();
+      assert.ok((await best.locator('.gate-name').textContent()).includes(route.gate.name), route.gate.name);
+      const summary = p.getByTestId('route-summary');
+      await summary.waitFor();
+      assert.ok((await summary.textContent()).includes(route.summary), `${await summary.textContent()} / ${route.summary}`);
+      await best.getByTestId('gate-open').waitFor();
+      // The route polyline over the drawn base layer: streets, footprints with numbers.
+      const trace = p.getByTestId('trace-route');
+      await trace.waitFor();
+      const pts = (await trace.getAttribute('points')).trim().split(/\s+/);
+      assert.equal(pts.length, route.line.length);
+      await p.waitForFunction(() => document.querySelectorAll('[data-testid=footprint]').length > 5);
+      await shot(p, `phone-gate-${look}`);
+      assert.ok((await p.locator('[data-testid=base-layer] polyline.b-street').count()) > 0, 'streets drawn');
+      assert.ok((await p.locator('text.l-number').count()) > 3, 'buildings numbered');
+      assert.ok((await p.locator('text.l-street').count()) > 0, 'streets named');
+      // Nothing of the answer below the fold (the tab bar covers the bottom 64 px).
+      const fold = 640 - 64;
+      for (const el of [best.locator('.gate-name'), summary, p.getByTestId('map')]) {
+        const box = await el.boundingBox();
+        assert.ok(box.y >= 0 && box.y + Math.min(box.height, 120) <= fold, `${await el.evaluate((e) => e.className || e.dataset.testid)} at ${box.y}+${box.height}`);
+      }
+      const mapBox = await p.getByTestId('map').boundingBox();
+      const routeBox = await trace.boundingBox();
+      assert.ok(routeBox.y + routeBox.height <= fold, `the route ends above the fold: ${routeBox.y}+${routeBox.height}`);
+      assert.ok(routeBox.y >= mapBox.y && routeBox.x >= mapBox.x - 1, 'the route lies on the map');
+      await p.context().close();
+    });
+  }
+
+  test('rider: pick the building on the map, see another gate\'s way in, take me to the gate', async () => {
+    const p = await page(b, PHONE, { geolocation: { latitude: 31.3390, longitude: 121.5360 } });
     await p.goto(web.url);
-    await p.getByTestId('tab-gate').click();
     await p.getByTestId('compound').fill('开鲁');
     await p.getByTestId('compound-hit').filter({ hasText: '开鲁六村' }).click();
-    // The gate the service ranks first now (which one depends on the hour), asked the same way.
-    const answer = JSON.parse(ridermap(['--db', appDb, 'gate', '--compound', '开鲁六村', '--building', '12', '--json']));
-    const name = answer.choices[0].name;
-    await p.getByTestId('building-12').click();
-    const best = p.getByTestId('best-gate');
-    await best.waitFor();
-    assert.match(await best.textContent(), new RegExp(`^★ 1\\. ${name.replace(/[()（）]/g, '.')}`));
-    assert.ok((await p.getByTestId('other-gate').count()) >= 1, 'the others ranked below');
-    await shot(p, 'phone-gate-zh');
+    // The compound on the map, its footprints numbered: tap building 7. A neighbour's building 7
+    // is no answer (it is not this compound's): the app says so.
+    await p.locator('[data-testid=footprint][data-number="7"]').first().waitFor();
+    await shot(p, 'phone-gate-pick-zh');
+    const mapBox = await p.getByTestId('map').boundingBox();
+    const sevens = await p.locator('[data-testid=footprint][data-number="7"]').all();
+    let answered = false;
+    for (const seven of sevens) {
+      const box = await seven.boundingBox();
+      if (!box || box.x < mapBox.x || box.y < mapBox.y || box.x + box.width > mapBox.x + mapBox.width || box.y + box.height > mapBox.y + mapBox.height) continue;
+      await seven.click();
+      const got = await Promise.race([
+        p.getByTestId('best-gate').waitFor().then(() => 'answer'),
+        p.getByTestId('toast').filter({ hasText: '不属于开鲁六村' }).waitFor().then(() => 'not ours'),
+      ]);
+      if (got === 'answer') { answered = true; break; }
+    }
+    assert.ok(answered, 'one of the visible footprints numbered 7 is 开鲁六村\'s');
+    assert.match(await p.getByTestId('asked').textContent(), /开鲁六村 · 7/);
+    const seen = await p.getByTestId('trace-route').getAttribute('points');
+    // Another gate, shown in turn: its way in replaces the line.
+    const other = p.getByTestId('other-gate').first();
+    await other.getByTestId('show-route').click();
+    await p.waitForFunction((before) => document.querySelector('[data-testid=trace-route]')?.getAttribute('points') !== before, seen);
+    await other.getByTestId('show-route').filter({ hasText: '正在显示路线' }).waitFor();
+    // From where the rider is to that gate, over the base layer.
+    await p.getByTestId('take-me').click();
+    await p.getByTestId('approach').waitFor();
+    await p.getByTestId('trace-approach').waitFor();
+    assert.match(await p.getByTestId('approach').textContent(), /到门口：\d+ 米 · \d+ 分钟/);
+    await p.context().close();
+  });
+
+  test('a failed read of the base layer says so on the map', async () => {
+    const p = await page(b, PHONE);
+    await p.route('**/api/map_layer', (r) => r.fulfill({ status: 500, contentType: 'application/json', body: JSON.stringify({ code: 'internal', message: 'disk I/O error' }) }));
+    await p.goto(web.url);
+    await p.getByTestId('compound').fill('开鲁');
+    await p.getByTestId('compound-hit').filter({ hasText: '开鲁六村' }).click();
+    await p.getByTestId('layer-error').filter({ hasText: 'disk I/O error' }).waitFor();
+    await p.context().close();
+  });
+
+  test('rider at a gate: got in after waiting 10 minutes, in four taps', async () => {
+    const p = await page(b, PHONE, { geolocation: { latitude: 31.3376, longitude: 121.5382 } });
+    await p.goto(web.url);
+    await p.getByTestId('tab-nearby').click();
+    await p.getByTestId('kind-entrance').click();
+    await p.getByTestId('place-row').first().click();
+    await p.getByTestId('place-name').waitFor();
+    await p.getByTestId('report-open').click(); // 1
+    await p.getByTestId('outcome-got_in').click(); // 2
+    await p.getByTestId('waited-10').click(); // 3
+    await shot(p, 'phone-report-wait-zh');
+    await p.getByTestId('report-save').click(); // 4
+    await p.getByTestId('toast').filter({ hasText: '待同步' }).waitFor();
+    const reports = JSON.parse(ridermap(['--db', appDb, 'report', 'list', '--json']));
+    assert.ok(reports.some(({ report: r }) => r.outcome === 'got_in' && r.waited_min === 10), JSON.stringify(reports));
     await p.context().close();
   });
 
@@ -275,6 +370,7 @@ describe('Ridermap in a browser', () => {
     assert.equal(kind, 'image/png');
     // Kept beside the store: a fresh start draws it again.
     await p.reload();
+    await p.getByTestId('tab-nearby').click();
     await p.getByTestId('tile').first().waitFor();
     await p.getByTestId('place-row').first().waitFor();
     await shot(p, 'phone-basemap-zh');
@@ -287,6 +383,7 @@ describe('Ridermap in a browser', () => {
     await p.route('**/api/stale', (r) => r.fulfill(failing));
     await p.route('**/api/nearby', (r) => r.fulfill(failing));
     await p.goto(desk.url);
+    await p.getByTestId('tab-nearby').click();
     const failed = p.getByTestId('read-error');
     await failed.first().waitFor();
     assert.match(await failed.first().textContent(), /附近的地点.*disk I\/O error/s);
@@ -310,6 +407,7 @@ describe('Ridermap in a browser', () => {
     await p.goto(web.url);
     await p.getByTestId('night').click();
     await p.getByTestId('lang').click();
+    await p.getByTestId('tab-nearby').click();
     await p.getByTestId('place-row').first().waitFor();
     assert.match(await p.locator('h1').textContent(), /Ridermap/);
     assert.ok(await p.locator('.app').evaluate((e) => e.classList.contains('night')), 'the night theme is on');

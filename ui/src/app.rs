@@ -113,8 +113,8 @@ fn TabBar() -> impl IntoView {
     };
     view! {
         <nav class="tabs">
-            {tab(Tab::Nearby, "◉", "附近", "Nearby", "tab-nearby")}
             {tab(Tab::Gate, "⌂", "找门", "Gate", "tab-gate")}
+            {tab(Tab::Nearby, "◉", "附近", "Nearby", "tab-nearby")}
             {shown(Tab::Station, "☕", "驿站", "Station", "tab-station")}
             {shown(Tab::Grid, "▦", "网格", "Grid", "tab-grid")}
             {tab(Tab::Sync, "⇅", "同步", "Sync", "tab-sync")}

@@ -1,15 +1,6 @@
 //! Form logic without the DOM: what a typed field means, and what is wrong with it.
 
-use ridermap_core::{Hours, LatLon};
-
-/// Opening hours as typed: None when empty (unknown), else the parse error in words.
-pub fn hours_problem(text: &str) -> Option<String> {
-    let t = text.trim();
-    if t.is_empty() {
-        return None;
-    }
-    Hours::parse(t).err().map(|e| e.to_string())
-}
+use ridermap_core::LatLon;
 
 /// A "lat, lon" pair as typed or pasted (either order is not guessed: latitude first).
 pub fn parse_point(text: &str) -> Result<LatLon, String> {
@@ -31,15 +22,6 @@ pub fn parse_point(text: &str) -> Result<LatLon, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn hours_are_checked_as_typed() {
-        assert_eq!(hours_problem(""), None);
-        assert_eq!(hours_problem("24/7"), None);
-        assert_eq!(hours_problem("Mo-Fr 06:00-22:00; Sa,Su 08:00-20:00"), None);
-        assert!(hours_problem("Mo-Fr 06:00-").is_some());
-        assert!(hours_problem("whenever").is_some());
-    }
 
     #[test]
     fn points_are_read_latitude_first() {

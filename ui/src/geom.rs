@@ -59,6 +59,23 @@ impl View {
         scaled.pan(x - ax, y - ay)
     }
 
+    /// This view moved and scaled to show every one of `points` (`[lon, lat]`) with a margin,
+    /// no closer than `max_scale`; unchanged when there are none.
+    pub fn fit(&self, points: &[[f64; 2]], max_scale: f64) -> View {
+        let Some(first) = points.first() else { return *self };
+        let mut b = [first[0], first[1], first[0], first[1]];
+        for p in points {
+            b = [b[0].min(p[0]), b[1].min(p[1]), b[2].max(p[0]), b[3].max(p[1])];
+        }
+        let (w_m, h_m) = ((b[2] - b[0]) * self.m_per_deg_lon(), (b[3] - b[1]) * M_PER_DEG_LAT);
+        let scale = (self.width * 0.8 / w_m.max(1.0)).min(self.height * 0.8 / h_m.max(1.0)).min(max_scale);
+        View {
+            center: LatLon::new((b[1] + b[3]) / 2.0, (b[0] + b[2]) / 2.0),
+            scale: scale.clamp(Self::MIN_SCALE, Self::MAX_SCALE),
+            ..*self
+        }
+    }
+
     /// min_lon, min_lat, max_lon, max_lat of what is visible.
     pub fn bbox(&self) -> [f64; 4] {
         let a = self.unproject(0.0, self.height);
@@ -228,6 +245,22 @@ mod tests {
         assert!((x - 100.0).abs() < 1e-6 && (y - 150.0).abs() < 1e-6, "{x},{y}");
         assert_eq!(z.scale, 1.0);
         assert_eq!(View::new(v.center, 1e9, 1.0, 1.0).scale, View::MAX_SCALE);
+    }
+
+    #[test]
+    fn fitting_shows_every_point() {
+        let v = view();
+        let pts = [[121.530, 31.335], [121.545, 31.341], [121.538, 31.337]];
+        let f = v.fit(&pts, 8.0);
+        for p in pts {
+            let (x, y) = f.project(LatLon::new(p[1], p[0]));
+            assert!((0.0..=f.width).contains(&x) && (0.0..=f.height).contains(&y), "{p:?} at {x},{y}");
+        }
+        assert_eq!(f.ref_lat, v.ref_lat, "the projection stays the map's");
+        // One point: centred, no closer than asked.
+        let one = v.fit(&[[121.54, 31.34]], 2.0);
+        assert_eq!((one.center, one.scale), (LatLon::new(31.34, 121.54), 2.0));
+        assert_eq!(v.fit(&[], 2.0), v);
     }
 
     #[test]

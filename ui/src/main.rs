@@ -6,6 +6,7 @@
 mod app;
 mod forms;
 mod geom;
+mod layer;
 mod map;
 mod screens;
 mod state;

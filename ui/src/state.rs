@@ -86,7 +86,8 @@ impl AppState {
         AppState {
             lang: RwSignal::new(lang),
             night: RwSignal::new(night),
-            screen: RwSignal::new(Screen::Tab(Tab::Nearby)),
+            // The screen riders use most: which gate, and the way in.
+            screen: RwSignal::new(Screen::Tab(Tab::Gate)),
             position: RwSignal::new(position),
             position_source: RwSignal::new(source),
             sync: RwSignal::new(None),

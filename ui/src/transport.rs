@@ -47,6 +47,12 @@ fn from_js<T: serde::de::DeserializeOwned>(value: &JsValue) -> Result<T, ApiErro
 
 /// Run a command wherever this UI runs.
 pub async fn call<C: Call>(req: &C) -> Result<C::Reply, ApiError> {
+    call_as::<C, C::Reply>(req).await
+}
+
+/// `call`, reading only what a screen shows of the reply (`T` takes the reply's JSON): the full
+/// reply type may cost the wasm far more code than the screen needs.
+pub async fn call_as<C: Call, T: serde::de::DeserializeOwned>(req: &C) -> Result<T, ApiError> {
     if in_tauri() {
         let args = js_sys::Object::new();
         js_sys::Reflect::set(&args, &JsValue::from_str("req"), &to_js(req)?).map_err(js_error)?;

@@ -51,6 +51,7 @@ macro_rules! with_commands {
                 edit_place: $crate::EditPlaceReq => $crate::Place,
                 verify_place: $crate::VerifyPlaceReq => $crate::Place,
                 delete_place: $crate::DeletePlaceReq => (),
+                check_hours: $crate::CheckHoursReq => Option<String>,
             }
             records {
                 add_report: $crate::AddReportReq => $crate::StatusReport,
@@ -89,6 +90,7 @@ macro_rules! with_commands {
             route {
                 route: $crate::RouteReq => $crate::Route,
                 base_layer: $crate::BaseLayerReq => Vec<$crate::BaseLayerSource>,
+                map_layer: $crate::MapLayerReq => $crate::MapLayer,
             }
         }
     };

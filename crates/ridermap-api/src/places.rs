@@ -9,11 +9,14 @@ use ridermap_core::{
 };
 use serde::{Deserialize, Serialize};
 
-/// Places around a point, nearest first.
+/// Places around a point, nearest first; or, given `text`, the places matching it (name, alias or
+/// address; best match first), each with its distance from the point, open state and condition.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct NearbyReq {
     pub lat: f64,
     pub lon: f64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub text: Option<String>,
     #[serde(default)]
     pub kind: Option<PlaceKind>,
     /// Only places open now.
@@ -47,6 +50,12 @@ pub struct NearbyItem {
     /// Open at the time asked (now by default); None when its hours are unknown.
     pub open: Option<bool>,
     pub condition: Condition,
+}
+
+/// Whether an opening-hours value reads (as typed in a form): the problem, if any.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct CheckHoursReq {
+    pub text: String,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -88,7 +97,8 @@ pub struct PlaceView {
     pub now: DateTime<Utc>,
 }
 
-/// Compounds whose name, alias or address matches, as the user types.
+/// Compounds whose name, alias or address matches, as the user types; a building number typed
+/// after the name ("开鲁六村 12", "开鲁六村12号楼") picks that building of the compounds that have it.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct CompoundsReq {
     pub text: String,
@@ -101,6 +111,18 @@ pub struct CompoundHit {
     pub address: Option<String>,
     /// Building numbers, in the compound's order.
     pub buildings: Vec<String>,
+    /// Where each of `buildings` is (`[lon, lat]`, its footprint's centre): a footprint tapped on
+    /// the map is one of this compound's when it stands there.
+    #[serde(default)]
+    pub centres: Vec<[f64; 2]>,
+    /// Where it is (its point), to show it on the map before a building is picked.
+    #[serde(default)]
+    pub lat: f64,
+    #[serde(default)]
+    pub lon: f64,
+    /// The building typed after its name, as the compound numbers it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub building: Option<String>,
 }
 
 /// Where a building of a compound is (compound by id, name or alias; number as `12`, `12号`,

@@ -4,8 +4,9 @@
 use chrono::{DateTime, Utc};
 use ridermap_core::{
     Id, Lang, LatLon,
+    base::Layer,
     rank::{Reason, Vehicle},
-    route::Step,
+    route::{Ride, Step, WayClass},
 };
 use serde::{Deserialize, Serialize};
 
@@ -91,4 +92,55 @@ pub struct BaseLayerSource {
     pub imported_at: DateTime<Utc>,
     pub features: i64,
     pub bytes: i64,
+}
+
+/// What the map draws under the places in `bbox` (`[min_lon, min_lat, max_lon, max_lat]`): the
+/// base layer at the detail the view's scale can show, with the footprints and unit doors grid
+/// workers drew on compounds.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct MapLayerReq {
+    pub bbox: [f64; 4],
+    /// Metres per pixel of the view.
+    pub m_per_px: f64,
+}
+
+/// How much of the base layer a scale shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LayerDetail {
+    /// Street zoom: every feature as read.
+    Full,
+    /// Neighbourhood zoom: simplified to about 1.5 m.
+    Mid,
+    /// District zoom: streets, water and green only, simplified to about 6 m.
+    Low,
+    /// Farther out: nothing is drawn (a city's every street would hide the places).
+    None,
+}
+
+/// One feature to draw.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Drawn {
+    pub layer: Layer,
+    /// A way's class (its width on the map).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub class: Option<WayClass>,
+    /// Whether an e-bike may ride a way (foot-only lanes are drawn dashed).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ebike: Option<Ride>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// A building's number, a door's unit.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub number: Option<String>,
+    /// `[lon, lat]` points to 1e-6 degrees (about 10 cm); a door is one point.
+    pub line: Vec<[f64; 2]>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MapLayer {
+    pub detail: LayerDetail,
+    pub features: Vec<Drawn>,
+    /// The box held more than one answer may carry: the rest is left out.
+    pub more: bool,
 }

@@ -66,6 +66,9 @@ pub struct SyncRound {
     /// Photos uploaded, and fetched for pulled records.
     pub photos_up: usize,
     pub photos_down: usize,
+    /// Base-layer packs downloaded and installed (a region's published layer changed).
+    #[serde(default)]
+    pub base_packs: usize,
     /// Per region, whether this device's state matches the server's checksum (after `verify`).
     pub verified: BTreeMap<String, bool>,
 }

@@ -403,6 +403,7 @@ fn nearby(cx: &Client, a: NearbyArgs) -> Result<()> {
             .map(|s| parse_enum::<Amenity>("--amenity", s, amenities))
             .collect::<Result<_>>()?,
         limit: Some(a.limit.max(1)),
+        text: None,
     };
     let found = cx.call(req)?;
     if a.json {

@@ -328,6 +328,11 @@ enum AdminCmd {
         #[arg(long = "station")]
         stations: Vec<String>,
     },
+    /// The base layer devices download: `basemap publish FILE.osm.pbf --grid G`.
+    Basemap {
+        #[command(subcommand)]
+        cmd: AdminBasemapCmd,
+    },
     /// Revoke every token of an account.
     Revoke {
         #[arg(long)]
@@ -335,6 +340,20 @@ enum AdminCmd {
         /// Only this device's token (its id: `ridermap sync --status` shows it).
         #[arg(long)]
         device: Option<String>,
+    },
+}
+
+#[derive(Subcommand)]
+enum AdminBasemapCmd {
+    /// Publish an OpenStreetMap file's base layer (streets, lanes, footprints, doors, walls, water,
+    /// green) for a grid: devices following the grid download it at their next sync.
+    Publish {
+        /// An `.osm.pbf` or `.osm` file, cut to the grid's area.
+        file: std::path::PathBuf,
+        #[arg(long)]
+        grid: String,
+        #[arg(long)]
+        json: bool,
     },
 }
 

@@ -8,7 +8,7 @@ use ridermap_core::{Id, Role};
 use ridermap_service::{Demo, Service};
 use ridermap_store::Actor;
 
-use crate::{AdminCmd, Cli, default_db, parse_enum};
+use crate::{AdminBasemapCmd, AdminCmd, Cli, default_db, parse_enum};
 
 pub(crate) fn server_db(cli: &Cli) -> Result<ridermap_server::Db> {
     if let Some(url) = &cli.database_url {
@@ -23,6 +23,10 @@ pub(crate) fn server_db(cli: &Cli) -> Result<ridermap_server::Db> {
         std::fs::create_dir_all(dir)?;
     }
     ridermap_server::Db::open(&path).with_context(|| format!("opening the server store {}", path.display()))
+}
+
+fn file_name(p: &Path) -> String {
+    p.file_name().map_or_else(|| p.display().to_string(), |n| n.to_string_lossy().into_owned())
 }
 
 /// A database URL without its password, for messages and logs.
@@ -120,6 +124,26 @@ pub(crate) fn admin(cli: &Cli, cmd: &AdminCmd) -> Result<()> {
                 .map(|s| s.parse::<Id>().map_err(|_| anyhow!("--station: `{s}` is not a rest stop id")))
                 .collect::<Result<Vec<_>>>()?;
             crate::out::line(db.create_invite(role, grids, &stations)?)?;
+        }
+        AdminCmd::Basemap { cmd: AdminBasemapCmd::Publish { file, grid, json } } => {
+            let mut pack = ridermap_sync::pack::PackWriter::new(grid, &file_name(file));
+            ridermap_exchange::osm::read_path(file, &mut pack).map_err(|e| anyhow!("{e}"))?;
+            let (bytes, features) = pack.finish();
+            let published = db.publish_base_pack(grid, &file_name(file), &bytes, features)?;
+            if *json {
+                crate::out::line(serde_json::json!({
+                    "grid": grid, "hash": published.hash, "bytes": published.bytes,
+                    "features": published.features, "source": published.source,
+                }))?;
+            } else {
+                crate::out::line(format_args!(
+                    "published {} base-layer features of {} for grid {grid}: {} KiB pack {}",
+                    published.features,
+                    published.source,
+                    published.bytes.div_ceil(1024),
+                    &published.hash[..12]
+                ))?;
+            }
         }
         AdminCmd::Revoke { account, device } => {
             let id: Id = account.parse().map_err(|_| anyhow!("--account: `{account}` is not an account id"))?;

@@ -464,3 +464,54 @@ fn serve_login_and_sync_on(backend: &str) {
     assert_eq!(s["pending"], 1);
     assert!(s["last_error"].as_str().unwrap().contains("cannot reach"));
 }
+
+#[test]
+fn a_published_base_layer_reaches_devices_and_routes_offline() {
+    for backend in ridermap_server::scratch::backends() {
+        eprintln!("--- {backend}");
+        published_base_layer_on(backend);
+    }
+}
+
+fn published_base_layer_on(backend: &str) {
+    let env = Env::new();
+    let pg = (backend == "postgres").then(|| ridermap_server::scratch::ScratchDb::create().unwrap());
+    let store = match &pg {
+        None => ["--db".to_string(), env.dir.path().join("server.sqlite").display().to_string()],
+        Some(pg) => ["--database-url".to_string(), pg.url.clone()],
+    };
+    let [flag, server_db] = &store;
+    let osm = fixture("route-cases.osm");
+    let publish =
+        |file: &str| env.ok(&[flag, server_db, "admin", "basemap", "publish", file, "--grid", "G-7", "--json"]).json();
+    let first = publish(osm.to_str().unwrap());
+    assert!(first["features"].as_u64().unwrap() > 15, "{first}");
+    let (mut server, url) = env.listening(&[flag, server_db, "serve", "--listen", "127.0.0.1:0"]);
+    let code = env.ok(&[flag, server_db, "admin", "invite", "--role", "rider"]).stdout.trim().to_string();
+    // From one end of 测试路 to the other (about 400 m): before the device has the layer, a
+    // straight line, said as such.
+    let walk =
+        ["route", "--from", "31.2999096,121.4978974", "--to", "31.2999096,121.5021026", "--vehicle", "foot", "--json"];
+    assert_eq!(env.ok(&walk).json()["measured"], false);
+    env.ok(&["login", "--server", &url, "--invite", &code]);
+    let r = env.ok(&["sync", "--json"]).json();
+    assert_eq!(r["base_packs"], 1, "{r}");
+    // Published again unchanged: the same pack, nothing to download.
+    assert_eq!(publish(osm.to_str().unwrap())["hash"], first["hash"]);
+    assert_eq!(env.ok(&["sync", "--json"]).json()["base_packs"], 0);
+    // A changed file: downloaded once.
+    let changed = std::fs::read_to_string(&osm).unwrap().replace("测试路", "测试新路");
+    let changed = env.write("route-cases-2.osm", changed.as_bytes());
+    assert_ne!(publish(&changed)["hash"], first["hash"]);
+    assert_eq!(env.ok(&["sync", "--json"]).json()["base_packs"], 1);
+    assert_eq!(env.ok(&["sync", "--json"]).json()["base_packs"], 0);
+    server.kill().unwrap();
+    server.wait().unwrap();
+    // The server is gone: the route is over the layer the device keeps.
+    let v = env.ok(&walk).json();
+    assert_eq!(v["measured"], true, "{v}");
+    let len = v["length_m"].as_f64().unwrap();
+    assert!((395.0..=410.0).contains(&len), "{len}");
+    // Along the street as the changed file names it.
+    assert!(v["steps"].to_string().contains("测试新路"), "{v}");
+}

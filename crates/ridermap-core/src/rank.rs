@@ -243,6 +243,11 @@ pub struct GateChoice {
     pub score: f64,
     pub reasons: Vec<Reason>,
     pub warnings: Vec<Reason>,
+    /// The gate's e-bike rule and how one gets through it, for the icons of the answer.
+    #[serde(default)]
+    pub ebike: crate::EbikeAccess,
+    #[serde(default)]
+    pub access: crate::AccessMethod,
 }
 
 /// The way from a gate to a building, as the router found it.
@@ -556,5 +561,7 @@ fn judge(
         score: (secs * 10.0).round() / 10.0,
         reasons,
         warnings,
+        ebike: e.ebike,
+        access: e.access_method,
     }
 }

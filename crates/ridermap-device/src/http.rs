@@ -15,6 +15,8 @@ use ureq::tls::{Certificate, RootCerts, TlsConfig};
 const MAX_ANSWER: u64 = 64 << 20;
 /// Largest photo fetched.
 const MAX_PHOTO: u64 = 4 << 20;
+/// A base-layer pack: a city district's layer is a few MiB; a whole large city, a few hundred.
+const MAX_PACK: u64 = 512 << 20;
 
 /// A sync server at an `https://` address (or `http://` on this machine's loopback).
 pub struct HttpRemote {
@@ -214,6 +216,17 @@ impl Remote for HttpRemote {
     }
 
     fn get_blob(&self, token: &str, hash: &str) -> Answer<Option<Vec<u8>>> {
+        self.blob(token, hash, MAX_PHOTO)
+    }
+
+    fn get_pack(&self, token: &str, hash: &str) -> Answer<Option<Vec<u8>>> {
+        self.blob(token, hash, MAX_PACK)
+    }
+}
+
+impl HttpRemote {
+    /// The blob `hash`, read up to `limit` bytes.
+    fn blob(&self, token: &str, hash: &str, limit: u64) -> Answer<Option<Vec<u8>>> {
         let mut res = self
             .agent
             .get(&self.url(&format!("/v1/blobs/{hash}")))
@@ -221,7 +234,7 @@ impl Remote for HttpRemote {
             .call()
             .map_err(|e| self.failed(e))?;
         let status = res.status().as_u16();
-        let bytes = res.body_mut().with_config().limit(MAX_PHOTO).read_to_vec().map_err(|e| self.unreachable(&e))?;
+        let bytes = res.body_mut().with_config().limit(limit).read_to_vec().map_err(|e| self.unreachable(&e))?;
         match status {
             200 => Ok(Some(bytes)),
             404 => Ok(None),

@@ -147,6 +147,7 @@ mod tests {
             more,
             public: Default::default(),
             checksums: BTreeMap::new(),
+            base_packs: BTreeMap::new(),
         };
         let cases = [
             (page(vec![change(1)], at(1), true), Ok(Next::Pull)),

@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use ridermap_api::{Follow, SyncRound};
 use ridermap_store::Store;
 use ridermap_sync::{
-    protocol::{BlobsMissing, NO_REGION, PROTOCOL_VERSION, PullRequest, PushRequest},
+    protocol::{BasePack, BlobsMissing, NO_REGION, PROTOCOL_VERSION, PullRequest, PushRequest},
     remote::Remote,
     view::View,
 };
@@ -25,8 +25,9 @@ pub(crate) fn run(store: &mut Store, remote: &dyn Remote, checks: Checksums) -> 
     let token = crate::token(store)?.ok_or(SyncError::NotEnrolled)?;
     let mut report = SyncRound::default();
     push(store, remote, &token, &mut report)?;
-    let (checksums, public) = pull(store, remote, &token, &mut report)?;
+    let Pulled { checksums, public, packs } = pull(store, remote, &token, &mut report)?;
     report.photos_down += fetch_photos(store, remote, &token)?;
+    report.base_packs += fetch_base_packs(store, remote, &token, &packs)?;
     if checks == Checksums::Verify {
         for (region, sum) in &checksums {
             let view = if public.contains(region) { View::Public } else { View::Full };
@@ -52,15 +53,19 @@ fn push(store: &mut Store, remote: &dyn Remote, token: &str, report: &mut SyncRo
     }
 }
 
+/// What the last page of a pull said besides its changes.
+struct Pulled {
+    /// The server's checksum per region.
+    checksums: BTreeMap<String, String>,
+    /// The regions sent in the public view.
+    public: BTreeSet<String>,
+    /// The base-layer pack published per region pulled.
+    packs: BTreeMap<String, BasePack>,
+}
+
 /// Pull pages until the server has no more; the next page is asked for while this one is applied
-/// (its cursors are known already). Returns the server's region checksums, and the regions it
-/// sent in the public view.
-fn pull(
-    store: &mut Store,
-    remote: &dyn Remote,
-    token: &str,
-    report: &mut SyncRound,
-) -> Result<(BTreeMap<String, String>, BTreeSet<String>), SyncError> {
+/// (its cursors are known already).
+fn pull(store: &mut Store, remote: &dyn Remote, token: &str, report: &mut SyncRound) -> Result<Pulled, SyncError> {
     let cursors: BTreeMap<String, i64> =
         store.setting(CURSORS)?.and_then(|c| serde_json::from_str(&c).ok()).unwrap_or_default();
     let (regions, bbox) = match follow(store)? {
@@ -102,7 +107,7 @@ fn pull(
                 asked = page.cursors;
                 page = fetched?;
             }
-            None => return Ok((page.checksums, page.public)),
+            None => return Ok(Pulled { checksums: page.checksums, public: page.public, packs: page.base_packs }),
         }
     }
 }
@@ -145,4 +150,34 @@ fn fetch_photos(store: &mut Store, remote: &dyn Remote, token: &str) -> Result<u
         fetched += 1;
     }
     Ok(fetched)
+}
+
+/// Download and install the base-layer packs of `packs` this device does not hold (a region's
+/// layer published for the first time, or published again changed). A pack whose bytes do not
+/// hash to its name, or that does not read, is refused whole: the layer held stays.
+fn fetch_base_packs(
+    store: &mut Store,
+    remote: &dyn Remote,
+    token: &str,
+    packs: &BTreeMap<String, BasePack>,
+) -> Result<usize, SyncError> {
+    let mut installed = 0;
+    for (region, pack) in packs {
+        if store.base_pack_digest(region)?.as_deref() == Some(pack.hash.as_str()) {
+            continue;
+        }
+        let corrupt =
+            |what: String| SyncError::Server(ridermap_core::ApiError::new(ridermap_core::ErrorCode::Corrupt, what));
+        let Some(bytes) = remote.get_pack(token, &pack.hash)? else {
+            return Err(corrupt(format!("the server names base-layer pack {} of {region} but has none", pack.hash)));
+        };
+        if ridermap_store::content_address(&bytes) != pack.hash {
+            return Err(corrupt(format!("base-layer pack {} of {region} arrived with other bytes", pack.hash)));
+        }
+        store.install_base_pack(region, &pack.hash, |sink| {
+            ridermap_sync::pack::decode(&bytes, sink).map(|_| ()).map_err(|e| e.message)
+        })?;
+        installed += 1;
+    }
+    Ok(installed)
 }

@@ -9,6 +9,7 @@
 
 pub mod basemap;
 mod grid;
+mod layer;
 mod places;
 mod records;
 mod route;

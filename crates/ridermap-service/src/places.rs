@@ -33,11 +33,37 @@ impl Handle for NearbyReq {
         q.charger_kind = self.charger_kind;
         q.volts = self.volts;
         q.amenities = self.amenities;
+        if let Some(text) = self.text.as_deref().filter(|t| !t.trim().is_empty()) {
+            let store = cx.store();
+            let now = Utc::now();
+            return store
+                .search(text, q.kind, q.limit)?
+                .into_iter()
+                .map(|place| {
+                    Ok(NearbyItem {
+                        distance_m: q.point.distance_m(&place.point()),
+                        open: place.hours().and_then(|h| h.open_at(now, place.tz())),
+                        condition: store.condition(&place, now)?,
+                        place,
+                    })
+                })
+                .collect();
+        }
         let found = cx.store().nearby(&q)?;
         Ok(found
             .into_iter()
             .map(|n| NearbyItem { place: n.place, distance_m: n.distance_m, open: n.open, condition: n.condition })
             .collect())
+    }
+}
+
+impl Handle for CheckHoursReq {
+    fn handle(self, _: &mut Ctx<'_>) -> Result<Option<String>, ApiError> {
+        let t = self.text.trim();
+        if t.is_empty() {
+            return Ok(None);
+        }
+        Ok(ridermap_core::Hours::parse(t).err().map(|e| e.to_string()))
     }
 }
 
@@ -99,23 +125,55 @@ impl Handle for PlaceReq {
 
 impl Handle for CompoundsReq {
     fn handle(self, cx: &mut Ctx<'_>) -> Result<Vec<CompoundHit>, ApiError> {
-        if self.text.trim().is_empty() {
+        let text = self.text.trim();
+        if text.is_empty() {
             return Ok(vec![]);
         }
-        let found = cx.store().search(&self.text, Some(PlaceKind::Compound), 10)?;
-        Ok(found
-            .into_iter()
-            .map(|p| CompoundHit {
+        let store = cx.store();
+        let hit = |p: Place, building: Option<String>| {
+            let all = match &p.detail {
+                Detail::Compound(c) => c.buildings.as_slice(),
+                _ => &[],
+            };
+            let buildings = all.iter().map(|b| b.number.clone()).collect();
+            let centres = all.iter().map(|b| b.centre()).map(|c| [c.lon, c.lat]).collect();
+            CompoundHit {
                 id: p.id,
-                buildings: match &p.detail {
-                    Detail::Compound(c) => c.buildings.iter().map(|b| b.number.clone()).collect(),
-                    _ => vec![],
-                },
+                buildings,
+                centres,
+                lat: p.lat,
+                lon: p.lon,
+                building,
                 name: p.name,
                 address: p.address,
+            }
+        };
+        let found = store.search(text, Some(PlaceKind::Compound), 10)?;
+        if !found.is_empty() {
+            return Ok(found.into_iter().map(|p| hit(p, None)).collect());
+        }
+        // "开鲁六村 12": the name, then a building of it.
+        let Some((name, number)) = split_building(text) else { return Ok(vec![]) };
+        let found = store.search(name, Some(PlaceKind::Compound), 10)?;
+        Ok(found
+            .into_iter()
+            .filter_map(|p| {
+                let b = ridermap_core::rank::find_building(&p, number).ok()?.number.clone();
+                Some(hit(p, Some(b)))
             })
             .collect())
     }
+}
+
+/// A compound's name and a building number typed after it: "开鲁六村 12", "开鲁六村12号楼",
+/// "Kailu 6th 12A".
+fn split_building(text: &str) -> Option<(&str, &str)> {
+    let t = text.trim_end().trim_end_matches("号楼").trim_end_matches(['号', '栋', '幢']).trim_end();
+    let (i, c) = t.char_indices().rev().find(|(_, c)| !(c.is_ascii_alphanumeric() || *c == '-'))?;
+    let start = i + c.len_utf8();
+    let start = start + t[start..].find(|c: char| c.is_ascii_digit())?;
+    let (name, number) = (t[..start].trim_end(), &t[start..]);
+    (!name.is_empty() && !number.is_empty()).then_some((name, number))
 }
 
 impl Handle for BuildingReq {
@@ -235,5 +293,21 @@ impl Handle for DeletePlaceReq {
     fn handle(self, cx: &mut Ctx<'_>) -> Result<(), ApiError> {
         let actor = cx.actor();
         Ok(cx.store().delete_place(self.id, actor)?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::split_building;
+
+    #[test]
+    fn a_building_typed_after_the_name() {
+        let check = |text: &str, expected: Option<(&str, &str)>| assert_eq!(split_building(text), expected, "{text}");
+        check("开鲁六村 12", Some(("开鲁六村", "12")));
+        check("开鲁六村12号楼", Some(("开鲁六村", "12")));
+        check("开鲁六村 12A栋", Some(("开鲁六村", "12A")));
+        check("Kailu 6th 12", Some(("Kailu 6th", "12")));
+        check("开鲁六村", None);
+        check("12", None);
     }
 }

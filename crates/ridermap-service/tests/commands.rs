@@ -83,6 +83,25 @@ fn places_are_found_by_what_people_type() {
     let cases: Vec<(&str, Value, common::Want)> = vec![
         ("search", json!({"text": "开鲁"}), Reply(|v| assert!(names(v, "/name").contains(&"开鲁六村".into()), "{v}"))),
         ("search", json!({"text": "  "}), Reply(|v| assert_eq!(v, &json!([])))),
+        // Search results as the nearby list shows them: distance from the point, open, condition.
+        (
+            "nearby",
+            json!({"lat": 31.3376, "lon": 121.5382, "text": "开鲁", "kind": "compound"}),
+            Reply(|v| {
+                let six = array(v).iter().find(|i| i["place"]["name"] == "开鲁六村").expect("开鲁六村 found");
+                // 开鲁六村's point is about 160 m from here.
+                assert!((100.0..250.0).contains(&six["distance_m"].as_f64().unwrap()), "{six}");
+                assert!(array(v).iter().all(|i| i["condition"].is_string() && i["place"]["kind"] == "compound"));
+            }),
+        ),
+        (
+            "check_hours",
+            json!({"text": "Mo-Fr 06:00-22:00; Sa,Su 08:00-20:00"}),
+            Reply(|v| assert_eq!(v, &json!(null))),
+        ),
+        ("check_hours", json!({"text": " "}), Reply(|v| assert_eq!(v, &json!(null)))),
+        ("check_hours", json!({"text": "Mo-Fr 06:00-"}), Reply(|v| assert!(v.is_string(), "{v}"))),
+        ("check_hours", json!({"text": "whenever"}), Reply(|v| assert!(v.is_string(), "{v}"))),
         (
             "search",
             json!({"text": "开鲁", "kind": "charger"}),

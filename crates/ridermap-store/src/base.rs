@@ -341,6 +341,33 @@ impl Store {
         Ok(out)
     }
 
+    /// Installs the base-layer pack `digest` of `region` (the features `read` puts into its sink)
+    /// as the source `pack:<region>`, replacing the one held: all or nothing.
+    pub fn install_base_pack<F>(&mut self, region: &str, digest: &str, read: F) -> Result<BaseReport>
+    where
+        F: FnOnce(&mut dyn BaseSink) -> std::result::Result<(), String>,
+    {
+        self.with_big_cache(true, |s| {
+            let tx = s.conn.transaction()?;
+            let mut writer = BaseWriter::replacing(&tx, &format!("pack:{region}"))?;
+            read(&mut writer).map_err(crate::Error::Read)?;
+            let report = writer.finish()?;
+            tx.execute(
+                "INSERT INTO base_packs(region, digest, features, installed_ms) VALUES (?1, ?2, ?3, ?4)
+                 ON CONFLICT(region) DO UPDATE SET digest = excluded.digest, features = excluded.features,
+                     installed_ms = excluded.installed_ms",
+                params![region, digest, report.features as i64, chrono::Utc::now().timestamp_millis()],
+            )?;
+            tx.commit()?;
+            Ok(report)
+        })
+    }
+
+    /// The digest of the base-layer pack installed for `region`, if any.
+    pub fn base_pack_digest(&self, region: &str) -> Result<Option<String>> {
+        Ok(self.conn.query_row("SELECT digest FROM base_packs WHERE region = ?1", [region], |r| r.get(0)).optional()?)
+    }
+
     /// Features in the base layer, every source.
     pub fn base_way_count(&self) -> Result<i64> {
         Ok(self.conn.query_row("SELECT count(*) FROM base_ways", [], |r| r.get(0))?)

@@ -359,7 +359,7 @@ impl Store {
 
     /// Run `f` with a bigger page cache when `big`: a large import touches index pages all over
     /// the file.
-    fn with_big_cache<T>(&mut self, big: bool, f: impl FnOnce(&mut Store) -> Result<T>) -> Result<T> {
+    pub(crate) fn with_big_cache<T>(&mut self, big: bool, f: impl FnOnce(&mut Store) -> Result<T>) -> Result<T> {
         if big {
             self.conn.pragma_update(None, "cache_size", -256_000)?;
         }

@@ -176,11 +176,22 @@ CREATE TABLE base_cells (
 ) WITHOUT ROWID;
 "#;
 
+/// The base-layer packs installed from the sync server, per region (their features are the base
+/// source `pack:<region>`): a pull that names another pack downloads it.
+const V6: &str = r#"
+CREATE TABLE base_packs (
+    region       TEXT PRIMARY KEY,
+    digest       TEXT NOT NULL,
+    features     INTEGER NOT NULL,
+    installed_ms INTEGER NOT NULL
+) WITHOUT ROWID;
+"#;
+
 pub fn migrations() -> Migrations<'static> {
-    Migrations::new(vec![M::up(V1), M::up(V2), M::up(V3), M::up(V4), M::up(V5)])
+    Migrations::new(vec![M::up(V1), M::up(V2), M::up(V3), M::up(V4), M::up(V5), M::up(V6)])
 }
 
-pub const LATEST_VERSION: u32 = 5;
+pub const LATEST_VERSION: u32 = 6;
 
 #[cfg(test)]
 mod tests {

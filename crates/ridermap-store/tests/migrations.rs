@@ -59,6 +59,12 @@ fn fixture(version: u32) -> &'static str {
             INSERT INTO places_text(rowid, name, aliases, address) VALUES (3, '3号楼北侧通道', '', '');
         "#
         }
+        6 => {
+            r#"
+            INSERT INTO base_packs(region, digest, features, installed_ms)
+              VALUES ('g1', 'b5bb9d8014a0f9b1d61e21e796d78dccdf1352f23cd32812f4850b878ae4944c', 0, 0);
+        "#
+        }
         v => panic!("add a fixture for schema version {v}"),
     }
 }
@@ -109,6 +115,12 @@ fn upgrades_from_every_earlier_version() {
             let q = ridermap_store::NearbyQuery::new(ridermap_core::LatLon::new(31.33, 121.53));
             let near = store.nearby(&q).unwrap();
             assert_eq!(near[0].place.name, "老换电柜", "from {start}");
+        }
+        if start >= 6 {
+            assert_eq!(
+                store.base_pack_digest("g1").unwrap().as_deref(),
+                Some("b5bb9d8014a0f9b1d61e21e796d78dccdf1352f23cd32812f4850b878ae4944c")
+            );
         }
         if start >= 5 {
             // The base layer and compound paths written at version 5 read back.

@@ -15,6 +15,8 @@
 pub mod checksum;
 pub mod clock;
 pub mod merge;
+#[cfg(feature = "wire")]
+pub mod pack;
 pub mod protocol;
 pub mod remote;
 pub mod view;

@@ -178,12 +178,34 @@ pub struct PullResponse<C = WireChange> {
     /// checksums are over projected states.
     #[serde(default, skip_serializing_if = "std::collections::BTreeSet::is_empty")]
     pub public: std::collections::BTreeSet<Region>,
+    /// Per region pulled, the base-layer pack published for it (`crate::pack`): a device that
+    /// holds another downloads this one (`GET /v1/blobs/{hash}`).
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub base_packs: std::collections::BTreeMap<Region, BasePack>,
+}
+
+/// A region's published base layer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BasePack {
+    /// Its content address: sha-256 of the pack's bytes, hex.
+    pub hash: String,
+    pub bytes: u64,
+    pub features: u64,
+    /// The file it was made from.
+    pub source: String,
 }
 
 impl<C> PullResponse<C> {
     /// The same page carrying `changes` (the same changes in another form: parsed, say).
     pub fn with_changes<D>(self, changes: Vec<D>) -> PullResponse<D> {
-        PullResponse { changes, cursors: self.cursors, more: self.more, checksums: self.checksums, public: self.public }
+        PullResponse {
+            changes,
+            cursors: self.cursors,
+            more: self.more,
+            checksums: self.checksums,
+            public: self.public,
+            base_packs: self.base_packs,
+        }
     }
 }
 

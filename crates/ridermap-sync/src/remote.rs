@@ -31,4 +31,8 @@ pub trait Remote: Sync {
     fn put_blob(&self, token: &str, hash: &str, bytes: &[u8]) -> Answer<()>;
     /// None when the server does not hold it (yet).
     fn get_blob(&self, token: &str, hash: &str) -> Answer<Option<Vec<u8>>>;
+    /// A base-layer pack (a blob far larger than a photo may be).
+    fn get_pack(&self, token: &str, hash: &str) -> Answer<Option<Vec<u8>>> {
+        self.get_blob(token, hash)
+    }
 }

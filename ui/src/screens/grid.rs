@@ -1,14 +1,16 @@
 //! The grid worker's tablet: review queue, stale list, dashboard with visits per day, adding a
-//! place (map pick, opening hours checked as typed), export.
+//! place (map pick, opening hours checked as typed), drawing a compound path on the map, export.
 
 use leptos::prelude::*;
-use ridermap_api::{DashboardReq, ExportReq, GridsReq, ReviewQueueReq, ReviewReq, SavePlaceReq, StaleReq};
-use ridermap_core::{Id, LatLon, Place, PlaceKind};
+use ridermap_api::{
+    CheckHoursReq, DashboardReq, ExportReq, GridsReq, ReviewQueueReq, ReviewReq, SavePlaceReq, StaleReq,
+};
+use ridermap_core::{Detail, EbikeAccess, Id, LatLon, PathKind, Place, PlaceKind};
 
 use crate::{
     forms,
     geom::View,
-    map::{H, Map, W},
+    map::{H, Map, Trace, W},
     state::{Screen, state},
     text,
     transport::call,
@@ -21,6 +23,7 @@ enum Pane {
     Stale,
     Dashboard,
     Add,
+    Path,
     Export,
 }
 
@@ -54,6 +57,7 @@ pub fn GridWork() -> impl IntoView {
                 {tab(Pane::Stale, "待核实", "Stale", "pane-stale")}
                 {tab(Pane::Dashboard, "看板", "Dashboard", "pane-dashboard")}
                 {tab(Pane::Add, "新增地点", "Add place", "pane-add")}
+                {tab(Pane::Path, "画小区路", "Draw a path", "pane-path")}
                 {tab(Pane::Export, "导出", "Export", "pane-export")}
             </div>
             {move || match pane.get() {
@@ -61,6 +65,7 @@ pub fn GridWork() -> impl IntoView {
                 Pane::Stale => view! { <Stale grid=grid/> }.into_any(),
                 Pane::Dashboard => view! { <DashboardPane grid=grid/> }.into_any(),
                 Pane::Add => view! { <AddPlace grid=grid/> }.into_any(),
+                Pane::Path => view! { <DrawPath grid=grid/> }.into_any(),
                 Pane::Export => view! { <Export/> }.into_any(),
             }}
         </section>
@@ -198,7 +203,17 @@ fn AddPlace(grid: RwSignal<Option<String>>) -> impl IntoView {
     let hours = RwSignal::new(String::new());
     let point = RwSignal::new(None::<LatLon>);
     let view = RwSignal::new(View::new(s.position.get_untracked(), 1.0, W, H));
-    let hours_problem = move || forms::hours_problem(&hours.get());
+    // Checked by the service as typed (the wasm carries no opening-hours parser); a check that
+    // cannot be made says so, and keeps Save off.
+    let hours_check = LocalResource::new(move || {
+        let text = hours.get();
+        async move { call(&CheckHoursReq { text }).await }
+    });
+    let hours_problem = move || match hours_check.get() {
+        Some(Ok(problem)) => problem,
+        Some(Err(e)) => Some(e.message),
+        None => None,
+    };
     let save = Action::new_local(move |_: &()| {
         let mut p = Place::new(kind.get_untracked(), name.get_untracked().trim(), 0.0, 0.0);
         if let Some(pt) = point.get_untracked() {
@@ -245,6 +260,93 @@ fn AddPlace(grid: RwSignal<Option<String>>) -> impl IntoView {
             <button class="big primary" data-testid="new-save"
                 disabled=move || name.get().trim().is_empty() || point.get().is_none() || hours_problem().is_some() || grid.get().is_none()
                 on:click=move |_| { save.dispatch(()); }>{move || s.t("保存", "Save")}</button>
+            <Show when=move || grid.get().is_none()><p class="warn">{move || s.t("先选择网格", "Choose a grid first")}</p></Show>
+        </div>
+    }
+}
+
+/// A compound path drawn point by point on the map, with who may use it: routes take it at once.
+#[component]
+fn DrawPath(grid: RwSignal<Option<String>>) -> impl IntoView {
+    let s = state();
+    let name = RwSignal::new(String::new());
+    let line = RwSignal::new(Vec::<[f64; 2]>::new());
+    let path_kind = RwSignal::new(PathKind::Lane);
+    let ebike = RwSignal::new(EbikeAccess::Allowed);
+    let lit = RwSignal::new(None::<bool>);
+    let view = RwSignal::new(View::new(s.position.get_untracked(), 2.0, W, H));
+    let save = Action::new_local(move |_: &()| {
+        let points = line.get_untracked();
+        let mid = points[points.len() / 2];
+        let mut p = Place::new(PlaceKind::Path, name.get_untracked().trim(), mid[1], mid[0]);
+        p.grid = grid.get_untracked();
+        if let Detail::Path(info) = &mut p.detail {
+            info.line = points;
+            info.path_kind = path_kind.get_untracked();
+            info.foot = path_kind.get_untracked() != PathKind::Wall;
+            info.ebike = ebike.get_untracked();
+            info.lit = lit.get_untracked();
+        }
+        async move {
+            match call(&SavePlaceReq { place: p }).await {
+                Ok(_) => {
+                    s.say(s.t("小区路已保存，路线已更新，待同步", "Path saved; routes use it now; waiting to sync"));
+                    s.wrote();
+                    line.set(vec![]);
+                    name.set(String::new());
+                }
+                Err(e) => s.say(e.message),
+            }
+        }
+    });
+    let add_point = Callback::new(move |p: LatLon| line.update(|l| l.push([p.lon, p.lat])));
+    let draft = Signal::derive(move || {
+        let l = line.get();
+        if l.is_empty() { vec![] } else { vec![Trace { line: l, class: "draft" }] }
+    });
+    let kinds = [
+        (PathKind::Lane, "车行道", "Lane"),
+        (PathKind::Footway, "人行道", "Footpath"),
+        (PathKind::Steps, "台阶", "Steps"),
+        (PathKind::Wall, "围墙", "Wall"),
+    ]
+    .into_iter()
+    .map(|(k, zh, en)| {
+        let id = format!("path-kind-{}", en.to_lowercase());
+        view! { <button class="chip" class:on=move || path_kind.get() == k data-testid=id on:click=move |_| path_kind.set(k)>{move || s.t(zh, en)}</button> }
+    })
+    .collect_view();
+    let rides = [
+        (EbikeAccess::Allowed, "电动车可骑", "E-bikes ride", "ride"),
+        (EbikeAccess::Push, "电动车推行", "E-bikes pushed", "push"),
+        (EbikeAccess::Refused, "电动车禁止", "No e-bikes", "refused"),
+    ]
+    .into_iter()
+    .map(|(a, zh, en, id)| {
+        view! { <button class="chip" class:on=move || ebike.get() == a data-testid=format!("path-ebike-{id}") on:click=move |_| ebike.set(a)>{move || s.t(zh, en)}</button> }
+    })
+    .collect_view();
+    view! {
+        <div class="draw-path">
+            <p class="hint">{move || s.t("在地图上依次点出路线经过的点", "Tap the map along the path, point by point")}</p>
+            <div class="chips">{kinds}</div>
+            <Show when=move || path_kind.get() != PathKind::Wall>
+                <div class="chips">{rides.clone()}
+                    <button class="chip" class:on=move || lit.get() == Some(true) data-testid="path-lit"
+                        on:click=move |_| lit.update(|l| *l = if *l == Some(true) { None } else { Some(true) })>{move || s.t("有路灯", "Lit")}</button>
+                </div>
+            </Show>
+            <input type="text" data-testid="path-name" placeholder=move || s.t("名称，如 3号楼旁小路", "Name, e.g. lane by building 3")
+                prop:value=move || name.get() on:input=move |ev| name.set(event_target_value(&ev)) />
+            <Map view=view points=Signal::derive(Vec::new) on_pick=add_point traces=draft/>
+            <p data-testid="path-points">{move || format!("{} {}", line.get().len(), s.t("个点", "points"))}</p>
+            <div class="actions">
+                <button class="big" data-testid="path-undo" disabled=move || line.get().is_empty()
+                    on:click=move |_| line.update(|l| { l.pop(); })>{move || s.t("撤销一点", "Undo a point")}</button>
+                <button class="big primary" data-testid="path-save"
+                    disabled=move || line.get().len() < 2 || name.get().trim().is_empty() || grid.get().is_none()
+                    on:click=move |_| { save.dispatch(()); }>{move || s.t("保存小区路", "Save the path")}</button>
+            </div>
             <Show when=move || grid.get().is_none()><p class="warn">{move || s.t("先选择网格", "Choose a grid first")}</p></Show>
         </div>
     }

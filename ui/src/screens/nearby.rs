@@ -1,7 +1,7 @@
 //! Home: the map and the nearby list around the current position, with filters and search.
 
 use leptos::prelude::*;
-use ridermap_api::{MapReq, NearbyItem, NearbyReq, SearchReq};
+use ridermap_api::{MapReq, NearbyItem, NearbyReq};
 use ridermap_core::{Amenity, LatLon, PlaceKind};
 
 use crate::{
@@ -45,21 +45,10 @@ pub fn Nearby() -> impl IntoView {
         async move {
             let _ = lang;
             let shown = text.clone();
-            let items = if text.trim().is_empty() {
-                call(&req).await
-            } else {
-                let found = call(&SearchReq { text, kind: req.kind, limit: Some(200) }).await?;
-                let here = LatLon::new(req.lat, req.lon);
-                Ok(found
-                    .into_iter()
-                    .map(|place| NearbyItem {
-                        distance_m: here.distance_m(&place.point()),
-                        open: place.hours().and_then(|h| h.open_at(chrono::Utc::now(), place.tz())),
-                        condition: ridermap_core::status::Condition::Ok,
-                        place,
-                    })
-                    .collect())
-            };
+            // Typed text: the places matching it, told like the nearby list (the service reads
+            // their hours: the wasm carries no opening-hours evaluator).
+            let req = if text.trim().is_empty() { req } else { NearbyReq { text: Some(text), ..req } };
+            let items = call(&req).await;
             // The query travels with its answer, so a late answer is known for what it is.
             items.map(|i| (shown, i))
         }

@@ -181,6 +181,8 @@ fn ReportSheet(id: Id, kind: ridermap_core::PlaceKind, on_done: Callback<()>) ->
     let outcome = RwSignal::new(None::<Outcome>);
     let note = RwSignal::new(String::new());
     let photo = RwSignal::new(None::<String>);
+    // At a gate: how long the rider waited to get in (or to be turned away), in one tap.
+    let waited = RwSignal::new(None::<u32>);
     let save = Action::new_local(move |_: &()| {
         let req = AddReportReq {
             target: Some(id),
@@ -191,7 +193,7 @@ fn ReportSheet(id: Id, kind: ridermap_core::PlaceKind, on_done: Callback<()>) ->
             lat: None,
             lon: None,
             observed_at: None,
-            waited_min: None,
+            waited_min: waited.get_untracked(),
         };
         async move {
             match call(&req).await {
@@ -228,6 +230,17 @@ fn ReportSheet(id: Id, kind: ridermap_core::PlaceKind, on_done: Callback<()>) ->
     view! {
         <div class="sheet" data-testid="report-sheet">
             <div class="chips">{chips}</div>
+            {(kind == ridermap_core::PlaceKind::Entrance).then(|| view! {
+                <div class="chips waits">
+                    <span class="muted">{move || s.t("等了", "Waited")}</span>
+                    {[2u32, 5, 10, 20].into_iter().map(|m| view! {
+                        <button class="chip big" class:on=move || waited.get() == Some(m) data-testid=format!("waited-{m}")
+                            on:click=move |_| waited.update(|w| *w = if *w == Some(m) { None } else { Some(m) })>
+                            {move || if m == 20 { s.t("20+ 分钟", "20+ min").to_string() } else { format!("{m} {}", s.t("分钟", "min")) }}
+                        </button>
+                    }).collect_view()}
+                </div>
+            })}
             <input type="text" data-testid="report-note" placeholder=move || s.t("补充说明（可选）", "Note (optional)")
                 prop:value=move || note.get() on:input=move |ev| note.set(event_target_value(&ev)) />
             <label class="file">{move || s.t("照片（可选）", "Photo (optional)")}

@@ -17,7 +17,7 @@ use ridermap_sync::{
     Entity, EntityState, WireChange,
     checksum::{self, Sum},
     clock,
-    protocol::{LoginResponse, NO_REGION, PullRequest, PullResponse, PushResult, PushStatus},
+    protocol::{BasePack, LoginResponse, NO_REGION, PullRequest, PullResponse, PushResult, PushStatus},
     view::{self, View},
 };
 use serde_json::{Value, value::RawValue};
@@ -133,8 +133,12 @@ pub(crate) trait Tx {
     /// Those of `hashes` the server does not hold.
     fn missing_blobs(&mut self, hashes: &[String]) -> Result<Vec<String>>;
     fn count_changes(&mut self) -> Result<i64>;
-    /// Delete blobs stored at or before `before_ms` that no record names; how many.
+    /// Delete blobs stored at or before `before_ms` that no record or base-layer pack names; how many.
     fn expire_blobs(&mut self, before_ms: i64) -> Result<u64>;
+    /// Make `pack` the base layer published for `region`.
+    fn set_base_pack(&mut self, region: &str, pack: &BasePack, ms: i64) -> Result<()>;
+    /// Every region's published base-layer pack.
+    fn base_packs(&mut self) -> Result<Vec<(String, BasePack)>>;
 }
 
 /// Whether a transaction only reads (PostgreSQL runs those as read-only snapshots that never need
@@ -446,6 +450,12 @@ impl Db {
                 more: false,
                 checksums: BTreeMap::new(),
                 public: Default::default(),
+                // A grid's layer may be published before it holds any place.
+                base_packs: tx
+                    .base_packs()?
+                    .into_iter()
+                    .filter(|(r, _)| wanted.contains(r) || (req.regions.is_none() && req.bbox.is_none() && readable(r)))
+                    .collect(),
             };
             let me = account.id.to_string();
             let mut bytes = 0usize;
@@ -518,6 +528,22 @@ impl Db {
             return Err(DbError::Invalid(format!("the bytes hash to {actual}, not {hash}")));
         }
         self.with(Mode::Write, |tx| tx.put_blob(&actual, bytes, &account.id.to_string(), now_ms()))
+    }
+
+    /// Publish `pack` (a base-layer pack, `ridermap_sync::pack`, of `features` features made from
+    /// `source`) as `region`'s base layer: kept as a blob by its content address, named in every
+    /// pull of the region from now on. Publishing the same layer again changes nothing.
+    pub fn publish_base_pack(&self, region: &str, source: &str, pack: &[u8], features: u64) -> Result<BasePack> {
+        if region.trim().is_empty() || region.len() > 64 {
+            return Err(DbError::Invalid(format!("--grid: `{region}` is not a grid code (1-64 characters)")));
+        }
+        let hash = checksum::hex(&<[u8; 32]>::from(sha2::Sha256::digest(pack)));
+        let meta = BasePack { hash: hash.clone(), bytes: pack.len() as u64, features, source: source.to_string() };
+        self.with(Mode::Write, |tx| {
+            tx.put_blob(&hash, pack, "admin", now_ms())?;
+            tx.set_base_pack(region, &meta, now_ms())
+        })?;
+        Ok(meta)
     }
 
     /// Forget photos uploaded more than `age` ago that no record names (an upload whose push never

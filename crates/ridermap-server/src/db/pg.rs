@@ -12,6 +12,8 @@ use std::{
 
 use postgres::{Client, IsolationLevel, NoTls, Statement, Transaction, error::SqlState};
 
+use ridermap_sync::protocol::BasePack;
+
 use super::{ChangeRow, DbError, EntityRow, Grant, Mode, NewToken, RegionRow, Result, Tx, Writes, now_ms};
 
 /// Migrations, in order; version N is `MIGRATIONS[N - 1]`. Never edit one that has shipped: add one.
@@ -81,6 +83,16 @@ ALTER TABLE invites ADD COLUMN used_account TEXT;
 "#,
     r#"
 ALTER TABLE regions ADD COLUMN public_checksum TEXT;
+"#,
+    r#"
+CREATE TABLE base_packs (
+    region       TEXT PRIMARY KEY,
+    hash         TEXT NOT NULL,
+    bytes        BIGINT NOT NULL,
+    features     BIGINT NOT NULL,
+    source       TEXT NOT NULL,
+    published_ms BIGINT NOT NULL
+);
 "#,
 ];
 
@@ -496,9 +508,39 @@ impl Tx for PgTx<'_> {
     fn expire_blobs(&mut self, before_ms: i64) -> Result<u64> {
         let s = self.stmt(
             "DELETE FROM blobs WHERE created_ms <= $1
-             AND NOT EXISTS (SELECT 1 FROM entities WHERE strpos(state, blobs.hash) > 0)",
+             AND NOT EXISTS (SELECT 1 FROM entities WHERE strpos(state, blobs.hash) > 0)
+             AND NOT EXISTS (SELECT 1 FROM base_packs WHERE base_packs.hash = blobs.hash)",
         )?;
         Ok(self.tx.execute(&s, &[&before_ms])?)
+    }
+
+    fn set_base_pack(&mut self, region: &str, pack: &BasePack, ms: i64) -> Result<()> {
+        let s = self.stmt(
+            "INSERT INTO base_packs(region, hash, bytes, features, source, published_ms) VALUES ($1, $2, $3, $4, $5, $6)
+             ON CONFLICT (region) DO UPDATE SET hash = excluded.hash, bytes = excluded.bytes,
+                 features = excluded.features, source = excluded.source, published_ms = excluded.published_ms",
+        )?;
+        self.tx
+            .execute(&s, &[&region, &pack.hash, &(pack.bytes as i64), &(pack.features as i64), &pack.source, &ms])?;
+        Ok(())
+    }
+
+    fn base_packs(&mut self) -> Result<Vec<(String, BasePack)>> {
+        let s = self.stmt("SELECT region, hash, bytes, features, source FROM base_packs ORDER BY region")?;
+        Ok(self
+            .tx
+            .query(&s, &[])?
+            .iter()
+            .map(|r| {
+                let pack = BasePack {
+                    hash: r.get(1),
+                    bytes: r.get::<_, i64>(2) as u64,
+                    features: r.get::<_, i64>(3) as u64,
+                    source: r.get(4),
+                };
+                (r.get(0), pack)
+            })
+            .collect())
     }
 
     fn count_changes(&mut self) -> Result<i64> {

@@ -6,6 +6,8 @@ use std::{collections::HashMap, path::Path, sync::Mutex};
 use rusqlite::{Connection, OptionalExtension, Transaction, TransactionBehavior, params};
 use rusqlite_migration::{M, Migrations};
 
+use ridermap_sync::protocol::BasePack;
+
 use super::{ChangeRow, DbError, EntityRow, Grant, Mode, NewToken, RegionRow, Result, Tx, Writes};
 
 const V1: &str = r#"
@@ -89,6 +91,18 @@ const V4: &str = r#"
 ALTER TABLE regions ADD COLUMN public_checksum TEXT;
 "#;
 
+/// Base-layer packs published per region (the pack itself is a blob).
+const V5: &str = r#"
+CREATE TABLE base_packs (
+    region       TEXT PRIMARY KEY,
+    hash         TEXT NOT NULL,
+    bytes        INTEGER NOT NULL,
+    features     INTEGER NOT NULL,
+    source       TEXT NOT NULL,
+    published_ms INTEGER NOT NULL
+);
+"#;
+
 pub(crate) struct Sqlite {
     conn: Mutex<Connection>,
 }
@@ -106,7 +120,7 @@ impl Sqlite {
         conn.pragma_update(None, "journal_mode", "WAL")?;
         conn.pragma_update(None, "synchronous", "FULL")?;
         conn.busy_timeout(std::time::Duration::from_secs(5))?;
-        Migrations::new(vec![M::up(V1), M::up(V2), M::up(V3), M::up(V4)])
+        Migrations::new(vec![M::up(V1), M::up(V2), M::up(V3), M::up(V4), M::up(V5)])
             .to_latest(&mut conn)
             .map_err(|e| DbError::Invalid(format!("migration failed: {e}")))?;
         Ok(Sqlite { conn: Mutex::new(conn) })
@@ -351,9 +365,37 @@ impl Tx for SqliteTx<'_> {
     fn expire_blobs(&mut self, before_ms: i64) -> Result<u64> {
         Ok(self.0.execute(
             "DELETE FROM blobs WHERE created_ms <= ?1
-             AND NOT EXISTS (SELECT 1 FROM entities WHERE instr(state, blobs.hash) > 0)",
+             AND NOT EXISTS (SELECT 1 FROM entities WHERE instr(state, blobs.hash) > 0)
+             AND NOT EXISTS (SELECT 1 FROM base_packs WHERE base_packs.hash = blobs.hash)",
             [before_ms],
         )? as u64)
+    }
+
+    fn set_base_pack(&mut self, region: &str, pack: &BasePack, ms: i64) -> Result<()> {
+        self.0.execute(
+            "INSERT INTO base_packs(region, hash, bytes, features, source, published_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+             ON CONFLICT(region) DO UPDATE SET hash = excluded.hash, bytes = excluded.bytes,
+                 features = excluded.features, source = excluded.source, published_ms = excluded.published_ms",
+            params![region, pack.hash, pack.bytes as i64, pack.features as i64, pack.source, ms],
+        )?;
+        Ok(())
+    }
+
+    fn base_packs(&mut self) -> Result<Vec<(String, BasePack)>> {
+        let mut stmt =
+            self.0.prepare_cached("SELECT region, hash, bytes, features, source FROM base_packs ORDER BY region")?;
+        let rows = stmt.query_map([], |r| {
+            Ok((
+                r.get(0)?,
+                BasePack {
+                    hash: r.get(1)?,
+                    bytes: r.get::<_, i64>(2)? as u64,
+                    features: r.get::<_, i64>(3)? as u64,
+                    source: r.get(4)?,
+                },
+            ))
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
     fn count_changes(&mut self) -> Result<i64> {
