@@ -32,6 +32,7 @@ cargo run --locked -q -p ridermap-bench --bin sync-bench -- --places 300 --devic
 cargo run --locked -q -p ridermap-bench --bin feed-bench -- --places 300 --requests 100 >/dev/null
 cargo run --locked -q -p ridermap-bench --bin route-bench -- --queries 20 --demo --import "$RIDERMAP_HELSINKI" >/dev/null
 (cd tests/e2e && PLACES=1000 npm run --silent bench >/dev/null)
+(cd tests/e2e && npm run --silent bench-map >/dev/null)
 echo "benchmark smoke run: ok"
 # Every reader of a file or wire format, fuzzed for a short while (RIDERMAP_FUZZ_SECONDS per target).
 bash scripts/fuzz.sh

@@ -1,7 +1,7 @@
 // The UI with many places in view, against the demo data in the same run: `npm run bench`
 // (PLACES=10000 by default; CI runs a short version). Both stores are served by the real
 // `ridermap web` and opened in Debian's chromium at phone size. Reported per store:
-// - first screen: navigation → first row of the nearby list;
+// - first screen: navigation → the gate search ready (the launch screen);
 // - places loaded by the map (its box reaches a view beyond each edge), drawn (markers + members
 //   of clusters on screen), and the SVG groups that took;
 // - list rows in the DOM against the list's length (virtualized: only visible rows exist);
@@ -10,7 +10,7 @@
 // Prints a Markdown table; BENCHMARKS.md keeps the last full run.
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ridermap, serve, browser, page, tempDir, freePort, PHONE, UI } from './harness.mjs';
+import { ridermap, serve, browser, page, tempDir, freePort, mapLatencies, PHONE, quantile, UI } from './harness.mjs';
 
 const PLACES = Number(process.env.PLACES || 10000);
 // The UI's default position (ui/src/state.rs), where the first screen looks without geolocation.
@@ -51,11 +51,6 @@ function crowdedStore(n) {
   return db;
 }
 
-const quantile = (xs, q) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.floor(q * s.length))];
-};
-
 async function measure(db) {
   const web = await serve(['web', '--db', db, '--listen', `127.0.0.1:${await freePort()}`, '--ui', UI]);
   const b = await browser();
@@ -63,8 +58,10 @@ async function measure(db) {
     const p = await page(b, PHONE);
     const t0 = Date.now();
     await p.goto(web.url);
-    await p.getByTestId('place-row').first().waitFor();
+    await p.getByTestId('compound').waitFor();
     const first = Date.now() - t0;
+    await p.getByTestId('tab-nearby').click();
+    await p.getByTestId('place-row').first().waitFor();
     // The map's points arrive in one reply; `data-points` says how many it holds.
     await p.waitForFunction(() => Number(document.querySelector('[data-testid=map]')?.dataset.points) > 0);
     await p.evaluate(() => new Promise((ok) => requestAnimationFrame(() => setTimeout(ok, 0))));
@@ -78,33 +75,7 @@ async function measure(db) {
     const rows = await p.getByTestId('place-row').count();
     const listed = parseInt(await p.getByTestId('result-count').textContent(), 10);
 
-    const latencies = await p.evaluate(async () => {
-      const svg = document.querySelector('[data-testid=map]');
-      const r = svg.getBoundingClientRect();
-      const [x0, y0] = [r.left + r.width / 2, r.top + r.height / 2];
-      // The event's work, then the reactive updates it queued (microtasks run before the timer),
-      // then style and layout, forced.
-      const settled = () => new Promise((ok) => setTimeout(ok, 0)).then(() => document.body.getBoundingClientRect());
-      const pointer = (type, x, y) =>
-        svg.dispatchEvent(new PointerEvent(type, { clientX: x, clientY: y, pointerId: 1, isPrimary: true, bubbles: true }));
-      const pan = [];
-      pointer('pointerdown', x0, y0);
-      for (let i = 1; i <= 60; i++) {
-        const t = performance.now();
-        pointer('pointermove', x0 + 2 * Math.sin(i / 5) * i, y0 + Math.cos(i / 7) * i);
-        await settled();
-        pan.push(performance.now() - t);
-      }
-      pointer('pointerup', x0, y0);
-      const zoom = [];
-      for (let i = 0; i < 12; i++) {
-        const t = performance.now();
-        svg.dispatchEvent(new WheelEvent('wheel', { deltaY: i % 2 ? 100 : -100, clientX: x0, clientY: y0, bubbles: true, cancelable: true }));
-        await settled();
-        zoom.push(performance.now() - t);
-      }
-      return { pan, zoom };
-    });
+    const latencies = await mapLatencies(p);
     await p.context().close();
     return { first, ...map, rows, listed, latencies };
   } finally {

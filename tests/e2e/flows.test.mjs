@@ -329,6 +329,50 @@ describe('Ridermap in a browser', () => {
     await p.context().close();
   });
 
+  test('grid worker on a tablet draws a wall across the way in: the route changes', async () => {
+    const deskDb = join(dir, 'desk.sqlite');
+    const ask = () => JSON.parse(ridermap(['--db', deskDb, 'route', '--compound', '开鲁六村', '--building', '12', '--json']));
+    const before = ask();
+    // Across the middle of the route's longest straight piece, 20 m either side.
+    const line = before.line;
+    let [a, z] = [line[0], line[1]];
+    for (let i = 1; i < line.length; i++) {
+      const [p0, p1] = [line[i - 1], line[i]];
+      if (Math.hypot(p1[0] - p0[0], p1[1] - p0[1]) > Math.hypot(z[0] - a[0], z[1] - a[1])) [a, z] = [p0, p1];
+    }
+    const mid = { latitude: (a[1] + z[1]) / 2, longitude: (a[0] + z[0]) / 2 };
+    const mPerLon = 111320 * Math.cos((mid.latitude * Math.PI) / 180);
+    const [east, north] = [(z[0] - a[0]) * mPerLon, (z[1] - a[1]) * 110574];
+    const len = Math.hypot(east, north);
+    const across = [-north / len, east / len]; // unit vector, metres east and north
+    const p = await page(b, TABLET, { geolocation: mid });
+    await p.goto(desk.url);
+    await p.waitForFunction(() => localStorage.getItem('position'));
+    await p.getByTestId('tab-grid').click();
+    await p.getByTestId('grid-yinhang-2').click();
+    await p.getByTestId('pane-path').click();
+    await p.getByTestId('path-kind-wall').click();
+    await p.getByTestId('path-name').fill('测试围墙');
+    // The drawing map starts at the position, 2 px a metre on a 400 x 300 drawing.
+    const drawing = p.locator('.draw-path [data-testid=map]');
+    await drawing.evaluate((e) => e.scrollIntoView({ block: 'center' }));
+    const box = await drawing.boundingBox();
+    const at = (m) => [box.x + box.width / 2 + across[0] * m * 2 * (box.width / 400), box.y + box.height / 2 - across[1] * m * 2 * (box.height / 300)];
+    for (const m of [-20, 20]) {
+      const [x, y] = at(m);
+      await p.mouse.click(x, y);
+    }
+    await p.getByTestId('path-points').filter({ hasText: /^2 / }).waitFor();
+    await p.getByTestId('trace-draft').waitFor({ state: 'attached' });
+    await shot(p, 'tablet-draw-path-zh');
+    await p.getByTestId('path-save').click();
+    await p.getByTestId('toast').filter({ hasText: '小区路已保存' }).waitFor();
+    const after = ask();
+    assert.notDeepEqual(after.line, before.line, 'the way in goes round the new wall');
+    assert.ok(after.length_m > before.length_m || after.gate.name !== before.gate.name, `${before.length_m} -> ${after.length_m}`);
+    await p.context().close();
+  });
+
   test('server back: sync sends every waiting write, another device sees the report', async () => {
     await startServer();
     const p = await page(b, PHONE);

@@ -97,3 +97,41 @@ export async function shot(p, name) {
   mkdirSync(SHOTS, { recursive: true });
   await p.screenshot({ path: join(SHOTS, `${name}.png`) });
 }
+
+export const quantile = (xs, q) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor(q * s.length))];
+};
+
+/**
+ * Pan and zoom latency of the first map on the page: a pointer or wheel event on the map → the
+ * event's own work, the reactive updates it queued (microtasks run before the timer), then style
+ * and layout, forced (not paint). 60 pointer moves of a drag, 12 wheel zooms in and out.
+ */
+export async function mapLatencies(p) {
+  return p.evaluate(async () => {
+    const svg = document.querySelector('[data-testid=map]');
+    const r = svg.getBoundingClientRect();
+    const [x0, y0] = [r.left + r.width / 2, r.top + r.height / 2];
+    const settled = () => new Promise((ok) => setTimeout(ok, 0)).then(() => document.body.getBoundingClientRect());
+    const pointer = (type, x, y) =>
+      svg.dispatchEvent(new PointerEvent(type, { clientX: x, clientY: y, pointerId: 1, isPrimary: true, bubbles: true }));
+    const pan = [];
+    pointer('pointerdown', x0, y0);
+    for (let i = 1; i <= 60; i++) {
+      const t = performance.now();
+      pointer('pointermove', x0 + 2 * Math.sin(i / 5) * i, y0 + Math.cos(i / 7) * i);
+      await settled();
+      pan.push(performance.now() - t);
+    }
+    pointer('pointerup', x0, y0);
+    const zoom = [];
+    for (let i = 0; i < 12; i++) {
+      const t = performance.now();
+      svg.dispatchEvent(new WheelEvent('wheel', { deltaY: i % 2 ? 100 : -100, clientX: x0, clientY: y0, bubbles: true, cancelable: true }));
+      await settled();
+      zoom.push(performance.now() - t);
+    }
+    return { pan, zoom };
+  });
+}

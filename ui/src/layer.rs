@@ -104,29 +104,89 @@ pub fn middle(line: &[[f64; 2]]) -> [f64; 2] {
     [(lo[0] + hi[0]) / 2.0, (lo[1] + hi[1]) / 2.0]
 }
 
+/// One feature's shape in `frame`.
+pub fn shape(d: &Drawn, frame: &View) -> Shape {
+    let form = match d.layer {
+        Layer::Door | Layer::Gate => Form::Dot,
+        Layer::Green | Layer::Water | Layer::Compound | Layer::Building if d.line.len() >= 3 => Form::Area,
+        _ => Form::Line,
+    };
+    let line = if form == Form::Dot { vec![d.line[0], d.line[0]] } else { d.line.clone() };
+    let building = d.layer == Layer::Building;
+    Shape {
+        form,
+        class: class_of(d),
+        points: points(frame, &line),
+        number: building.then(|| d.number.clone()).flatten(),
+        centre: building.then(|| middle(&d.line)),
+    }
+}
+
 /// The layer's shapes in `frame`, in drawing order.
 pub fn shapes(layer: &MapLayer, frame: &View) -> Vec<Shape> {
+    drawing_order(layer).into_iter().map(|d| shape(d, frame)).collect()
+}
+
+fn drawing_order(layer: &MapLayer) -> Vec<&Drawn> {
     let mut drawn: Vec<&Drawn> = layer.features.iter().filter(|d| !d.line.is_empty()).collect();
     drawn.sort_by_key(|d| order(d));
     drawn
-        .into_iter()
-        .map(|d| {
-            let form = match d.layer {
-                Layer::Door | Layer::Gate => Form::Dot,
-                Layer::Green | Layer::Water | Layer::Compound | Layer::Building if d.line.len() >= 3 => Form::Area,
-                _ => Form::Line,
-            };
-            let line = if form == Form::Dot { vec![d.line[0], d.line[0]] } else { d.line.clone() };
-            let building = d.layer == Layer::Building;
-            Shape {
-                form,
-                class: class_of(d),
-                points: points(frame, &line),
-                number: building.then(|| d.number.clone()).flatten(),
-                centre: building.then(|| middle(&d.line)),
+}
+
+/// What identifies a feature across answers: all it is drawn from.
+pub fn key(d: &Drawn) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::hash::DefaultHasher::new();
+    (d.layer, d.class, d.ebike, &d.name, &d.number).hash(&mut h);
+    for p in &d.line {
+        (p[0].to_bits(), p[1].to_bits()).hash(&mut h);
+    }
+    h.finish()
+}
+
+/// The shapes of successive answers, projected in one frame for as long as it serves: the
+/// features an answer shares with the last (a pan into the next box shares most) keep their
+/// shapes, and the map keeps their elements (keyed), so only what came into view is built.
+#[derive(Default)]
+pub struct Projected {
+    frame: Option<View>,
+    kept: std::collections::HashMap<u64, Shape>,
+}
+
+/// A frame serves while the view is within this factor of its scale (a shape scaled further
+/// by the transform would blur its strokes' joins and waste precision).
+const FRAME_ZOOM: f64 = 4.0;
+
+impl Projected {
+    /// `layer`'s shapes, keyed, in drawing order, and the frame they are in; `now` is the view.
+    pub fn update(&mut self, layer: &MapLayer, now: &View) -> (View, Vec<(u64, Shape)>) {
+        let frame = match self.frame {
+            Some(f)
+                if f.ref_lat == now.ref_lat
+                    && (f.width, f.height) == (now.width, now.height)
+                    && (1.0 / FRAME_ZOOM..=FRAME_ZOOM).contains(&(now.scale / f.scale)) =>
+            {
+                f
             }
-        })
-        .collect()
+            _ => {
+                self.kept.clear();
+                *now
+            }
+        };
+        self.frame = Some(frame);
+        let mut kept = std::collections::HashMap::with_capacity(layer.features.len());
+        let list: Vec<(u64, Shape)> = drawing_order(layer)
+            .into_iter()
+            .map(|d| {
+                let k = key(d);
+                let sh = self.kept.remove(&k).unwrap_or_else(|| shape(d, &frame));
+                kept.insert(k, sh.clone());
+                (k, sh)
+            })
+            .collect();
+        self.kept = kept;
+        (frame, list)
+    }
 }
 
 /// A name on the map.
@@ -365,6 +425,34 @@ mod tests {
                 (Form::Dot, "b-door", None),
             ]
         );
+    }
+
+    #[test]
+    fn a_pan_keeps_the_shapes_it_shares_and_a_far_zoom_starts_a_new_frame() {
+        let a = way("政立路", WayClass::Street, vec![[121.5370, 31.3370], [121.5390, 31.3370]]);
+        let b = building("12", 121.5382, 31.3376, 20.0);
+        let c = way("", WayClass::Service, vec![[121.5395, 31.3376], [121.5405, 31.3376]]);
+        let mut p = Projected::default();
+        let v = view(1.0);
+        let (f1, first) = p.update(&layer(vec![a.clone(), b.clone()]), &v);
+        assert_eq!(f1, v);
+        // Panned and zoomed a little: the same frame; the shared features' shapes are the same.
+        let (f2, second) =
+            p.update(&layer(vec![b.clone(), a.clone(), c.clone()]), &v.pan(80.0, 0.0).zoom_at(1.6, 200.0, 150.0));
+        assert_eq!(f2, f1);
+        let keys = |l: &[(u64, Shape)]| l.iter().map(|(k, _)| *k).collect::<Vec<_>>();
+        assert!(keys(&first).iter().all(|k| keys(&second).contains(k)));
+        for (k, sh) in &first {
+            assert_eq!(second.iter().find(|(k2, _)| k2 == k).map(|(_, s)| s), Some(sh));
+        }
+        assert_eq!(second.len(), 3);
+        // Drawing order still holds (the footprint under the streets).
+        assert_eq!(second[0].1.class, "b-building");
+        // Far in: a new frame, shapes projected again.
+        let near = v.zoom_at(8.0, 200.0, 150.0);
+        let (f3, third) = p.update(&layer(vec![a, b]), &near);
+        assert_eq!(f3, near);
+        assert_ne!(third[0].1.points, first[0].1.points);
     }
 
     /// `labels` over `features` at `scale`, as (class, text).

@@ -254,10 +254,12 @@ pub fn Map(
         });
     });
     // Shapes projected once in the view they arrived in; a pan or zoom moves them by transform.
+    let projected = StoredValue::new(layer::Projected::default());
     let drawn = Memo::new(move |_| {
         layer.with(|l| {
-            let frame = view.get_untracked();
-            l.as_ref().map(|l| (frame, layer::shapes(l, &frame), l.features.len()))
+            let l = l.as_ref()?;
+            let (frame, list) = projected.try_update_value(|p| p.update(l, &view.get_untracked()))?;
+            Some((frame, list, l.features.len()))
         })
     });
     let base_transform = move || {
@@ -268,36 +270,30 @@ pub fn Map(
             })
         })
     };
-    let shapes = move || {
-        drawn.with(|d| {
-            let Some((_, shapes, _)) = d else { return vec![].collect_view() };
-            shapes
-                .iter()
-                .map(|sh| {
-                    let number = sh.number.clone();
-                    let tapped = number.clone().zip(sh.centre);
-                    let on_tap = move |_| {
-                        if let (Some(cb), Some(t)) = (on_building, tapped.clone())
-                            && last_moved.get_value() <= 6.0
-                        {
-                            cb.run(t);
-                        }
-                    };
-                    match sh.form {
-                        layer::Form::Area if number.is_some() => {
-                            let me = number.clone();
-                            view! {
-                                <polygon class=sh.class class:picked=move || picked.get().is_some() && picked.get() == me
-                                    points=sh.points.clone() data-testid="footprint" data-number=number on:click=on_tap />
-                            }
-                            .into_any()
-                        }
-                        layer::Form::Area => view! { <polygon class=sh.class points=sh.points.clone() /> }.into_any(),
-                        _ => view! { <polyline class=sh.class points=sh.points.clone() /> }.into_any(),
-                    }
-                })
-                .collect_view()
-        })
+    // Keyed: an answer that shares features with the last keeps their elements.
+    let keyed = move || drawn.with(|d| d.as_ref().map(|d| d.1.clone()).unwrap_or_default());
+    let shape_view = move |(_, sh): (u64, layer::Shape)| {
+        let number = sh.number.clone();
+        let tapped = number.clone().zip(sh.centre);
+        let on_tap = move |_| {
+            if let (Some(cb), Some(t)) = (on_building, tapped.clone())
+                && last_moved.get_value() <= 6.0
+            {
+                cb.run(t);
+            }
+        };
+        match sh.form {
+            layer::Form::Area if number.is_some() => {
+                let me = number.clone();
+                view! {
+                    <polygon class=sh.class class:picked=move || picked.get().is_some() && picked.get() == me
+                        points=sh.points data-testid="footprint" data-number=number on:click=on_tap />
+                }
+                .into_any()
+            }
+            layer::Form::Area => view! { <polygon class=sh.class points=sh.points /> }.into_any(),
+            _ => view! { <polyline class=sh.class points=sh.points /> }.into_any(),
+        }
     };
     // Labels laid out again only when the scale or the layer changes, not while panning.
     let scale = Memo::new(move |_| view.get().scale);
@@ -347,7 +343,9 @@ pub fn Map(
                 on:pointerdown=on_down on:pointermove=on_move on:pointerup=on_up on:wheel=on_wheel>
                 <rect class="ground" x="0" y="0" width=w height=h />
                 {base}
-                <g class="base" transform=base_transform data-testid="base-layer">{shapes}</g>
+                <g class="base" transform=base_transform data-testid="base-layer">
+                    <For each=keyed key=|(k, _)| *k children=shape_view />
+                </g>
                 {traces_drawn}
                 <g class="labels" transform=labels_transform pointer-events="none">{labels}</g>
                 {markers}

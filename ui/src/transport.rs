@@ -45,6 +45,10 @@ fn from_js<T: serde::de::DeserializeOwned>(value: &JsValue) -> Result<T, ApiErro
     serde_json::from_str(&text).map_err(|e| ApiError::internal(format!("unexpected reply: {e}")))
 }
 
+fn read<T: serde::de::DeserializeOwned>(text: &str) -> Result<T, ApiError> {
+    serde_json::from_str(text).map_err(|e| ApiError::internal(format!("unexpected reply: {e}")))
+}
+
 /// Run a command wherever this UI runs.
 pub async fn call<C: Call>(req: &C) -> Result<C::Reply, ApiError> {
     call_as::<C, C::Reply>(req).await
@@ -70,8 +74,11 @@ pub async fn call_as<C: Call, T: serde::de::DeserializeOwned>(req: &C) -> Result
     let request = web_sys::Request::new_with_str_and_init(&format!("/api/{}", C::NAME), &init).map_err(js_error)?;
     let response: web_sys::Response =
         JsFuture::from(window.fetch_with_request(&request)).await.map_err(js_error)?.unchecked_into();
-    let json = JsFuture::from(response.json().map_err(js_error)?).await.map_err(js_error)?;
-    if response.ok() { from_js(&json) } else { Err(from_js::<ApiError>(&json).unwrap_or_else(|e| e)) }
+    // The body as text, read once by serde (not parsed by JS, turned back into text and parsed
+    // again: a map layer's reply is hundreds of KB).
+    let text =
+        JsFuture::from(response.text().map_err(js_error)?).await.map_err(js_error)?.as_string().unwrap_or_default();
+    if response.ok() { read(&text) } else { Err(read::<ApiError>(&text).unwrap_or_else(|e| e)) }
 }
 
 /// Where the map gets a base map tile; `version` keeps a replaced map's tiles out of caches.
