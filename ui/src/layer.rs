@@ -122,11 +122,6 @@ pub fn shape(d: &Drawn, frame: &View) -> Shape {
     }
 }
 
-/// The layer's shapes in `frame`, in drawing order.
-pub fn shapes(layer: &MapLayer, frame: &View) -> Vec<Shape> {
-    drawing_order(layer).into_iter().map(|d| shape(d, frame)).collect()
-}
-
 fn drawing_order(layer: &MapLayer) -> Vec<&Drawn> {
     let mut drawn: Vec<&Drawn> = layer.features.iter().filter(|d| !d.line.is_empty()).collect();
     drawn.sort_by_key(|d| order(d));
@@ -343,6 +338,11 @@ mod tests {
 
     const W: f64 = 400.0;
     const H: f64 = 300.0;
+
+    /// The layer's shapes in `frame`, in drawing order.
+    fn shapes(layer: &MapLayer, frame: &View) -> Vec<Shape> {
+        drawing_order(layer).into_iter().map(|d| shape(d, frame)).collect()
+    }
 
     fn view(scale: f64) -> View {
         View::new(LatLon::new(31.3376, 121.5382), scale, W, H)
