@@ -1,7 +1,7 @@
 //! The real window: the `ridermap-app` binary under Xvfb, driven through tauri-driver and
-//! WebKitWebDriver (W3C WebDriver over HTTP on loopback). A rider finds a gate, then files a
-//! report and sees the pending count rise; an offline base map is imported and its tiles load
-//! through the `ridermap://` protocol. Screenshots of the window go to docs/screenshots/.
+//! WebKitWebDriver (W3C WebDriver over HTTP on loopback). A rider asks for a building and sees
+//! the best gate and the way in drawn on the map, then files a report and sees the pending count
+//! rise; an offline base map is imported and its tiles load through the `ridermap://` protocol. Screenshots of the window go to docs/screenshots/.
 //!
 //! Needs `Xvfb`, `WebKitWebDriver` and `tauri-driver` (`bash scripts/setup.sh test` installs them);
 //! without them the test says so and passes, unless `RIDERMAP_REQUIRE_WINDOW=1` (set by
@@ -196,29 +196,33 @@ fn rider_finds_a_gate_and_files_a_report_in_the_real_window() {
     let id = created["value"]["sessionId"].as_str().unwrap_or_else(|| panic!("no session: {created}"));
     let session = Session { base: format!("{root}/session/{id}"), agent };
 
-    // The window shows the Nearby screen with nothing waiting to be synced.
+    // The window opens on the gate search with nothing waiting to be synced.
     session.wait_for("[data-testid=pending]", "0", |t| t == "0");
-    session.wait_for("[data-testid=place-row]", "a place", |t| !t.is_empty());
+    session.wait_for("[data-testid=compound]", "the gate search", |_| true);
 
-    // Find a gate: compound as you type, building number, the best gate now.
-    session.click("[data-testid=tab-gate]");
-    session.type_into("[data-testid=compound]", "开鲁");
+    // Which gate, and the way in: the compound and building typed, one tap.
+    session.type_into("[data-testid=compound]", "开鲁六村 12");
     let hit = session.wait_for("[data-testid=compound-hit]", "开鲁六村", |t| t.contains("开鲁六村"));
-    session.click_element(&hit, "the compound 开鲁六村");
-    session.click("[data-testid=building-12]");
-    // The window shows the gate the service ranks first now (which one depends on the hour).
-    let best = {
+    session.click_element(&hit, "开鲁六村 · 12");
+    // The window shows the gate and the way in the service gives now (which depends on the hour).
+    let route = {
         let store = dir.path().join("app.sqlite");
         let svc = ridermap_service::Service::open(&store, ridermap_service::Demo::Skip, Default::default()).unwrap();
-        let req = ridermap_service::api::GateReq {
-            compound: "开鲁六村".into(),
+        let req = ridermap_service::api::RouteReq {
+            compound: Some("开鲁六村".into()),
             building: Some("12".into()),
-            at: None,
-            vehicle: Default::default(),
+            ..Default::default()
         };
-        svc.call(req).unwrap().choices[0].name.clone()
+        svc.call(req).unwrap()
     };
-    session.wait_for("[data-testid=best-gate]", &best, |t| t.contains(&format!("1. {best}")));
+    let best = route.gate.as_ref().expect("a route from a gate").name.clone();
+    session.wait_for("[data-testid=best-gate]", &best, |t| t.contains(&format!("★ {best}")));
+    session.wait_for("[data-testid=route-summary]", &route.summary, |t| t.contains(&route.summary));
+    // The route drawn on the map, over the drawn base layer.
+    let line = session.wait_for("[data-testid=trace-route]", "the route's line", |_| true);
+    let points = session.call("GET", &format!("/element/{line}/attribute/points"), None);
+    assert_eq!(points.as_str().unwrap().split_whitespace().count(), route.line.len(), "{points}");
+    assert!(session.find_all("[data-testid=footprint]").len() > 5, "footprints drawn under the route");
     assert!(!session.find_all("[data-testid=other-gate]").is_empty(), "the others are ranked below");
     let shots = Path::new(env!("CARGO_MANIFEST_DIR")).join("../docs/screenshots");
     std::fs::create_dir_all(&shots).unwrap();
@@ -226,6 +230,7 @@ fn rider_finds_a_gate_and_files_a_report_in_the_real_window() {
 
     // File a report in three taps: it is kept on the device and waits to be synced.
     session.click("[data-testid=tab-nearby]");
+    session.wait_for("[data-testid=place-row]", "a place", |t| !t.is_empty());
     session.click("[data-testid=kind-charger]");
     session.click("[data-testid=place-row]");
     session.wait_for("[data-testid=place-name]", "a name", |t| !t.is_empty());
