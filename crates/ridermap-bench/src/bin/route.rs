@@ -9,7 +9,8 @@
 //!   gate nearest in a straight line (what a rider without it tries first; a closed or refusing
 //!   one sends them round to the next);
 //! - `--import FILE`: importing an OSM file's base layer into a fresh store (ways per second,
-//!   bytes per way, the importing process's peak memory), in a child process of its own; with
+//!   bytes per way, the importing process's peak memory), in a child process of its own; and the
+//!   region's base-layer pack made from it (bytes on the wire, time to install on a device); with
 //!   `--osm2pgsql DB`, Debian's osm2pgsql importing the same file into PostgreSQL database DB
 //!   (PostGIS and hstore in it; PGHOST, PGUSER, PGPASSWORD from the environment) right after.
 //!
@@ -188,10 +189,46 @@ fn main() -> Result<()> {
             "\n| file | features in the base layer | import | features/s | bytes per feature (geometry; whole store) | peak memory | osm2pgsql, same file |"
         );
         println!("|---|---|---|---|---|---|---|");
-        for file in imports {
-            import(file, value("--osm2pgsql").as_deref())?;
+        let mut took = vec![];
+        for file in &imports {
+            took.push(import(file, value("--osm2pgsql").as_deref())?);
+        }
+        println!(
+            "\n| file | base-layer pack on the wire (gzip) | bytes per feature | pack made (server) | installed on a device | install vs importing the file |"
+        );
+        println!("|---|---|---|---|---|---|");
+        for (file, import_secs) in imports.iter().zip(took) {
+            pack(file, import_secs)?;
         }
     }
+    Ok(())
+}
+
+/// A region's base-layer pack made from `file` (what `admin basemap publish` sends devices):
+/// its size, the time to make it, and the time a device takes to install it into a fresh store,
+/// against importing the file itself (`import_secs`, same run).
+fn pack(file: &str, import_secs: f64) -> Result<()> {
+    let t = Instant::now();
+    let mut writer = ridermap_sync::pack::PackWriter::new("bench", file);
+    ridermap_exchange::osm::read_path(std::path::Path::new(file), &mut writer).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let (bytes, features) = writer.finish();
+    let made = t.elapsed().as_secs_f64();
+    let dir = tempfile::tempdir()?;
+    let mut store = ridermap_store::Store::open(dir.path().join("device.sqlite"))?;
+    let digest = ridermap_store::content_address(&bytes);
+    let t = Instant::now();
+    let report = store.install_base_pack("bench", &digest, |sink| {
+        ridermap_sync::pack::decode(&bytes, sink).map(|_| ()).map_err(|e| e.message)
+    })?;
+    let install = t.elapsed().as_secs_f64();
+    anyhow::ensure!(report.features as u64 == features, "installed {} of {features}", report.features);
+    println!(
+        "| {} | {:.0} KiB ({features} features) | {:.1} | {made:.2} s | {install:.2} s | {:.2}× |",
+        std::path::Path::new(file).file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default(),
+        bytes.len() as f64 / 1024.0,
+        bytes.len() as f64 / features.max(1) as f64,
+        install / import_secs
+    );
     Ok(())
 }
 
@@ -211,8 +248,9 @@ fn osm2pgsql(file: &str, db: &str) -> Result<(f64, f64)> {
     Ok((secs, kib))
 }
 
-/// Import `file` into a fresh store in a child process (its own peak memory), and report.
-fn import(file: &str, osm2pgsql_db: Option<&str>) -> Result<()> {
+/// Import `file` into a fresh store in a child process (its own peak memory), and report; the
+/// seconds it took.
+fn import(file: &str, osm2pgsql_db: Option<&str>) -> Result<f64> {
     let dir = tempfile::tempdir()?;
     let db = dir.path().join("import.sqlite");
     let t = Instant::now();
@@ -241,7 +279,7 @@ fn import(file: &str, osm2pgsql_db: Option<&str>) -> Result<()> {
         store_bytes / ways.max(1.0),
         report["peak_kib"].as_f64().unwrap_or(0.0) / 1024.0
     );
-    Ok(())
+    Ok(secs)
 }
 
 /// The child: import, then say what it wrote and its peak resident memory (VmHWM).
