@@ -373,6 +373,55 @@ describe('Ridermap in a browser', () => {
     await p.context().close();
   });
 
+  test('grid worker on a tablet: a unit door placed on the map ends the route there; a building number fixed', async () => {
+    const deskDb = join(dir, 'desk.sqlite');
+    const p = await page(b, TABLET);
+    await p.goto(desk.url);
+    await p.getByTestId('tab-grid').click();
+    await p.getByTestId('pane-buildings').click();
+    await p.getByTestId('buildings-search').fill('开鲁二村');
+    await p.getByTestId('buildings-compound').filter({ hasText: '开鲁二村' }).click();
+    // Building 20 of 开鲁二村 (a neighbour's building 20 is refused).
+    await p.locator('[data-testid=footprint][data-number="20"]').first().waitFor();
+    const drawing = p.locator('.buildings [data-testid=map]');
+    await drawing.evaluate((e) => e.scrollIntoView({ block: 'center' }));
+    const mapBox = await drawing.boundingBox();
+    for (const fp of await p.locator('[data-testid=footprint][data-number="20"]').all()) {
+      const box = await fp.boundingBox();
+      if (!box || box.x < mapBox.x || box.y < mapBox.y || box.x + box.width > mapBox.x + mapBox.width || box.y + box.height > mapBox.y + mapBox.height) continue;
+      await fp.click();
+      const got = await Promise.race([
+        p.locator('.buildings .hint').filter({ hasText: '已选楼栋 20' }).waitFor().then(() => 'ours'),
+        p.getByTestId('toast').filter({ hasText: '不属于开鲁二村' }).waitFor().then(() => 'not ours'),
+      ]);
+      if (got === 'ours') break;
+    }
+    await p.locator('.buildings .hint').filter({ hasText: '已选楼栋 20' }).waitFor();
+    // Unit 4's door, placed by a tap just south of the footprint's middle.
+    const twenty = JSON.parse(ridermap(['--db', deskDb, 'building', '--compound', '开鲁二村', '--number', '20', '--json']));
+    const fpBox = await p.locator('[data-testid=footprint][data-number="20"].picked').boundingBox();
+    await p.getByTestId('door-unit').fill('4');
+    await p.getByTestId('door-place').click();
+    await p.mouse.click(fpBox.x + fpBox.width / 2, fpBox.y + fpBox.height + 2);
+    await p.getByTestId('toast').filter({ hasText: '单元门已保存' }).waitFor();
+    const after = JSON.parse(ridermap(['--db', deskDb, 'building', '--compound', '开鲁二村', '--number', '20', '--json']));
+    const door = after.building.doors.find((d) => d.unit === '4');
+    assert.ok(door, JSON.stringify(after.building.doors));
+    assert.ok(door.lat < twenty.building.lat, 'south of the building');
+    const route = JSON.parse(ridermap(['--db', deskDb, 'route', '--compound', '开鲁二村', '--building', '20', '--unit', '4', '--json']));
+    const [lon, lat] = route.line[route.line.length - 1];
+    const metres = Math.hypot((lon - door.lon) * 111320 * Math.cos((lat * Math.PI) / 180), (lat - door.lat) * 110574);
+    assert.ok(metres < 2, `the route ends at the new door (${metres.toFixed(1)} m off)`);
+    await shot(p, 'tablet-buildings-zh');
+    // The number as written on site.
+    await p.getByTestId('building-number').fill('20A');
+    await p.getByTestId('building-number-save').click();
+    await p.getByTestId('toast').filter({ hasText: '楼号已改' }).waitFor();
+    const fixed = JSON.parse(ridermap(['--db', deskDb, 'building', '--compound', '开鲁二村', '--number', '20A', '--json']));
+    assert.equal(fixed.building.doors.length, after.building.doors.length);
+    await p.context().close();
+  });
+
   test('server back: sync sends every waiting write, another device sees the report', async () => {
     await startServer();
     const p = await page(b, PHONE);

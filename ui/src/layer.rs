@@ -94,6 +94,12 @@ fn points(frame: &View, line: &[[f64; 2]]) -> String {
     out
 }
 
+/// Whether two `[lon, lat]` points are the same building's middle (within 15 m: a footprint's
+/// box middle and its centroid differ by a few metres).
+pub fn same_place(a: [f64; 2], b: [f64; 2]) -> bool {
+    LatLon::new(a[1], a[0]).distance_m(&LatLon::new(b[1], b[0])) <= 15.0
+}
+
 /// The middle of a line's box, `[lon, lat]`.
 pub fn middle(line: &[[f64; 2]]) -> [f64; 2] {
     let (mut lo, mut hi) = ([f64::MAX; 2], [f64::MIN; 2]);

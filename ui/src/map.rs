@@ -85,9 +85,9 @@ pub fn Map(
     /// When set, a tap on a numbered footprint asks for that building: its number and middle.
     #[prop(optional)]
     on_building: Option<Callback<(String, [f64; 2])>>,
-    /// The building number to stand out.
+    /// Where the building to stand out is (`[lon, lat]`): the footprint whose middle is there.
     #[prop(optional, into)]
-    picked: Signal<Option<String>>,
+    picked: Signal<Option<[f64; 2]>>,
 ) -> impl IntoView {
     let s = state();
     // The drawing's size is the view's (a screen may ask for a wider, lower map than W × H).
@@ -284,9 +284,10 @@ pub fn Map(
         };
         match sh.form {
             layer::Form::Area if number.is_some() => {
-                let me = number.clone();
+                let me = sh.centre;
+                let is_picked = move || picked.get().zip(me).is_some_and(|(a, b)| layer::same_place(a, b));
                 view! {
-                    <polygon class=sh.class class:picked=move || picked.get().is_some() && picked.get() == me
+                    <polygon class=sh.class class:picked=is_picked
                         points=sh.points data-testid="footprint" data-number=number on:click=on_tap />
                 }
                 .into_any()

@@ -96,7 +96,7 @@ fn plain_number(n: &str) -> &str {
 
 /// The compound's number for a footprint numbered `n` whose middle is `at`, if it is one of its
 /// buildings.
-fn ours(c: &CompoundHit, n: &str, at: [f64; 2]) -> Option<String> {
+pub(crate) fn ours(c: &CompoundHit, n: &str, at: [f64; 2]) -> Option<String> {
     let tapped = LatLon::new(at[1], at[0]);
     c.buildings.iter().zip(&c.centres).find_map(|(b, centre)| {
         let near = LatLon::new(centre[1], centre[0]).distance_m(&tapped) <= SAME_BUILDING_M;
@@ -316,7 +316,15 @@ pub fn FindGate() -> impl IntoView {
         }
         t
     });
-    let picked = Signal::derive(move || Some(building.get()).filter(|b| !b.is_empty()));
+    // The asked building's footprint stands out (this compound's, not a neighbour's of that number).
+    let picked = Signal::derive(move || {
+        let b = building.get();
+        chosen.with(|c| {
+            let c = c.as_ref()?;
+            let i = c.buildings.iter().position(|n| plain_number(n) == plain_number(&b))?;
+            c.centres.get(i).copied()
+        })
+    });
     // What the card says of a gate besides its icons: hours, waits, the way in.
     let said = move |g: &GateChoice| {
         let lang = s.lang.get();

@@ -1,9 +1,11 @@
 //! The grid worker's tablet: review queue, stale list, dashboard with visits per day, adding a
-//! place (map pick, opening hours checked as typed), drawing a compound path on the map, export.
+//! place (map pick, opening hours checked as typed), drawing a compound path on the map, a
+//! compound's buildings (fix a number, place a unit door on the map), export.
 
 use leptos::prelude::*;
 use ridermap_api::{
-    CheckHoursReq, DashboardReq, ExportReq, GridsReq, ReviewQueueReq, ReviewReq, SavePlaceReq, StaleReq,
+    CheckHoursReq, CompoundHit, CompoundsReq, DashboardReq, EditPlaceReq, ExportReq, GridsReq, ReviewQueueReq,
+    ReviewReq, SavePlaceReq, StaleReq,
 };
 use ridermap_core::{Detail, EbikeAccess, Id, LatLon, PathKind, Place, PlaceKind};
 
@@ -24,6 +26,7 @@ enum Pane {
     Dashboard,
     Add,
     Path,
+    Buildings,
     Export,
 }
 
@@ -58,6 +61,7 @@ pub fn GridWork() -> impl IntoView {
                 {tab(Pane::Dashboard, "看板", "Dashboard", "pane-dashboard")}
                 {tab(Pane::Add, "新增地点", "Add place", "pane-add")}
                 {tab(Pane::Path, "画小区路", "Draw a path", "pane-path")}
+                {tab(Pane::Buildings, "楼栋与单元门", "Buildings & doors", "pane-buildings")}
                 {tab(Pane::Export, "导出", "Export", "pane-export")}
             </div>
             {move || match pane.get() {
@@ -66,6 +70,7 @@ pub fn GridWork() -> impl IntoView {
                 Pane::Dashboard => view! { <DashboardPane grid=grid/> }.into_any(),
                 Pane::Add => view! { <AddPlace grid=grid/> }.into_any(),
                 Pane::Path => view! { <DrawPath grid=grid/> }.into_any(),
+                Pane::Buildings => view! { <Buildings/> }.into_any(),
                 Pane::Export => view! { <Export/> }.into_any(),
             }}
         </section>
@@ -348,6 +353,126 @@ fn DrawPath(grid: RwSignal<Option<String>>) -> impl IntoView {
                     on:click=move |_| { save.dispatch(()); }>{move || s.t("保存小区路", "Save the path")}</button>
             </div>
             <Show when=move || grid.get().is_none()><p class="warn">{move || s.t("先选择网格", "Choose a grid first")}</p></Show>
+        </div>
+    }
+}
+
+/// A compound's buildings on the map: tap a footprint to pick it, fix its number, or place (or
+/// move) one of its unit doors by tapping where the door is. Each goes through `edit_place` and
+/// syncs; routes end at the new door at once.
+#[component]
+fn Buildings() -> impl IntoView {
+    let s = state();
+    let typed = RwSignal::new(String::new());
+    let compound = RwSignal::new(None::<CompoundHit>);
+    let picked = RwSignal::new(None::<String>);
+    let picked_at = RwSignal::new(None::<[f64; 2]>);
+    let number = RwSignal::new(String::new());
+    let unit = RwSignal::new(String::new());
+    // Placing a door: the next tap on the map is where it is.
+    let placing = RwSignal::new(false);
+    let view = RwSignal::new(View::new(s.position.get_untracked(), 1.4, W, H));
+    let hits = LocalResource::new(move || {
+        let text = typed.get();
+        async move { if text.trim().is_empty() { Ok(vec![]) } else { call(&CompoundsReq { text }).await } }
+    });
+    let edit = Action::new_local(move |(field, value, done): &(String, String, &'static str)| {
+        let (field, value, done) = (field.clone(), value.clone(), *done);
+        let id = compound.get_untracked().map(|c| c.id);
+        async move {
+            let Some(id) = id else { return };
+            match call(&EditPlaceReq { id, sets: vec![(field, value)] }).await {
+                Ok(_) => {
+                    s.say(done);
+                    s.wrote();
+                }
+                Err(e) => s.say(e.message),
+            }
+        }
+    });
+    let choose = move |c: CompoundHit| {
+        view.update(|v| *v = View { center: LatLon::new(c.lat, c.lon), ..*v }.fit(&c.centres, 1.4));
+        typed.set(c.name.clone());
+        picked.set(None);
+        picked_at.set(None);
+        compound.set(Some(c));
+    };
+    let tap_building = Callback::new(move |(n, at): (String, [f64; 2])| {
+        let Some(c) = compound.get_untracked() else { return };
+        match super::gate::ours(&c, &n, at) {
+            Some(n) => {
+                number.set(n.clone());
+                picked.set(Some(n));
+                picked_at.set(Some(at));
+            }
+            None => s.say(format!("{} {n}{}{}", s.t("这栋", "Building"), s.t("号楼不属于", " is not in "), c.name)),
+        }
+    });
+    let place_door = Callback::new(move |p: LatLon| {
+        placing.set(false);
+        let (Some(b), u) = (picked.get_untracked(), unit.get_untracked()) else { return };
+        let door = serde_json::json!({"lat": (p.lat * 1e7).round() / 1e7, "lon": (p.lon * 1e7).round() / 1e7});
+        edit.dispatch((
+            format!("buildings.{b}.doors.{}", u.trim()),
+            door.to_string(),
+            s.t("单元门已保存，路线已更新", "Door saved; routes end there now"),
+        ));
+    });
+    let fix_number = move |_| {
+        if let Some(b) = picked.get_untracked() {
+            let new = number.get_untracked().trim().to_string();
+            edit.dispatch((format!("buildings.{b}.number"), new.clone(), s.t("楼号已改", "Building number fixed")));
+            picked.set(Some(new));
+        }
+    };
+    let list = move || {
+        let current = compound.get().map(|c| c.name);
+        hits.get()
+            .and_then(Result::ok)
+            .unwrap_or_default()
+            .into_iter()
+            .filter(|c| Some(&c.name) != current.as_ref())
+            .map(|c| {
+                let name = c.name.clone();
+                view! { <li><button class="row" data-testid="buildings-compound" on:click=move |_| choose(c.clone())>{name}</button></li> }
+            })
+            .collect_view()
+    };
+    let picked_signal = Signal::derive(move || picked_at.get());
+    view! {
+        <div class="buildings">
+            <input class="search" type="search" data-testid="buildings-search" placeholder=move || s.t("小区名称", "Compound")
+                prop:value=move || typed.get() on:input=move |ev| { typed.set(event_target_value(&ev)); compound.set(None); } />
+            <ul class="suggest">{list}</ul>
+            <Show when=move || compound.get().is_some()>
+                <p class="hint">{move || match picked.get() {
+                    None => s.t("在地图上点一栋楼", "Tap a building on the map").to_string(),
+                    Some(b) => format!("{} {b}", s.t("已选楼栋", "Building")),
+                }}</p>
+                <Show when=move || picked.get().is_some()>
+                    <div class="row-inline">
+                        <input type="text" data-testid="building-number" prop:value=move || number.get()
+                            on:input=move |ev| number.set(event_target_value(&ev)) />
+                        <button class="big" data-testid="building-number-save"
+                            disabled=move || number.get().trim().is_empty() || picked.get() == Some(number.get())
+                            on:click=fix_number>{move || s.t("改楼号", "Fix number")}</button>
+                    </div>
+                    <div class="row-inline">
+                        <input type="text" inputmode="numeric" data-testid="door-unit" placeholder=move || s.t("单元，如 3", "Unit, e.g. 3")
+                            prop:value=move || unit.get() on:input=move |ev| unit.set(event_target_value(&ev)) />
+                        <button class="big primary" data-testid="door-place" class:on=move || placing.get()
+                            disabled=move || unit.get().trim().is_empty()
+                            on:click=move |_| placing.update(|p| *p = !*p)>
+                            {move || if placing.get() { s.t("点地图上门的位置", "Tap where the door is") } else { s.t("放置单元门", "Place the door") }}
+                        </button>
+                    </div>
+                </Show>
+                <Show when=move || placing.get() fallback=move || view! {
+                    <Map view=view points=Signal::derive(Vec::new) on_building=tap_building picked=picked_signal/>
+                }>
+                    <Map view=view points=Signal::derive(Vec::new) on_pick=place_door picked=picked_signal/>
+                </Show>
+            </Show>
         </div>
     }
 }
