@@ -267,3 +267,55 @@ fn a_path_a_grid_worker_draws_changes_the_route() {
         Error(Invalid, "field `line`: needs at least 2 points"),
     );
 }
+
+/// What the map draws of the base layer: the detail follows the scale, compounds' own footprints
+/// are drawn where the base layer has none, and a box that is no view is refused.
+#[test]
+fn the_map_layer_follows_the_scale() {
+    let d = common::device();
+    // Around 开鲁六村 (the demo's base layer and its compounds).
+    let bbox = json!([121.535, 31.333, 121.543, 31.340]);
+    let cases: Vec<(Value, common::Want)> = vec![
+        (
+            json!({"bbox": bbox, "m_per_px": 0.8}),
+            Reply(|v| {
+                assert_eq!(v["detail"], "full");
+                let ways = v["features"].as_array().unwrap().iter().filter(|f| f["layer"] == "way").count();
+                assert!(ways > 10, "{ways} ways");
+                let numbered = v["features"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .filter(|f| f["layer"] == "building" && f["number"].is_string())
+                    .count();
+                assert!(numbered >= 40, "开鲁六村 alone has 40 numbered footprints: {numbered}");
+                assert!(v["features"].as_array().unwrap().iter().any(|f| f["layer"] == "door"), "doors at street zoom");
+                // Coordinates cut to 1e-6 degrees.
+                let p = &v["features"][0]["line"][0][0];
+                assert_eq!(p.as_f64().map(|x| (x * 1e6).round() / 1e6), p.as_f64());
+            }),
+        ),
+        (
+            json!({"bbox": bbox, "m_per_px": 20.0}),
+            Reply(|v| {
+                assert_eq!(v["detail"], "low");
+                assert!(
+                    v["features"].as_array().unwrap().iter().all(|f| f["layer"] != "building" && f["layer"] != "door")
+                );
+            }),
+        ),
+        (
+            json!({"bbox": bbox, "m_per_px": 100.0}),
+            Reply(|v| assert_eq!((&v["detail"], &v["features"]), (&json!("none"), &json!([])))),
+        ),
+        (json!({"bbox": [121.5, 31.3, 123.0, 31.4], "m_per_px": 1.0}), Error(Invalid, "wider than 1°")),
+        (
+            json!({"bbox": [121.6, 31.3, 121.5, 31.4], "m_per_px": 1.0}),
+            Error(Invalid, "is not min_lon,min_lat,max_lon,max_lat"),
+        ),
+        (json!({"bbox": bbox, "m_per_px": 0.0}), Error(Invalid, "m_per_px 0 is not a positive number")),
+    ];
+    for (body, want) in cases {
+        check(&d.svc, "map_layer", body, want);
+    }
+}

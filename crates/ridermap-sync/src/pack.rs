@@ -302,7 +302,7 @@ mod tests {
             "line 2: `d` point 0",
         );
         check(
-            gz(&format!("{head}\n{{\"layer\":\"way\",\"source\":\"s\",\"d\":[{},0,{},0]}}\n", i64::MAX, i64::MAX)),
+            gz(&format!("{head}\n{{\"layer\":\"way\",\"source\":\"s\",\"d\":[1000,0,{},0]}}\n", i64::MAX)),
             "overflows",
         );
         check(

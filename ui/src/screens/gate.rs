@@ -104,6 +104,21 @@ pub(crate) fn ours(c: &CompoundHit, n: &str, at: [f64; 2]) -> Option<String> {
     })
 }
 
+/// How far around the gate the map shows besides the route: the street outside it, with its name.
+const GATE_SURROUNDS_M: f64 = 45.0;
+
+/// The route's points, and points around its first (the gate) so that the street the rider
+/// arrives by is on the map too.
+fn around_gate(line: &[[f64; 2]]) -> Vec<[f64; 2]> {
+    let mut pts = line.to_vec();
+    if let Some(&[lon, lat]) = line.first() {
+        let dlat = GATE_SURROUNDS_M / 110_574.0;
+        let dlon = GATE_SURROUNDS_M / (111_320.0 * lat.to_radians().cos().max(0.01));
+        pts.extend([[lon, lat + dlat], [lon, lat - dlat], [lon + dlon, lat], [lon - dlon, lat]]);
+    }
+    pts
+}
+
 /// Minutes as riders say them: at least one.
 fn minutes(secs: f64) -> u32 {
     ((secs / 60.0).round() as u32).max(1)
@@ -148,7 +163,7 @@ pub fn FindGate() -> impl IntoView {
             let Some(req) = req else { return };
             let got = call_as::<_, WayIn>(&req).await.map_err(|e| e.message);
             if let Ok(r) = &got {
-                view.update(|v| *v = v.fit(&r.line, 3.0));
+                view.update(|v| *v = v.fit(&around_gate(&r.line), 3.0));
             }
             route.set(Some(got));
         }
@@ -514,6 +529,19 @@ mod tests {
         // A neighbour's building 7, 300 m away.
         check("7", [121.5410, 31.3380], None);
         check("9", [121.5380, 31.3380], None);
+    }
+
+    #[test]
+    fn the_map_shows_the_street_outside_the_gate() {
+        let line = [[121.5390, 31.3381], [121.5390, 31.3370]];
+        let pts = around_gate(&line);
+        assert_eq!(&pts[..2], &line);
+        let gate = LatLon::new(31.3381, 121.5390);
+        for p in &pts[2..] {
+            let d = gate.distance_m(&LatLon::new(p[1], p[0]));
+            assert!((GATE_SURROUNDS_M - 1.0..GATE_SURROUNDS_M + 1.0).contains(&d), "{d}");
+        }
+        assert!(around_gate(&[]).is_empty());
     }
 
     #[test]
