@@ -174,10 +174,11 @@ describe('Ridermap in a browser', () => {
       const pts = (await trace.getAttribute('points')).trim().split(/\s+/);
       assert.equal(pts.length, route.line.length);
       await p.waitForFunction(() => document.querySelectorAll('[data-testid=footprint]').length > 5);
-      await shot(p, `phone-gate-${look}`);
       assert.ok((await p.locator('[data-testid=base-layer] polyline.b-street').count()) > 0, 'streets drawn');
-      assert.ok((await p.locator('text.l-number').count()) > 3, 'buildings numbered');
-      assert.ok((await p.locator('text.l-street').count()) > 0, 'streets named');
+      // Labels follow once the layer of the box the route is fitted in has arrived.
+      await p.waitForFunction(() => document.querySelectorAll('text.l-number').length > 3);
+      await p.waitForFunction(() => document.querySelectorAll('text.l-street').length > 0);
+      await shot(p, `phone-gate-${look}`);
       // Nothing of the answer below the fold (the tab bar covers the bottom 64 px).
       const fold = 640 - 64;
       for (const el of [best.locator('.gate-name'), summary, p.getByTestId('map')]) {
@@ -311,13 +312,28 @@ describe('Ridermap in a browser', () => {
     await p.getByTestId('pane-review').click();
     const item = p.getByTestId('review-item').filter({ hasText: 'Fire lane blocked' });
     await item.waitFor();
+    const count = async () => Number((await p.getByTestId('queue-count').textContent()).match(/\d+/)[0]);
+    // Filtered to the compound, the item opened beside the queue with its context.
+    await p.getByTestId('filter-compound').filter({ hasText: '开鲁六村' }).click();
+    const before = await count();
+    await item.click();
+    const detail = p.getByTestId('review-detail');
+    await detail.getByTestId('review-what').filter({ hasText: '开鲁六村 · Compound' }).waitFor();
+    assert.match(await detail.textContent(), /Fire lane blocked/);
+    assert.match(await detail.textContent(), /By: rider|By: grid worker|By: admin/);
+    await detail.getByTestId('review-others').waitFor();
+    await detail.locator('[data-testid=map]').waitFor();
+    const side = [await p.locator('.review-list').boundingBox(), await detail.boundingBox()];
+    assert.ok(side[1].x > side[0].x + side[0].width - 1, 'the item beside the queue, not under it');
     await shot(p, 'tablet-review-en');
-    await item.getByTestId('reject').click();
+    await detail.getByTestId('reject').click();
     await p.getByTestId('toast').filter({ hasText: /reason/i }).waitFor();
-    await item.getByTestId('reject-reason').fill('Cleared on site');
-    await item.getByTestId('reject').click();
+    await detail.getByTestId('quick-reason').first().click();
+    await detail.getByTestId('reject-reason').fill('Cleared on site');
+    await detail.getByTestId('reject').click();
     await p.getByTestId('toast').filter({ hasText: 'Rejected' }).waitFor();
     await item.waitFor({ state: 'detached' });
+    assert.equal(await count(), before - 1, 'the queue counts down');
     await p.getByTestId('pane-dashboard').click();
     await p.getByTestId('visits-chart').waitFor();
     // Fourteen days, a bar and a day label each; the counts are the service's.

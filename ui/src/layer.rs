@@ -207,8 +207,9 @@ const NUMBER_PX: f64 = 10.0;
 const DOOR_PX: f64 = 8.0;
 /// Pixels per metre from which doors are numbered.
 const DOOR_SCALE: f64 = 2.5;
-/// A footprint smaller than this on screen gets no number (it would cover the building).
-const MIN_FOOTPRINT_PX: f64 = 12.0;
+/// A footprint thinner than this on screen gets no number (its number would hide it); a number
+/// may overhang a slab block a little (its halo keeps it legible).
+const MIN_FOOTPRINT_PX: f64 = 8.0;
 /// The same street's name is not repeated closer than this.
 const REPEAT_PX: f64 = 300.0;
 

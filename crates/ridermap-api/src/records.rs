@@ -52,13 +52,25 @@ pub struct ReviewQueueReq {
     pub grid: Option<String>,
 }
 
-/// A report waiting for review, with what it is about.
+/// A report waiting for review, with what a grid worker needs to judge it without leaving the
+/// queue.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ReviewItem {
     pub report: StatusReport,
     /// The place reported on; None for a hazard at a bare location (or a place not on this device).
     pub target_name: Option<String>,
     pub target_kind: Option<PlaceKind>,
+    /// Where it is about: the place's point, else where it was reported.
+    #[serde(default)]
+    pub lat: f64,
+    #[serde(default)]
+    pub lon: f64,
+    /// The compound it is in (or is), by name: the queue filters by it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub compound: Option<String>,
+    /// The place's other reports of the last 30 days, newest first (at most 5).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub others: Vec<StatusReport>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

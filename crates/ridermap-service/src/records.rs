@@ -104,19 +104,44 @@ impl Handle for ReportsReq {
     }
 }
 
+/// How far back a review item's other reports on the same place go, and how many it shows.
+const OTHERS_DAYS: i64 = 30;
+const OTHERS_MAX: usize = 5;
+
 impl Handle for ReviewQueueReq {
     fn handle(self, cx: &mut Ctx<'_>) -> Result<Vec<ReviewItem>, ApiError> {
         let store = cx.store();
         let queue = store.review_queue(self.grid.as_deref())?;
+        let since = chrono::Utc::now() - chrono::Duration::days(OTHERS_DAYS);
         let mut out = Vec::with_capacity(queue.len());
         for report in queue {
             let target = match report.target {
                 Some(t) => store.place(t)?,
                 None => None,
             };
+            let compound = match &target {
+                Some(p) if p.kind() == PlaceKind::Compound => Some(p.name.clone()),
+                Some(p) => match p.compound {
+                    Some(c) => store.place(c)?.map(|c| c.name),
+                    None => None,
+                },
+                None => None,
+            };
+            let mut others = match report.target {
+                Some(t) => store.reports_for(t, since)?,
+                None => vec![],
+            };
+            others.retain(|o| o.id != report.id);
+            others.sort_by_key(|o| std::cmp::Reverse(o.observed_at));
+            others.truncate(OTHERS_MAX);
+            let (lat, lon) = target.as_ref().map_or((report.lat, report.lon), |p| (p.lat, p.lon));
             out.push(ReviewItem {
                 target_kind: target.as_ref().map(|p| p.kind()),
                 target_name: target.map(|p| p.name),
+                lat,
+                lon,
+                compound,
+                others,
                 report,
             });
         }

@@ -137,9 +137,16 @@ fn reports_change_what_nearby_shows_and_wait_for_review() {
     let queue = ok(&d.svc, "review_queue", json!({"grid": grid}));
     assert_eq!(array(&queue).len(), 2, "{queue}");
     assert_eq!(queue[0]["target_name"], "铁塔换电柜·民京路站");
+    // With what judging it needs: where the place is, and its other recent reports (newest first).
+    assert_eq!((&queue[0]["lat"], &queue[0]["lon"]), (&cab["lat"], &cab["lon"]));
+    let others: Vec<&str> = array(&queue[0]["others"]).iter().map(|o| o["outcome"].as_str().unwrap()).collect();
+    assert_eq!(others, ["works"], "{}", queue[0]);
     let all = ok(&d.svc, "review_queue", json!({}));
     let bare = array(&all).iter().find(|i| i["report"]["id"] == hazard["id"]).unwrap();
     assert_eq!((bare["target_name"].as_str(), bare["report"]["note"].as_str()), (None, Some("路灯坏了")));
+    // A hazard at a bare location is shown where it was reported.
+    assert_eq!((bare["lat"].as_f64(), bare["lon"].as_f64()), (Some(31.331), Some(121.531)));
+    assert!(bare["others"].is_null() && bare["compound"].is_null(), "{bare}");
     let rid = queue[0]["report"]["id"].clone();
     check(
         &d.svc,
@@ -257,4 +264,19 @@ fn stats_count_by_kind() {
             assert!(array(v).iter().all(|p| p["grid"] == "yinhang-1"));
         }),
     );
+}
+
+#[test]
+fn a_review_item_names_its_compound() {
+    let d = device();
+    let kailu = ok(&d.svc, "find_place", json!({"key": "开鲁六村"}));
+    let gates = ok(&d.svc, "gate", json!({"compound": "开鲁六村"}));
+    let gate = gates["choices"][0]["id"].as_str().unwrap().to_string();
+    let on_gate = ok(&d.svc, "add_report", json!({"target": gate, "outcome": "refused", "note": "保安不让进"}));
+    let on_compound = ok(&d.svc, "add_report", json!({"target": kailu["id"], "outcome": "hazard"}));
+    let queue = ok(&d.svc, "review_queue", json!({"grid": kailu["grid"]}));
+    for report in [&on_gate, &on_compound] {
+        let item = array(&queue).iter().find(|i| i["report"]["id"] == report["id"]).expect("in the queue");
+        assert_eq!(item["compound"], "开鲁六村", "{item}");
+    }
 }

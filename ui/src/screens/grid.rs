@@ -4,8 +4,8 @@
 
 use leptos::prelude::*;
 use ridermap_api::{
-    CheckHoursReq, CompoundHit, CompoundsReq, DashboardReq, EditPlaceReq, ExportReq, GridsReq, ReviewQueueReq,
-    ReviewReq, SavePlaceReq, StaleReq,
+    CheckHoursReq, CompoundHit, CompoundsReq, DashboardReq, EditPlaceReq, ExportReq, GridsReq, MapPoint,
+    ReviewQueueReq, ReviewReq, SavePlaceReq, StaleReq,
 };
 use ridermap_core::{Detail, EbikeAccess, Id, LatLon, PathKind, Place, PlaceKind};
 
@@ -77,6 +77,17 @@ pub fn GridWork() -> impl IntoView {
     }
 }
 
+/// Quick reasons to reject, as grid workers write them; free text may replace them.
+const QUICK_REASONS: [(&str, &str); 3] = [
+    ("已现场核实，无此问题", "Checked on site: no such problem"),
+    ("重复上报", "Already reported"),
+    ("位置不对", "Wrong place"),
+];
+
+/// The review queue: filters by compound and outcome, the list (counting down as items are
+/// handled) beside the selected item with everything needed to judge it — the place, the
+/// outcome, note, photo, when and how far from the place, the reporter's role, the place's other
+/// recent reports, and the spot on the map — then accept, or reject with a reason.
 #[component]
 fn Review(grid: RwSignal<Option<String>>) -> impl IntoView {
     let s = state();
@@ -85,53 +96,171 @@ fn Review(grid: RwSignal<Option<String>>) -> impl IntoView {
         let grid = grid.get();
         async move { call(&ReviewQueueReq { grid }).await }
     });
-    let reasons = RwSignal::new(std::collections::HashMap::<Id, String>::new());
+    let compound = RwSignal::new(None::<String>);
+    let outcome = RwSignal::new(None::<ridermap_core::Outcome>);
+    let selected = RwSignal::new(None::<Id>);
+    let reason = RwSignal::new(String::new());
     let decide = Action::new_local(move |(id, accept): &(Id, bool)| {
         let (id, accept) = (*id, *accept);
-        let reason = reasons.with_untracked(|r| r.get(&id).cloned()).filter(|r| !r.trim().is_empty());
+        let why = Some(reason.get_untracked()).filter(|r| !r.trim().is_empty());
         async move {
-            match call(&ReviewReq { id, accept, reason }).await {
+            if !accept && why.is_none() {
+                s.say(s.t("驳回需要理由：选一个或写一句", "A rejection needs a reason: pick one or write it"));
+                return;
+            }
+            match call(&ReviewReq { id, accept, reason: why }).await {
                 Ok(_) => {
                     s.say(if accept {
                         s.t("已采纳", "Accepted")
                     } else {
                         s.t("已驳回，理由会告知上报人", "Rejected; the reporter will see why")
                     });
+                    reason.set(String::new());
+                    selected.set(None);
                     s.wrote();
                 }
                 Err(e) => s.say(e.message),
             }
         }
     });
-    let items = move |list: Vec<ridermap_api::ReviewItem>| match list.is_empty() {
-        true => view! { <p data-testid="queue-empty">{s.t("没有待审核的反馈", "Nothing to review")}</p> }.into_any(),
-        false => {
-            let lang = s.lang.get();
-            list.into_iter()
-                .map(|item| {
-                    let r = item.report;
-                    let id = r.id;
-                    let place = item.target_name.unwrap_or_else(|| s.t("无具体地点", "No place").into());
-                    let note = r.note.clone().filter(|n| !n.trim().is_empty()).map(|n| format!(" · {n}"));
-                    let target = r.target;
-                    view! {
-                        <div class="review" data-testid="review-item">
-                            <p><b>{text::outcome(r.outcome, lang)}</b>" · "{place}{note}</p>
-                            {target.map(|t| view! { <button class="link" on:click=move |_| s.screen.set(Screen::Place(t))>{s.t("查看地点", "Open place")}</button> })}
-                            <input type="text" data-testid="reject-reason" placeholder=s.t("驳回理由", "Reason to reject")
-                                on:input=move |ev| reasons.update(|m| { m.insert(id, event_target_value(&ev)); }) />
-                            <div class="actions">
-                                <button class="big primary" data-testid="accept" on:click=move |_| { decide.dispatch((id, true)); }>{s.t("采纳", "Accept")}</button>
-                                <button class="big" data-testid="reject" on:click=move |_| { decide.dispatch((id, false)); }>{s.t("驳回", "Reject")}</button>
-                            </div>
-                        </div>
-                    }
+    let desk = move |list: Vec<ridermap_api::ReviewItem>| {
+        let lang = s.lang.get();
+        let mut compounds: Vec<String> = list.iter().filter_map(|i| i.compound.clone()).collect();
+        compounds.sort();
+        compounds.dedup();
+        let mut outcomes: Vec<ridermap_core::Outcome> = list.iter().map(|i| i.report.outcome).collect();
+        outcomes.sort_by_key(|o| text::outcome(*o, lang));
+        outcomes.dedup();
+        let shown: Vec<ridermap_api::ReviewItem> = list
+            .into_iter()
+            .filter(|i| compound.with(|c| c.is_none() || *c == i.compound))
+            .filter(|i| outcome.with(|o| o.is_none_or(|o| o == i.report.outcome)))
+            .collect();
+        let current = selected
+            .get()
+            .and_then(|id| shown.iter().find(|i| i.report.id == id).cloned())
+            .or_else(|| shown.first().cloned());
+        let compound_chips = (!compounds.is_empty()).then(|| {
+            let all = view! { <button class="chip" class:on=move || compound.get().is_none() on:click=move |_| compound.set(None)>{s.t("全部小区", "All compounds")}</button> };
+            let each = compounds
+                .into_iter()
+                .map(|c| {
+                    let (c2, c3) = (c.clone(), c.clone());
+                    view! { <button class="chip" data-testid="filter-compound" class:on=move || compound.get().as_deref() == Some(c2.as_str())
+                        on:click=move |_| compound.set(Some(c3.clone()))>{c}</button> }
                 })
-                .collect_view()
-                .into_any()
+                .collect_view();
+            view! { <div class="chips">{all}{each}</div> }
+        });
+        let outcome_chips = (outcomes.len() > 1).then(|| {
+            let all = view! { <button class="chip" class:on=move || outcome.get().is_none() on:click=move |_| outcome.set(None)>{s.t("全部", "All")}</button> };
+            let each = outcomes
+                .into_iter()
+                .map(|o| view! { <button class="chip" data-testid="filter-outcome" class:on=move || outcome.get() == Some(o)
+                    on:click=move |_| outcome.set(Some(o))>{text::outcome(o, lang)}</button> })
+                .collect_view();
+            view! { <div class="chips">{all}{each}</div> }
+        });
+        let now = chrono::Utc::now();
+        let count = shown.len();
+        let current_id = current.as_ref().map(|c| c.report.id);
+        let rows = shown
+            .iter()
+            .map(|item| {
+                let r = &item.report;
+                let id = r.id;
+                let place = item.target_name.clone().unwrap_or_else(|| s.t("现场隐患", "Hazard on site").into());
+                let note = r.note.clone().filter(|n| !n.trim().is_empty()).map(|n| format!(" · {n}"));
+                view! {
+                    <button class="row review-row" class:on=current_id == Some(id) data-testid="review-item" on:click=move |_| selected.set(Some(id))>
+                        <span class="row-main">
+                            <span class="row-name">{text::outcome(r.outcome, lang)}" · "{place}</span>
+                            <span class="row-sub">{text::ago(r.observed_at, now, lang)}{note}</span>
+                        </span>
+                    </button>
+                }
+            })
+            .collect_view();
+        let detail = current.map(|item| {
+            let r = item.report.clone();
+            let id = r.id;
+            let what = match (&item.target_name, item.target_kind) {
+                (Some(name), Some(k)) => format!("{name} · {}", text::kind(k, lang)),
+                _ => format!("{} {:.5}, {:.5}", s.t("现场隐患，位置", "Hazard at"), r.lat, r.lon),
+            };
+            let when = format!(
+                "{} ({})",
+                r.observed_at.with_timezone(&chrono::FixedOffset::east_opt(8 * 3600).expect("UTC+8")).format("%m-%d %H:%M"),
+                text::ago(r.observed_at, now, lang)
+            );
+            let far = r.distance_m.map(|d| format!("{}{}", s.t("上报时距地点 ", "reported "), text::distance(d, lang) + s.t("", " from the place")));
+            let others = item
+                .others
+                .iter()
+                .map(|o| view! { <li>{text::outcome(o.outcome, lang)}" · "{text::ago(o.observed_at, now, lang)}{o.note.clone().map(|n| format!(" · {n}"))}</li> })
+                .collect_view();
+            let no_others = item.others.is_empty().then(|| view! { <li class="muted">{s.t("近 30 天没有其他反馈", "No other reports in 30 days")}</li> });
+            let photo = r.photo.clone().map(|h| view! { <a href=crate::transport::photo_url(&h) target="_blank"><img class="thumb big-thumb" src=crate::transport::photo_url(&h) alt="photo" data-testid="review-photo"/></a> });
+            let view = RwSignal::new(View::new(LatLon::new(item.lat, item.lon), 2.0, W, H));
+            let spot = vec![MapPoint {
+                id: r.target.unwrap_or(id),
+                kind: item.target_kind.unwrap_or(PlaceKind::Entrance),
+                name: what.clone(),
+                lat: item.lat,
+                lon: item.lon,
+                outline: None,
+                line: None,
+                wall: false,
+            }];
+            let highlight = vec![r.target.unwrap_or(id)];
+            let quick = QUICK_REASONS
+                .into_iter()
+                .map(|(zh, en)| {
+                    let words = lang.pick(zh, en);
+                    view! { <button class="chip" data-testid="quick-reason" class:on=move || reason.get() == words on:click=move |_| reason.set(words.to_string())>{words}</button> }
+                })
+                .collect_view();
+            view! {
+                <div class="review-detail" data-testid="review-detail">
+                    <h3>{text::outcome(r.outcome, lang)}</h3>
+                    <p class="what" data-testid="review-what">{what}</p>
+                    {r.note.clone().filter(|n| !n.trim().is_empty()).map(|n| view! { <p class="note">"“"{n}"”"</p> })}
+                    {photo}
+                    <ul class="facts">
+                        <li>{s.t("时间：", "When: ")}{when}</li>
+                        <li>{s.t("上报人：", "By: ")}{text::role(r.reporter_role, lang)}</li>
+                        {far.map(|f| view! { <li data-testid="review-distance">{f}</li> })}
+                        {r.waited_min.map(|m| view! { <li>{s.t("等候 ", "Waited ")}{m}{s.t(" 分钟", " min")}</li> })}
+                    </ul>
+                    <p class="muted">{s.t("这个地点的其他反馈", "Other reports of this place")}</p>
+                    <ul class="others" data-testid="review-others">{others}{no_others}</ul>
+                    <Map view=view points=Signal::derive(move || spot.clone()) highlight=Signal::derive(move || highlight.clone())/>
+                    <div class="chips">{quick}</div>
+                    <input type="text" data-testid="reject-reason" placeholder=s.t("驳回理由（可自己写）", "Reason to reject (or write your own)")
+                        prop:value=move || reason.get() on:input=move |ev| reason.set(event_target_value(&ev)) />
+                    <div class="actions">
+                        <button class="big primary" data-testid="accept" on:click=move |_| { decide.dispatch((id, true)); }>{s.t("采纳", "Accept")}</button>
+                        <button class="big" data-testid="reject" on:click=move |_| { decide.dispatch((id, false)); }>{s.t("驳回", "Reject")}</button>
+                    </div>
+                    {r.target.map(|t| view! { <button class="link" on:click=move |_| s.screen.set(Screen::Place(t))>{s.t("打开地点", "Open the place")}</button> })}
+                </div>
+            }
+        });
+        view! {
+            {compound_chips}
+            {outcome_chips}
+            <div class="review-desk">
+                <div class="review-list">
+                    <p class="count" data-testid="queue-count">{s.t("待审核 ", "To review: ")}{count}</p>
+                    {(count == 0).then(|| view! { <p data-testid="queue-empty">{s.t("没有待审核的反馈", "Nothing to review")}</p> })}
+                    {rows}
+                </div>
+                {detail}
+            </div>
         }
+        .into_any()
     };
-    view! { <Read res=queue what=("待审核列表", "the review queue") ok=items/> }
+    view! { <Read res=queue what=("待审核列表", "the review queue") ok=desk/> }
 }
 
 #[component]
