@@ -438,6 +438,28 @@ describe('Ridermap in a browser', () => {
     await p.context().close();
   });
 
+  test('grid desk on a tablet held upright at night: a hazard reported on site, judged beside the queue', async () => {
+    const deskDb = join(dir, 'desk.sqlite');
+    ridermap(['--db', deskDb, 'report', 'add', '--outcome', 'hazard', '--lat', '31.3366', '--lon', '121.5392', '--note', '井盖松动']);
+    const p = await page(b, { width: 768, height: 1024 });
+    await p.goto(desk.url);
+    await p.getByTestId('night').click();
+    await p.getByTestId('tab-grid').click();
+    // No grid chosen: the whole queue, hazards outside any grid included.
+    await p.getByTestId('pane-review').click();
+    const item = p.getByTestId('review-item').filter({ hasText: '井盖松动' });
+    await item.click();
+    const detail = p.getByTestId('review-detail');
+    await detail.getByTestId('review-what').filter({ hasText: /^现场隐患，位置 31\.33660, 121\.53920$/ }).waitFor();
+    const [list, side] = [await p.locator('.review-list').boundingBox(), await detail.boundingBox()];
+    assert.ok(side.x >= list.x + list.width - 1, 'two panes upright too');
+    const bg = await detail.evaluate((e) => getComputedStyle(e).backgroundColor);
+    const [r, g, bl] = bg.match(/\d+/g).map(Number);
+    assert.ok(r + g + bl < 150, `the pane is dark at night, not ${bg}`);
+    await shot(p, 'tablet-portrait-review-night-zh');
+    await p.context().close();
+  });
+
   test('server back: sync sends every waiting write, another device sees the report', async () => {
     await startServer();
     const p = await page(b, PHONE);
