@@ -22,6 +22,13 @@ pub fn read(file: &str, bytes: &[u8]) -> Result<Vec<Incoming>, ReadError> {
     Ok(fc.features.into_iter().enumerate().map(|(i, f)| incoming(file, i, f)).collect())
 }
 
+/// A GeoJSON position as `[lon, lat]`; a missing number is NaN, which validation then names
+/// (a position may hold fewer numbers than it should: `[]`).
+fn position(p: &geojson::Position) -> [f64; 2] {
+    let p = p.as_slice();
+    [*p.first().unwrap_or(&f64::NAN), *p.get(1).unwrap_or(&f64::NAN)]
+}
+
 fn incoming(file: &str, index: usize, f: Feature) -> Incoming {
     let origin = Origin { file: file.to_string(), loc: Loc::Feature(index) };
     let mut fields = f.properties.unwrap_or_default();
@@ -36,10 +43,7 @@ fn incoming(file: &str, index: usize, f: Feature) -> Incoming {
             fields.insert("lat".into(), p.as_slice().get(1).copied().into());
         }
         Some(GeometryValue::Polygon { coordinates }) => {
-            let ring: Vec<[f64; 2]> = coordinates
-                .first()
-                .map(|r| r.iter().map(|p| [p[0], *p.as_slice().get(1).unwrap_or(&f64::NAN)]).collect())
-                .unwrap_or_default();
+            let ring: Vec<[f64; 2]> = coordinates.first().map(|r| r.iter().map(position).collect()).unwrap_or_default();
             if !fields.contains_key("lat") && !ring.is_empty() {
                 let pts =
                     if ring.len() > 1 && ring.first() == ring.last() { &ring[..ring.len() - 1] } else { &ring[..] };
@@ -50,8 +54,7 @@ fn incoming(file: &str, index: usize, f: Feature) -> Incoming {
             fields.insert("outline".into(), serde_json::to_value(ring).unwrap_or_default());
         }
         Some(GeometryValue::LineString { coordinates }) => {
-            let line: Vec<[f64; 2]> =
-                coordinates.iter().map(|p| [p[0], *p.as_slice().get(1).unwrap_or(&f64::NAN)]).collect();
+            let line: Vec<[f64; 2]> = coordinates.iter().map(position).collect();
             if !fields.contains_key("lat")
                 && let Some(mid) = line.get(line.len() / 2)
             {
