@@ -401,13 +401,20 @@ fn serve_https_and_log_in_with_the_citys_ca() {
     server.wait().unwrap();
 }
 
-fn serve_login_and_sync_on(backend: &str) {
-    let env = Env::new();
+/// The server's store on `backend`: the flag that names it and its value (a scratch PostgreSQL
+/// database lives as long as the first of the pair).
+fn server_store(env: &Env, backend: &str) -> (Option<ridermap_server::scratch::ScratchDb>, [String; 2]) {
     let pg = (backend == "postgres").then(|| ridermap_server::scratch::ScratchDb::create().unwrap());
     let store = match &pg {
         None => ["--db".to_string(), env.dir.path().join("server.sqlite").display().to_string()],
         Some(pg) => ["--database-url".to_string(), pg.url.clone()],
     };
+    (pg, store)
+}
+
+fn serve_login_and_sync_on(backend: &str) {
+    let env = Env::new();
+    let (_pg, store) = server_store(&env, backend);
     let [flag, server_db] = &store;
     let (mut server, url) = env.listening(&[flag, server_db, "serve", "--listen", "127.0.0.1:0"]);
     let invite = |role: &str| env.ok(&[flag, server_db, "admin", "invite", "--role", role]).stdout.trim().to_string();
@@ -475,11 +482,7 @@ fn a_published_base_layer_reaches_devices_and_routes_offline() {
 
 fn published_base_layer_on(backend: &str) {
     let env = Env::new();
-    let pg = (backend == "postgres").then(|| ridermap_server::scratch::ScratchDb::create().unwrap());
-    let store = match &pg {
-        None => ["--db".to_string(), env.dir.path().join("server.sqlite").display().to_string()],
-        Some(pg) => ["--database-url".to_string(), pg.url.clone()],
-    };
+    let (_pg, store) = server_store(&env, backend);
     let [flag, server_db] = &store;
     let osm = fixture("route-cases.osm");
     let publish =

@@ -7,7 +7,7 @@
 use leptos::prelude::*;
 use ridermap_api::{CompoundHit, CompoundsReq, GateAnswer, GateReq, MapPoint, RouteReq};
 use ridermap_core::{
-    AccessMethod, EbikeAccess, LatLon, PlaceKind, nav,
+    AccessMethod, EbikeAccess, LatLon, PlaceKind, nav, normalize_building,
     rank::{GateChoice, Reason, Vehicle},
 };
 
@@ -89,18 +89,13 @@ fn access_words(m: AccessMethod) -> (&'static str, &'static str, &'static str) {
 /// How far a tapped footprint's middle may be from where the compound puts that building.
 const SAME_BUILDING_M: f64 = 60.0;
 
-/// Building numbers as written: "12", "12号", "12号楼" and "12栋" are the same.
-fn plain_number(n: &str) -> &str {
-    n.trim().trim_end_matches("号楼").trim_end_matches(['号', '栋', '幢']).trim()
-}
-
 /// The compound's number for a footprint numbered `n` whose middle is `at`, if it is one of its
 /// buildings.
 pub(crate) fn ours(c: &CompoundHit, n: &str, at: [f64; 2]) -> Option<String> {
     let tapped = LatLon::new(at[1], at[0]);
     c.buildings.iter().zip(&c.centres).find_map(|(b, centre)| {
         let near = LatLon::new(centre[1], centre[0]).distance_m(&tapped) <= SAME_BUILDING_M;
-        (plain_number(b) == plain_number(n) && near).then(|| b.clone())
+        (normalize_building(b) == normalize_building(n) && near).then(|| b.clone())
     })
 }
 
@@ -336,7 +331,7 @@ pub fn FindGate() -> impl IntoView {
         let b = building.get();
         chosen.with(|c| {
             let c = c.as_ref()?;
-            let i = c.buildings.iter().position(|n| plain_number(n) == plain_number(&b))?;
+            let i = c.buildings.iter().position(|n| normalize_building(n) == normalize_building(&b))?;
             c.centres.get(i).copied()
         })
     });
