@@ -199,9 +199,17 @@ fn gates_closed_at_the_hour_are_routed_round() {
     // A rider reports waiting 12 minutes at the near gate: the answer says so, and by day the far
     // gate (200 s more by its lanes) now comes first.
     let near_gate = common::id_of(&d.svc, "近门");
-    let now = chrono::Utc::now();
-    ok(&d.svc, "add_report", json!({"target": near_gate, "outcome": "got_in", "waited_min": 12, "observed_at": now}));
-    let v = ok(&d.svc, "gate", json!({"compound": "夜门村", "building": "6", "vehicle": "ebike", "at": now}));
+    // Asked at the last noon that has passed, so the near gate is open whatever the clock says.
+    let tz = ridermap_core::hours::DEFAULT_TZ;
+    let local = chrono::Utc::now().with_timezone(&tz);
+    let mut noon = local.date_naive().and_hms_opt(12, 0, 0).unwrap();
+    if noon > local.naive_local() {
+        noon -= chrono::Duration::days(1);
+    }
+    let noon = ridermap_core::hours::local_to_utc(noon, tz).unwrap();
+    let seen = noon - chrono::Duration::minutes(10);
+    ok(&d.svc, "add_report", json!({"target": near_gate, "outcome": "got_in", "waited_min": 12, "observed_at": seen}));
+    let v = ok(&d.svc, "gate", json!({"compound": "夜门村", "building": "6", "vehicle": "ebike", "at": noon}));
     let c = v["choices"].as_array().unwrap();
     assert_eq!(c[0]["name"], "远门", "{v}");
     let texts: Vec<String> = c[1]["reasons"]

@@ -170,7 +170,10 @@ fn names(reports: &serde_json::Value) -> Vec<&str> {
 fn volunteers_log_visits_and_see_the_day() {
     let d = device();
     let station = id_of(&d.svc, "奉献园爱心驿站");
-    let noon = chrono::Utc::now() - chrono::Duration::hours(1);
+    // Yesterday's noon in the city, so both visits fall on one local day whatever the clock says.
+    let tz = ridermap_core::hours::DEFAULT_TZ;
+    let yesterday = (chrono::Utc::now().with_timezone(&tz) - chrono::Duration::days(1)).date_naive();
+    let noon = yesterday.and_hms_opt(12, 0, 0).unwrap().and_local_timezone(tz).unwrap().to_utc();
     ok(
         &d.svc,
         "add_visit",
@@ -179,9 +182,9 @@ fn volunteers_log_visits_and_see_the_day() {
     ok(
         &d.svc,
         "add_visit",
-        json!({"station": station, "headcount": 2, "services": ["hot_water"], "supplies": ["矿泉水", "口罩"]}),
+        json!({"station": station, "headcount": 2, "services": ["hot_water"], "supplies": ["矿泉水", "口罩"], "at": noon + chrono::Duration::minutes(30)}),
     );
-    let day = noon.with_timezone(&ridermap_core::hours::DEFAULT_TZ).date_naive();
+    let day = yesterday;
     check(
         &d.svc,
         "station_day",
