@@ -1,8 +1,8 @@
 //! A grid worker's overview and bulk work: stale places, the dashboard, counts, grids, import and
 //! export.
 
-use chrono::NaiveDate;
-use ridermap_core::{Id, PlaceKind};
+use chrono::{DateTime, NaiveDate, Utc};
+use ridermap_core::{Id, Outcome, PlaceKind, Review};
 use serde::{Deserialize, Serialize};
 
 /// Places of a grid not verified on site for `days` (default 90).
@@ -14,21 +14,119 @@ pub struct StaleReq {
     pub days: Option<i64>,
 }
 
+/// A grid's state as its grid worker is accountable for it (everything on this device when no
+/// grid is given), as of `at` (default now).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct DashboardReq {
     #[serde(default)]
     pub grid: Option<String>,
+    #[serde(default)]
+    pub at: Option<DateTime<Utc>>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Dashboard {
     pub grid: Option<String>,
+    pub at: DateTime<Utc>,
     /// Count per kind, in kind order.
     pub places: Vec<(PlaceKind, i64)>,
     pub stale: i64,
     pub open_reports: i64,
+    pub way_in: WayIn,
+    pub verified: Freshness,
+    /// Reports per local week (Monday first), the last 8 weeks, oldest first.
+    pub weeks: Vec<WeekReports>,
+    /// Hazards reported and not rejected or resolved, newest first.
+    pub hazards: Vec<HazardPin>,
     /// (local day, visits, headcount), oldest first, the last 14 days.
     pub visits_per_day: Vec<(NaiveDate, i64, i64)>,
+}
+
+/// Whether riders can be told the way in: a compound counts when each of its buildings is
+/// served by a gate whose hours and e-bike rule are known, and reached from one on foot by the
+/// compound's mapped ways.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct WayIn {
+    pub compounds: i64,
+    pub known: i64,
+    /// The compounds that do not count, with what is missing, the most buildings unreached first.
+    pub gaps: Vec<CompoundGaps>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CompoundGaps {
+    pub id: Id,
+    pub name: String,
+    pub buildings: i64,
+    /// Buildings reached from a known gate.
+    pub reached: i64,
+    pub gaps: Vec<Gap>,
+}
+
+/// What keeps a compound's way in from being known.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "gap", rename_all = "snake_case")]
+pub enum Gap {
+    NoGate,
+    NoBuildings,
+    /// No mapped way leads from a gate to any building: routes would be straight lines.
+    NoWays,
+    Hours {
+        gate: String,
+    },
+    Ebike {
+        gate: String,
+    },
+    Unreached {
+        building: String,
+    },
+}
+
+/// Places verified on site within `days`, and the compounds checked longest ago.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Freshness {
+    pub days: i64,
+    pub places: i64,
+    pub verified: i64,
+    /// At most five compounds, never verified first, then the longest ago; a compound is as
+    /// fresh as the least fresh of itself and its gates.
+    pub stalest: Vec<StaleCompound>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StaleCompound {
+    pub id: Id,
+    pub name: String,
+    pub verified_at: Option<DateTime<Utc>>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct WeekReports {
+    /// The week's Monday.
+    pub week: NaiveDate,
+    /// Outcomes seen that week, in `Outcome::ALL` order, zero counts left out.
+    pub counts: Vec<(Outcome, i64)>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct HazardPin {
+    pub id: Id,
+    pub lat: f64,
+    pub lon: f64,
+    pub observed_at: DateTime<Utc>,
+    pub note: Option<String>,
+    pub review: Review,
+}
+
+/// One dashboard panel's numbers as CSV (UTF-8, header row first).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct DashboardCsvReq {
+    #[serde(default)]
+    pub grid: Option<String>,
+    #[serde(default)]
+    pub at: Option<DateTime<Utc>>,
+    /// `places`, `way_in`, `verified`, `reports`, `hazards` or `visits`.
+    pub panel: String,
 }
 
 /// Counts for a grid, or for everything on this device.

@@ -67,6 +67,7 @@ macro_rules! with_commands {
             grid {
                 stale: $crate::StaleReq => Vec<$crate::Place>,
                 dashboard: $crate::DashboardReq => $crate::Dashboard,
+                dashboard_csv: $crate::DashboardCsvReq => String,
                 stats: $crate::StatsReq => $crate::Stats,
                 grids: $crate::GridsReq => Vec<$crate::GridInfo>,
                 add_grid: $crate::AddGridReq => $crate::GridInfo,

@@ -192,7 +192,10 @@ pub(crate) fn run(cli: Cli) -> Result<()> {
             let target = cx.place(&target)?.id;
             out::line(cx.call(AddNoteReq { target, text })?.id)?;
         }
-        Cmd::Stats { grid, json } => {
+        Cmd::Stats { grid, csv: Some(panel), .. } => {
+            out::line(cx.call(DashboardCsvReq { grid, at: None, panel })?.trim_end())?;
+        }
+        Cmd::Stats { grid, json, csv: None } => {
             let s = cx.call(StatsReq { grid })?;
             if json {
                 return out::json(&s);

@@ -154,6 +154,10 @@ enum Cmd {
         grid: Option<String>,
         #[arg(long)]
         json: bool,
+        /// One panel of the grid desk's dashboard as CSV: places, way_in, verified, reports,
+        /// hazards or visits.
+        #[arg(long, value_name = "PANEL")]
+        csv: Option<String>,
     },
     /// Run the sync server on its SQLite store (--db) or PostgreSQL (--database-url).
     Serve {

@@ -265,6 +265,11 @@ fn json_is_the_reply_ridermap_web_gives() {
         assert!(cli.is_object() || cli.as_array().is_some_and(|a| !a.is_empty()), "{args:?}: {cli}");
         assert_eq!(cli, post(name, body), "{args:?}");
     }
+    // A dashboard panel as CSV: the same text the web host's download gives.
+    let csv = env.ok(&["stats", "--grid", "yinhang-1", "--csv", "visits"]).stdout;
+    assert!(csv.starts_with("day,visits,headcount\n") && csv.lines().count() == 15, "{csv}");
+    let web_csv = post("dashboard_csv", json!({"grid": "yinhang-1", "panel": "visits"}));
+    assert_eq!(csv.trim_end(), web_csv.as_str().unwrap().trim_end());
     web.kill().unwrap();
     web.wait().unwrap();
 }

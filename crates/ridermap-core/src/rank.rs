@@ -373,6 +373,13 @@ pub fn rank_gates(
     Ok(out)
 }
 
+/// Whether gate `g` is meant for building `number` (a gate that names none serves every one).
+pub fn serves(g: &Place, number: &str) -> bool {
+    let Some(e) = g.entrance() else { return false };
+    let wanted = normalize_building(number);
+    e.buildings_served.is_empty() || e.buildings_served.iter().any(|s| normalize_building(s) == wanted)
+}
+
 /// Whether gate `g` is open at `at`, by its hours and riders' fresh reports on it (`reports`), as
 /// ranking reads them: what a route passing the gate obeys.
 pub fn gate_open(g: &Place, reports: &[StatusReport], at: DateTime<Utc>) -> bool {
@@ -533,8 +540,7 @@ fn judge(
             }
         }
         if !e.buildings_served.is_empty() {
-            let wanted = normalize_building(&b.number);
-            if e.buildings_served.iter().any(|s| normalize_building(s) == wanted) {
+            if serves(g, &b.number) {
                 reasons.push(Reason::ServesBuilding { building: b.number.clone() });
             } else {
                 score += NOT_FOR_BUILDING_COST;

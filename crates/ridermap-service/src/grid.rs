@@ -1,14 +1,11 @@
-//! A grid worker's overview and bulk work: stale places, the dashboard, counts, grids, import and
+//! A grid worker's bulk work: stale places, counts, grids, import and
 //! export.
 
-use std::{collections::BTreeMap, io::Write, path::Path};
+use std::{io::Write, path::Path};
 
-use chrono::{Duration, NaiveDate, Utc};
+use chrono::{Duration, Utc};
 use ridermap_api::*;
-use ridermap_core::{
-    Detail, Grid, Id, Place, PlaceKind, Stamp,
-    hours::{DEFAULT_TZ, local_to_utc},
-};
+use ridermap_core::{Grid, Id, Place, PlaceKind, Stamp};
 use ridermap_exchange::{Format, ReadOptions};
 use ridermap_store::ImportOptions;
 
@@ -16,7 +13,6 @@ use crate::{Ctx, Handle, invalid};
 
 /// Places not verified on site for this many days count as stale.
 const STALE_DAYS: i64 = ridermap_store::STALE_DAYS;
-const CHART_DAYS: i64 = 14;
 
 fn in_grid(p: &Place, grid: Option<&str>) -> bool {
     grid.is_none_or(|g| p.grid.as_deref() == Some(g))
@@ -42,42 +38,6 @@ impl Handle for StaleReq {
         // Never verified first, then the longest ago.
         out.sort_by_key(|p| (p.stamp.verified_at, p.name.clone()));
         Ok(out)
-    }
-}
-
-impl Handle for DashboardReq {
-    fn handle(self, cx: &mut Ctx<'_>) -> Result<Dashboard, ApiError> {
-        let store = cx.store();
-        let now = Utc::now();
-        let stats = store.stats(self.grid.as_deref(), now)?;
-        let today = now.with_timezone(&DEFAULT_TZ).date_naive();
-        let first = today - Duration::days(CHART_DAYS - 1);
-        let from = local_to_utc(first.and_hms_opt(0, 0, 0).expect("midnight"), DEFAULT_TZ)
-            .ok_or_else(|| invalid("no midnight"))?;
-        let mut days: BTreeMap<NaiveDate, (i64, i64)> =
-            (0..CHART_DAYS).map(|i| (first + Duration::days(i), (0, 0))).collect();
-        let mut stations = vec![];
-        store.for_each_place(Some(PlaceKind::RestStop), |p| {
-            if in_grid(&p, self.grid.as_deref()) && matches!(p.detail, Detail::RestStop(_)) {
-                stations.push(p.id);
-            }
-            Ok(())
-        })?;
-        for s in stations {
-            for v in store.visits(s, from, now + Duration::days(1))? {
-                if let Some(d) = days.get_mut(&v.at.with_timezone(&DEFAULT_TZ).date_naive()) {
-                    d.0 += 1;
-                    d.1 += i64::from(v.headcount);
-                }
-            }
-        }
-        Ok(Dashboard {
-            grid: stats.grid,
-            places: kinds(stats.places)?,
-            stale: stats.stale,
-            open_reports: stats.pending_reports,
-            visits_per_day: days.into_iter().map(|(d, (n, h))| (d, n, h)).collect(),
-        })
     }
 }
 

@@ -8,6 +8,7 @@
 //! it: they open a connection of their own, so the UI's commands finish while a round waits.
 
 pub mod basemap;
+mod dashboard;
 mod grid;
 mod layer;
 mod places;

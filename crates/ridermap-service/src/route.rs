@@ -18,12 +18,12 @@ use crate::{Ctx, Handle, invalid};
 
 /// How far around what a route joins the network is loaded (a lane that leaves the compound
 /// and comes back through another gate is still found).
-const MARGIN_M: f64 = 250.0;
+pub(crate) const MARGIN_M: f64 = 250.0;
 /// How far a gate, a door or a point may be from the nearest way and still be joined to it.
 const REACH_M: f64 = 120.0;
 
 /// `[min_lon, min_lat, max_lon, max_lat]` around `points`, `margin_m` wider on every side.
-fn bbox_around(points: impl Iterator<Item = [f64; 2]>, margin_m: f64) -> [f64; 4] {
+pub(crate) fn bbox_around(points: impl Iterator<Item = [f64; 2]>, margin_m: f64) -> [f64; 4] {
     let mut b = [f64::MAX, f64::MAX, f64::MIN, f64::MIN];
     for p in points {
         b = [b[0].min(p[0]), b[1].min(p[1]), b[2].max(p[0]), b[3].max(p[1])];
@@ -102,6 +102,41 @@ fn destinations<'b>(building: &'b Building, unit: Option<&str>) -> Vec<(Stop, Op
         Some(ring) if ring.len() >= 3 => ring.iter().map(|p| (stop(*p), None)).collect(),
         _ => vec![(stop([building.lon, building.lat]), None)],
     }
+}
+
+/// For each of `compound`'s buildings, which of `gates` serve it and reach it on foot over the
+/// ways mapped around the compound at `at` (one flag per gate); `None` when no ways are mapped
+/// there (a route would be a straight line, which tells a rider nothing about the way in).
+pub(crate) fn reached_by(
+    store: &Store,
+    compound: &Place,
+    gates: &[Place],
+    at: DateTime<Utc>,
+) -> Result<Option<Vec<Vec<bool>>>, ApiError> {
+    let Some(info) = compound.compound_info() else { return Ok(Some(vec![])) };
+    let mut points: Vec<[f64; 2]> = gates.iter().map(|g| [g.lon, g.lat]).collect();
+    points.push([compound.lon, compound.lat]);
+    for b in &info.buildings {
+        points.push([b.lon, b.lat]);
+        points.extend(b.footprint.iter().flatten().copied());
+    }
+    points.extend(info.outline.iter().flatten().copied());
+    let net = network(store, bbox_around(points.into_iter(), MARGIN_M), at)?;
+    if net.is_empty() {
+        return Ok(None);
+    }
+    let starts: Vec<Stop> =
+        gates.iter().map(|g| Stop { at: [g.lon, g.lat], reach_m: REACH_M, inside: info.outline.clone() }).collect();
+    let reached = info
+        .buildings
+        .iter()
+        .map(|b| {
+            let ends: Vec<Stop> = destinations(b, None).into_iter().map(|(s, _)| s).collect();
+            let paths = if gates.is_empty() { vec![] } else { net.routes_to(&starts, &ends, Vehicle::Foot) };
+            gates.iter().zip(paths).map(|(g, p)| p.is_some() && rank::serves(g, &b.number)).collect()
+        })
+        .collect();
+    Ok(Some(reached))
 }
 
 /// `path` walked beside the e-bike all the way (a gate that says e-bikes are pushed inside).

@@ -125,6 +125,21 @@ impl Store {
         Ok(out)
     }
 
+    /// Reports observed in `[from, to)`, oldest first; only `grid`'s when given.
+    pub fn reports_between(
+        &self,
+        grid: Option<&str>,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> Result<Vec<StatusReport>> {
+        self.docs(
+            "report",
+            "SELECT doc FROM reports WHERE observed_ms >= ?2 AND observed_ms < ?3 AND (?1 IS NULL OR grid = ?1)
+             ORDER BY observed_ms",
+            params![grid, ms(from), ms(to)],
+        )
+    }
+
     /// Reports waiting for review, oldest first; only `grid`'s when given.
     pub fn review_queue(&self, grid: Option<&str>) -> Result<Vec<StatusReport>> {
         self.docs(
