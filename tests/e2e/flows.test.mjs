@@ -3,6 +3,7 @@
 // go up once it is back. Screenshots land in docs/screenshots/ for review (and the README).
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { browser, freePort, page, PHONE, ridermap, ROOT, serve, shot, TABLET, tempDir, testCa, UI } from './harness.mjs';
@@ -336,11 +337,27 @@ describe('Ridermap in a browser', () => {
     assert.equal(await count(), before - 1, 'the queue counts down');
     await p.getByTestId('pane-dashboard').click();
     await p.getByTestId('visits-chart').waitFor();
-    // Fourteen days, a bar and a day label each; the counts are the service's.
-    assert.equal(await p.locator('[data-testid=visits-chart] rect.bar').count(), 14);
-    assert.equal(await p.locator('[data-testid=visits-chart] text.axis').count(), 14);
-    const stats = JSON.parse(ridermap(['--db', join(dir, 'desk.sqlite'), 'stats', '--grid', 'yinhang-2', '--json']));
-    assert.match(await p.getByTestId('open-reports').textContent(), new RegExp(`: ${stats.pending_reports}$`));
+    // Fourteen days, a column each; axes with a unit; the figures are the service's.
+    const dash = JSON.parse(ridermap(['--db', join(dir, 'desk.sqlite'), 'stats', '--grid', 'yinhang-2', '--json']));
+    assert.equal(await p.locator('[data-testid=visits-chart] [data-testid=chart-column]').count(), 14);
+    assert.ok(await p.locator('[data-testid=visits-chart] text.y-axis').count() >= 2, 'a value axis');
+    assert.equal(await p.locator('[data-testid=visits-chart] text.unit').textContent(), 'riders');
+    assert.equal(await p.locator('[data-testid=weeks-chart] [data-testid=chart-column]').count(), 8);
+    assert.match(await p.getByTestId('open-reports').textContent(), new RegExp(`^${dash.pending_reports}Reports to review$`));
+    assert.match(await p.getByTestId('kind-counts').textContent(), /Compound/);
+    const csvDash = ridermap(['--db', join(dir, 'desk.sqlite'), 'stats', '--grid', 'yinhang-2', '--csv', 'way_in']);
+    const unknown = csvDash.trim().split('\n').length - 1;
+    // The worst six first, every one on request.
+    assert.equal(await p.getByTestId('way-gap').count(), Math.min(unknown, 6));
+    if (unknown > 6) await p.getByTestId('more-gaps').click();
+    assert.equal(await p.getByTestId('way-gap').count(), unknown, 'every compound whose way in is not known is listed');
+    assert.match(await p.getByTestId('way-in-share').textContent(), /\d+%.*of compounds \(\d+ of \d+\)/);
+    assert.match(await p.getByTestId('verified-share').textContent(), /verified on site in the last 90 days/);
+    // Each panel's numbers download as CSV, the same the CLI prints.
+    const [download] = await Promise.all([p.waitForEvent('download'), p.getByTestId('csv-way_in').click()]);
+    assert.equal(download.suggestedFilename(), 'ridermap-yinhang-2-way_in.csv');
+    const saved = await readFile(await download.path(), 'utf8');
+    assert.equal(saved.trim(), csvDash.trim());
     await shot(p, 'tablet-dashboard-en');
     await p.context().close();
   });
@@ -457,6 +474,13 @@ describe('Ridermap in a browser', () => {
     const [r, g, bl] = bg.match(/\d+/g).map(Number);
     assert.ok(r + g + bl < 150, `the pane is dark at night, not ${bg}`);
     await shot(p, 'tablet-portrait-review-night-zh');
+    // The dashboard of everything on the device: the hazard is open, on the map, in Chinese.
+    await p.getByTestId('pane-dashboard').click();
+    await p.getByTestId('hazard').filter({ hasText: '井盖松动' }).waitFor();
+    assert.ok(await p.locator('[data-testid=dashboard] circle.trace-end.hazard').count() >= 1, 'the hazard on the map');
+    assert.equal(await p.locator('[data-testid=visits-chart] text.unit').textContent(), '人次');
+    assert.match(await p.getByTestId('way-in-share').textContent(), /\d+%的小区（\d+ \/ \d+）/);
+    await shot(p, 'tablet-portrait-dashboard-night-zh');
     await p.context().close();
   });
 

@@ -4,6 +4,7 @@
 //! (`geom`, `text`, `forms`).
 
 mod app;
+mod chart;
 mod forms;
 mod geom;
 mod layer;

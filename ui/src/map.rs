@@ -327,8 +327,12 @@ pub fn Map(
         traces.with(|ts| {
             ts.iter()
                 .map(|t| {
-                    let ends = [t.line.first(), t.line.last()].into_iter().flatten().map(|p| v.project(LatLon::new(p[1], p[0])));
-                    let ends = ends.map(|(x, y)| view! { <circle class="trace-end" cx=x cy=y r=4.0 /> }).collect_view();
+                    // A trace of one point (a spot: a hazard) is its one end.
+                    let last = (t.line.len() > 1).then(|| t.line.last()).flatten();
+                    let ends = [t.line.first(), last].into_iter().flatten().map(|p| v.project(LatLon::new(p[1], p[0])));
+                    let ends = ends
+                        .map(|(x, y)| view! { <circle class=format!("trace-end {}", t.class) cx=x cy=y r=4.0 /> })
+                        .collect_view();
                     view! {
                         <polyline class=format!("trace {}", t.class) points=svg_points(&v, &t.line) data-testid=format!("trace-{}", t.class) />
                         {ends}

@@ -4,8 +4,8 @@
 
 use leptos::prelude::*;
 use ridermap_api::{
-    CheckHoursReq, CompoundHit, CompoundsReq, DashboardReq, EditPlaceReq, ExportReq, GridsReq, MapPoint,
-    ReviewQueueReq, ReviewReq, SavePlaceReq, StaleReq,
+    CheckHoursReq, CompoundHit, CompoundsReq, EditPlaceReq, ExportReq, GridsReq, MapPoint, ReviewQueueReq, ReviewReq,
+    SavePlaceReq, StaleReq,
 };
 use ridermap_core::{Detail, EbikeAccess, Id, LatLon, PathKind, Place, PlaceKind};
 
@@ -67,7 +67,7 @@ pub fn GridWork() -> impl IntoView {
             {move || match pane.get() {
                 Pane::Review => view! { <Review grid=grid/> }.into_any(),
                 Pane::Stale => view! { <Stale grid=grid/> }.into_any(),
-                Pane::Dashboard => view! { <DashboardPane grid=grid/> }.into_any(),
+                Pane::Dashboard => view! { <super::dashboard::DashboardPane grid=grid/> }.into_any(),
                 Pane::Add => view! { <AddPlace grid=grid/> }.into_any(),
                 Pane::Path => view! { <DrawPath grid=grid/> }.into_any(),
                 Pane::Buildings => view! { <Buildings/> }.into_any(),
@@ -285,48 +285,6 @@ fn Stale(grid: RwSignal<Option<String>>) -> impl IntoView {
         }
     };
     view! { <Read res=list what=("待核实的地点", "the places to verify") ok=shown/> }
-}
-
-#[component]
-fn DashboardPane(grid: RwSignal<Option<String>>) -> impl IntoView {
-    let s = state();
-    let data = LocalResource::new(move || {
-        s.changed.track();
-        let grid = grid.get();
-        async move { call(&DashboardReq { grid }).await }
-    });
-    let shown = move |d: ridermap_api::Dashboard| {
-        let max = d.visits_per_day.iter().map(|(_, _, h)| *h).max().unwrap_or(0).max(1) as f64;
-        let n = d.visits_per_day.len().max(1) as f64;
-        let bars = d
-            .visits_per_day
-            .iter()
-            .enumerate()
-            .map(|(i, (day, _, h))| {
-                let bh = 100.0 * *h as f64 / max;
-                let x = 10.0 + i as f64 * 380.0 / n;
-                view! {
-                    <g><rect class="bar" x=x y=120.0 - bh width=380.0 / n - 4.0 height=bh />
-                    <text x=x y=135.0 class="axis">{day.format("%d").to_string()}</text>
-                    <title>{format!("{day}: {h}")}</title></g>
-                }
-            })
-            .collect_view();
-        let lang = s.lang.get();
-        let counts = d.places.iter().map(|(k, c)| view! { <li>{text::kind(*k, lang)}": "{*c}</li> }).collect_view();
-        view! {
-            <div class="dashboard" data-testid="dashboard">
-                <ul class="counts">{counts}
-                    <li data-testid="open-reports">{s.t("待审核反馈", "Open reports")}": "{d.open_reports}</li>
-                    <li>{s.t("待核实地点", "Stale places")}": "{d.stale}</li>
-                </ul>
-                <h3>{s.t("近 14 天驿站人次", "Station visitors, last 14 days")}</h3>
-                <svg viewBox="0 0 400 140" class="chart" data-testid="visits-chart">{bars}</svg>
-            </div>
-        }
-        .into_any()
-    };
-    view! { <Read res=data what=("看板", "the dashboard") ok=shown/> }
 }
 
 #[component]

@@ -1,5 +1,6 @@
 //! One module per screen.
 
+pub mod dashboard;
 pub mod gate;
 pub mod grid;
 pub mod nearby;

@@ -1,0 +1,282 @@
+//! The grid desk's dashboard: what the grid holds in words, the share of compounds whose way in
+//! riders can be told (and what is missing where), how fresh the checks on site are, reports per
+//! week, open hazards on the map, and the stations' visitors — every figure the service's, each
+//! panel's numbers downloadable as CSV.
+
+use leptos::prelude::*;
+use ridermap_api::{CompoundGaps, Dashboard, DashboardCsvReq, DashboardReq, Gap};
+use ridermap_core::{Lang, LatLon, Outcome, Review};
+
+use crate::{
+    chart::{Bar, BarChart, ShareBar},
+    geom::View,
+    map::{H, Map, Trace, W},
+    state::{Screen, state},
+    text,
+    transport::call,
+    widgets::{Read, save_text},
+};
+
+/// Compounds whose way in is not known listed before "more".
+const GAPS_SHOWN: usize = 6;
+
+/// Outcomes grouped as the weekly chart stacks them: what went well, what went wrong, hazards.
+fn group(o: Outcome) -> usize {
+    match o {
+        Outcome::GotIn | Outcome::Works | Outcome::Confirmed => 0,
+        Outcome::Hazard => 2,
+        _ => 1,
+    }
+}
+
+/// A compound's gaps in words; unreached buildings said once, with their numbers.
+fn gap_words(c: &CompoundGaps, l: Lang) -> Vec<String> {
+    let mut out = vec![];
+    let mut unreached = vec![];
+    for g in &c.gaps {
+        match g {
+            Gap::NoGate => out.push(l.pick("没有门的记录", "no gate recorded").to_string()),
+            Gap::NoBuildings => out.push(l.pick("没有楼栋记录", "no buildings recorded").to_string()),
+            Gap::NoWays => out.push(
+                l.pick("小区道路未画：路线只能按直线", "lanes not mapped: routes are straight lines").to_string(),
+            ),
+            Gap::Hours { gate } => out.push(format!("{gate}{}", l.pick(" 开放时间未知", ": hours unknown"))),
+            Gap::Ebike { gate } => out.push(format!("{gate}{}", l.pick(" 电动车规则未知", ": e-bike rule unknown"))),
+            Gap::Unreached { building } => unreached.push(building.as_str()),
+        }
+    }
+    if !unreached.is_empty() {
+        let n = unreached.len();
+        let mut list = unreached.iter().take(8).copied().collect::<Vec<_>>().join(l.pick("、", ", "));
+        if n > 8 {
+            list.push('…');
+        }
+        out.push(match l {
+            Lang::Zh => format!("{n} 栋楼从已知的门走不到：{list}"),
+            Lang::En => format!("{n} buildings not reached from a known gate: {list}"),
+        });
+    }
+    out
+}
+
+/// A button that downloads one panel's numbers as CSV.
+#[component]
+fn CsvButton(grid: Option<String>, panel: &'static str) -> impl IntoView {
+    let s = state();
+    let get = Action::new_local(move |_: &()| {
+        let grid = grid.clone();
+        async move {
+            match call(&DashboardCsvReq { grid: grid.clone(), at: None, panel: panel.to_string() }).await {
+                Ok(text) => {
+                    let name = format!("ridermap-{}-{panel}.csv", grid.as_deref().unwrap_or("all"));
+                    if let Err(e) = save_text(&name, &text, "text/csv") {
+                        s.say(e);
+                    }
+                }
+                Err(e) => s.say(e.message),
+            }
+        }
+    });
+    view! {
+        <button class="link csv" data-testid=format!("csv-{panel}") on:click=move |_| { get.dispatch(()); }>
+            {move || s.t("下载 CSV", "Download CSV")}
+        </button>
+    }
+}
+
+#[component]
+pub fn DashboardPane(grid: RwSignal<Option<String>>) -> impl IntoView {
+    let s = state();
+    let data = LocalResource::new(move || {
+        s.changed.track();
+        let grid = grid.get();
+        async move { call(&DashboardReq { grid, at: None }).await }
+    });
+    let all_gaps = RwSignal::new(false);
+    let shown = move |d: Dashboard| {
+        let l = s.lang.get();
+        let g = d.grid.clone();
+        let head = |zh: &'static str, en: &'static str, panel: &'static str| {
+            view! { <div class="panel-head"><h3>{l.pick(zh, en)}</h3><CsvButton grid=g.clone() panel=panel/></div> }
+        };
+        let counts = d
+            .places
+            .iter()
+            .map(|(k, n)| view! { <li><strong>{*n}</strong><span>{text::kind(*k, l)}</span></li> })
+            .collect_view();
+        let way = &d.way_in;
+        let way_words = match l {
+            Lang::Zh => {
+                format!("的小区（{} / {}）每栋楼都能从开放时间和电动车规则已知的门走到", way.known, way.compounds)
+            }
+            Lang::En => format!(
+                " of compounds ({} of {}): every building reached from a gate whose hours and e-bike rule are known",
+                way.known, way.compounds
+            ),
+        };
+        // The worst few first; the rest on request (and all of them in the CSV).
+        let hidden = way.gaps.len().saturating_sub(GAPS_SHOWN);
+        let more = (hidden > 0 && !all_gaps.get()).then(|| {
+            view! {
+                <button class="link" data-testid="more-gaps" on:click=move |_| all_gaps.set(true)>
+                    {match l { Lang::Zh => format!("还有 {hidden} 个小区"), Lang::En => format!("{hidden} more compounds") }}
+                </button>
+            }
+        });
+        let gaps = way
+            .gaps
+            .iter()
+            .take(if all_gaps.get() { usize::MAX } else { GAPS_SHOWN })
+            .map(|c| {
+                let id = c.id;
+                let items = gap_words(c, l).into_iter().map(|w| view! { <li>{w}</li> }).collect_view();
+                view! {
+                    <li class="gap" data-testid="way-gap">
+                        <button class="link" on:click=move |_| s.screen.set(Screen::Place(id))>{c.name.clone()}</button>
+                        <span class="muted">{format!(" {}/{} ", c.reached, c.buildings)}{l.pick("栋可达", "buildings reached")}</span>
+                        <ul>{items}</ul>
+                    </li>
+                }
+            })
+            .collect_view();
+        let f = &d.verified;
+        let fresh_words = match l {
+            Lang::Zh => format!("的地点（{} / {}）{} 天内到现场核实过", f.verified, f.places, f.days),
+            Lang::En => {
+                format!(" of places ({} of {}) verified on site in the last {} days", f.verified, f.places, f.days)
+            }
+        };
+        let now = d.at;
+        let stalest = f
+            .stalest
+            .iter()
+            .map(|c| {
+                let when = c.verified_at.map_or_else(|| l.pick("从未核实", "never verified").to_string(), |t| text::ago(t, now, l));
+                let id = c.id;
+                view! { <li data-testid="stale-compound"><button class="link" on:click=move |_| s.screen.set(Screen::Place(id))>{c.name.clone()}</button>" · "{when}</li> }
+            })
+            .collect_view();
+        let week_bars: Vec<Bar> = d
+            .weeks
+            .iter()
+            .map(|w| {
+                let mut values = vec![0.0; 3];
+                for (o, n) in &w.counts {
+                    values[group(*o)] += *n as f64;
+                }
+                let each: Vec<String> = w.counts.iter().map(|(o, n)| format!("{} {n}", text::outcome(*o, l))).collect();
+                Bar {
+                    label: w.week.format("%m-%d").to_string(),
+                    values,
+                    title: format!("{}{}: {}", w.week.format("%m-%d"), l.pick(" 这周", " week"), each.join(" · ")),
+                }
+            })
+            .collect();
+        let hazards = d.hazards.clone();
+        let hazard_map = (!hazards.is_empty()).then(|| {
+            let spots: Vec<[f64; 2]> = hazards.iter().map(|h| [h.lon, h.lat]).collect();
+            let view =
+                RwSignal::new(View::new(LatLon::new(hazards[0].lat, hazards[0].lon), 1.0, W, H).fit(&spots, 2.0));
+            let traces: Vec<Trace> = spots.iter().map(|p| Trace { line: vec![*p], class: "hazard" }).collect();
+            view! { <Map view=view points=Signal::derive(Vec::new) traces=Signal::derive(move || traces.clone())/> }
+        });
+        let hazard_rows = hazards
+            .iter()
+            .map(|h| {
+                let state = match h.review {
+                    Review::Accepted => l.pick("已核实", "confirmed"),
+                    _ => l.pick("待审核", "to review"),
+                };
+                view! { <li data-testid="hazard">{text::ago(h.observed_at, now, l)}" · "{state}{h.note.clone().map(|n| format!(" · {n}"))}</li> }
+            })
+            .collect_view();
+        let no_hazards = hazards
+            .is_empty()
+            .then(|| view! { <p class="muted">{l.pick("近 30 天没有未处理的隐患", "No open hazards in 30 days")}</p> });
+        let visit_bars: Vec<Bar> = d
+            .visits_per_day
+            .iter()
+            .map(|(day, n, h)| Bar {
+                label: day.format("%d").to_string(),
+                values: vec![*h as f64],
+                title: match l {
+                    Lang::Zh => format!("{}：{n} 次到访，{h} 人次", day.format("%m-%d")),
+                    Lang::En => format!("{}: {n} visits, {h} riders", day.format("%m-%d")),
+                },
+            })
+            .collect();
+        let legend = [("s-good", "顺利", "went well"), ("s-bad", "有问题", "problems"), ("s-hazard", "隐患", "hazards")]
+            .into_iter()
+            .map(|(class, zh, en)| view! { <span class="legend-item"><i class=format!("swatch {class}")></i>{l.pick(zh, en)}</span> })
+            .collect_view();
+        view! {
+            <div class="dashboard" data-testid="dashboard">
+                <section class="panel">
+                    {head("地点", "Places", "places")}
+                    <ul class="counts" data-testid="kind-counts">{counts}
+                        <li data-testid="open-reports"><strong>{d.open_reports}</strong><span>{l.pick("待审核反馈", "Reports to review")}</span></li>
+                        <li><strong>{d.stale}</strong><span>{l.pick("超 90 天未核实", "Not verified in 90 days")}</span></li>
+                    </ul>
+                </section>
+                <section class="panel">
+                    {head("进门方式", "The way in", "way_in")}
+                    <ShareBar part=way.known whole=way.compounds words=way_words testid="way-in-share"/>
+                    <ul class="gaps">{gaps}</ul>
+                    {more}
+                </section>
+                <section class="panel">
+                    {head("现场核实", "Checked on site", "verified")}
+                    <ShareBar part=f.verified whole=f.places words=fresh_words testid="verified-share"/>
+                    <p class="muted">{l.pick("最久没核实的小区", "Compounds checked longest ago")}</p>
+                    <ul>{stalest}</ul>
+                </section>
+                <section class="panel">
+                    {head("每周反馈（近 8 周）", "Reports per week (8 weeks)", "reports")}
+                    <BarChart bars=week_bars series=vec!["s-good", "s-bad", "s-hazard"] unit=l.pick("条", "reports").to_string() testid="weeks-chart"/>
+                    <p class="legend">{legend}</p>
+                </section>
+                <section class="panel">
+                    {head("未处理的隐患", "Open hazards", "hazards")}
+                    {hazard_map}
+                    {no_hazards}
+                    <ul>{hazard_rows}</ul>
+                </section>
+                <section class="panel">
+                    {head("近 14 天驿站人次", "Station visitors, last 14 days", "visits")}
+                    <BarChart bars=visit_bars series=vec!["s-visits"] unit=l.pick("人次", "riders").to_string() testid="visits-chart"/>
+                </section>
+            </div>
+        }
+        .into_any()
+    };
+    view! { <Read res=data what=("看板", "the dashboard") ok=shown/> }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ridermap_core::Id;
+
+    #[test]
+    fn gaps_read_as_words_with_unreached_buildings_said_once() {
+        let c = CompoundGaps {
+            id: Id::new(),
+            name: "开鲁一村".into(),
+            buildings: 12,
+            reached: 2,
+            gaps: std::iter::once(Gap::Ebike { gate: "3号门".into() })
+                .chain((1..=10).map(|n| Gap::Unreached { building: n.to_string() }))
+                .collect(),
+        };
+        assert_eq!(
+            gap_words(&c, Lang::Zh),
+            ["3号门 电动车规则未知", "10 栋楼从已知的门走不到：1、2、3、4、5、6、7、8…"]
+        );
+        assert_eq!(
+            gap_words(&c, Lang::En),
+            ["3号门: e-bike rule unknown", "10 buildings not reached from a known gate: 1, 2, 3, 4, 5, 6, 7, 8…"]
+        );
+        assert_eq!(group(Outcome::Closed), 1);
+        assert_eq!(group(Outcome::Confirmed), 0);
+    }
+}
