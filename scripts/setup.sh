@@ -3,14 +3,17 @@
 #   setup.sh app   WebKitGTK and friends, to build and run the Tauri app.
 #   setup.sh test  the above, plus Debian's chromium and Node.js for the browser tests,
 #                  WebKitWebDriver, Xvfb and tauri-driver for the window test, and a D-Bus daemon
-#                  with gnome-keyring for the keyring test.
+#                  with gnome-keyring for the keyring test, and poppler's tools for the signboard test.
 # PostgreSQL is scripts/postgres.sh; the UI's build tools are scripts/ui.sh.
 set -euo pipefail
 mode="${1:-test}"
 as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
 # libdbus-1-dev: the device keeps its sync token in a Linux desktop's Secret Service (keyring crate).
-want=(libwebkit2gtk-4.1-dev librsvg2-dev libayatana-appindicator3-dev libssl-dev libdbus-1-dev pkg-config)
-[ "$mode" = test ] && want+=(chromium nodejs npm webkit2gtk-driver xvfb dbus-daemon gnome-keyring)
+# fonts-wqy-microhei: a Chinese font the printed signboards embed (a subset of it).
+want=(libwebkit2gtk-4.1-dev librsvg2-dev libayatana-appindicator3-dev libssl-dev libdbus-1-dev pkg-config
+  fonts-wqy-microhei)
+# poppler-utils: the signboard tests read the PDF's text (pdftotext) and render it (pdftoppm).
+[ "$mode" = test ] && want+=(chromium nodejs npm webkit2gtk-driver xvfb dbus-daemon gnome-keyring poppler-utils)
 missing=()
 for pkg in "${want[@]}"; do
   case "$pkg" in
