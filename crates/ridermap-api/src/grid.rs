@@ -2,7 +2,7 @@
 //! export.
 
 use chrono::{DateTime, NaiveDate, Utc};
-use ridermap_core::{Id, Outcome, PlaceKind, Review};
+use ridermap_core::{Id, Lang, Outcome, PlaceKind, Review};
 use serde::{Deserialize, Serialize};
 
 /// Places of a grid not verified on site for `days` (default 90).
@@ -216,4 +216,35 @@ pub struct Exported {
     pub records: usize,
     /// The export itself, when no `out` file was given.
     pub text: Option<String>,
+}
+
+/// A compound's signboard for its entrance, as a one-page PDF: to a file on the device when
+/// `out` is given (written whole or not at all), else in the reply (base64).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct SignReq {
+    /// The compound: name, alias or id.
+    pub compound: String,
+    /// `a4` (default) or `a3`.
+    #[serde(default)]
+    pub paper: Option<String>,
+    #[serde(default)]
+    pub out: Option<String>,
+    /// A TrueType/OpenType font file (or collection) with Chinese glyphs; default: the first of
+    /// `RIDERMAP_SIGN_FONT` and the system's known CJK fonts that exists.
+    #[serde(default)]
+    pub font: Option<String>,
+    #[serde(default)]
+    pub lang: Lang,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Signed {
+    pub compound: String,
+    pub bytes: usize,
+    /// The font the page embeds a subset of.
+    pub font: String,
+    /// What the QR code holds.
+    pub qr: String,
+    /// The PDF, when no `out` file was given.
+    pub pdf_base64: Option<String>,
 }

@@ -68,6 +68,7 @@ macro_rules! with_commands {
                 stale: $crate::StaleReq => Vec<$crate::Place>,
                 dashboard: $crate::DashboardReq => $crate::Dashboard,
                 dashboard_csv: $crate::DashboardCsvReq => String,
+                sign: $crate::SignReq => $crate::Signed,
                 stats: $crate::StatsReq => $crate::Stats,
                 grids: $crate::GridsReq => Vec<$crate::GridInfo>,
                 add_grid: $crate::AddGridReq => $crate::GridInfo,

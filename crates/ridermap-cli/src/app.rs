@@ -146,6 +146,13 @@ pub(crate) fn run(cli: Cli) -> Result<()> {
             }
             gate(&cx, &answer)?;
         }
+        Cmd::Sign { compound, paper, out, font } => {
+            let font = font.map(|f| f.display().to_string());
+            let req =
+                SignReq { compound, paper: Some(paper), out: Some(out.display().to_string()), font, lang: cx.lang };
+            let s = cx.call(req)?;
+            out::line(format_args!("{} · {} {} · {}", out.display(), s.bytes, cx.pick("字节", "bytes"), s.compound))?;
+        }
         Cmd::Route { compound, building, unit, gate, from, to, vehicle, at, json, format } => {
             let at = at.as_deref().map(|t| parse_time("--at", t)).transpose()?;
             let vehicle =

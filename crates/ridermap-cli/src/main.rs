@@ -95,6 +95,21 @@ enum Cmd {
         #[arg(long)]
         json: bool,
     },
+    /// A compound's signboard for its entrance, as a one-page PDF to print: its map with the
+    /// gates (hours, e-bike rules), building numbers, unit doors and rider parking, the nearest
+    /// charger and rest stop, and a QR code.
+    Sign {
+        #[arg(long)]
+        compound: String,
+        /// a4 or a3.
+        #[arg(long, default_value = "a4")]
+        paper: String,
+        #[arg(long)]
+        out: PathBuf,
+        /// A font with Chinese characters (TrueType/OpenType, or a collection); default: a system one.
+        #[arg(long, env = "RIDERMAP_SIGN_FONT")]
+        font: Option<PathBuf>,
+    },
     /// The way in: from a compound's best gate (or --gate) to a building and unit door by the
     /// lanes, or from one point to another (--from LAT,LON --to LAT,LON), by the rules of the hour.
     Route {

@@ -183,6 +183,13 @@ fn bad_arguments_get_one_line_errors_and_change_nothing() {
         (&["route", "--compound", "开鲁六村"], "building: say which building"),
         (&["route", "--from", "31.3,121.5", "--to", "31.3,121.5", "--format", "kml"], "--format: `kml` is not geojson"),
         (&["report", "add", "--outcome", "got-in", "--lat", "31.3", "--lon", "121.5", "--waited", "500"], "waited_min"),
+        (&["sign", "--compound", "开鲁六村", "--paper", "letter", "--out", "x.pdf"], "paper: `letter` is not a4 or a3"),
+        (&["sign", "--compound", "无此村", "--out", "x.pdf"], "无此村"),
+        (
+            &["sign", "--compound", "开鲁六村", "--font", "/no/such/font.ttc", "--out", "x.pdf"],
+            "font /no/such/font.ttc",
+        ),
+        (&["sign", "--compound", "开鲁六村", "--out", "/no/such/dir/x.pdf"], "cannot write /no/such/dir/x.pdf"),
     ];
     let before = env.snapshot();
     for (args, want) in cases {
@@ -522,4 +529,47 @@ fn published_base_layer_on(backend: &str) {
     assert!((395.0..=410.0).contains(&len), "{len}");
     // Along the street as the changed file names it.
     assert!(v["steps"].to_string().contains("测试新路"), "{v}");
+}
+
+/// The signboard a grid worker prints for 开鲁六村: its text holds every gate, its hours and the
+/// building numbers; A3 is A3; a rendering is kept for review (docs/screenshots).
+#[test]
+fn a_signboard_prints_the_way_in() {
+    let env = Env::zh();
+    let pdf = env.dir.path().join("kailu6.pdf");
+    let out = env.ok(&["sign", "--compound", "开鲁六村", "--out", pdf.to_str().unwrap()]).stdout;
+    assert!(out.contains("开鲁六村"), "{out}");
+    let text = tool("pdftotext", &["-layout", pdf.to_str().unwrap(), "-"]);
+    let place = env.ok(&["gate", "--compound", "开鲁六村", "--json"]).json();
+    let gates: Vec<&str> = place["choices"].as_array().unwrap().iter().map(|g| g["name"].as_str().unwrap()).collect();
+    assert_eq!(gates.len(), 3, "{place}");
+    let mut wanted: Vec<String> = gates.iter().map(|g| g.to_string()).collect();
+    wanted.extend(["开放 06:00-22:00", "电动车需推行", "奉献园爱心驿站", "单元门", "骑手停车"].map(String::from));
+    for want in wanted {
+        assert!(text.contains(&want), "`{want}` is not on the sign:\n{text}");
+    }
+    // Every building's number, as a word of its own.
+    let words: Vec<&str> = text.split_whitespace().collect();
+    for n in 1..=40 {
+        assert!(words.contains(&n.to_string().as_str()), "building {n} is not on the sign:\n{text}");
+    }
+    let info = tool("pdfinfo", &[pdf.to_str().unwrap()]);
+    assert!(info.contains("Pages:           1") && info.contains("595 x 842 pts (A4)"), "{info}");
+    let fonts = tool("pdffonts", &[pdf.to_str().unwrap()]);
+    assert!(fonts.lines().skip(2).all(|l| l.contains("yes yes")), "fonts embedded and subset: {fonts}");
+    let shots = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/screenshots/signboard-kailu6-a4");
+    tool("pdftoppm", &["-png", "-r", "110", "-singlefile", pdf.to_str().unwrap(), shots.to_str().unwrap()]);
+    let a3 = env.dir.path().join("kailu6-a3.pdf");
+    env.ok(&["--lang", "en", "sign", "--compound", "开鲁六村", "--paper", "a3", "--out", a3.to_str().unwrap()]);
+    let info = tool("pdfinfo", &[a3.to_str().unwrap()]);
+    assert!(info.contains("842 x 1191 pts (A3)"), "{info}");
+    let text = tool("pdftotext", &[a3.to_str().unwrap(), "-"]);
+    assert!(text.contains("Rider guide") && text.contains("e-bikes must be pushed"), "{text}");
+}
+
+/// What a poppler tool prints (scripts/setup.sh installs poppler-utils).
+fn tool(name: &str, args: &[&str]) -> String {
+    let out = Command::new(name).args(args).output().unwrap_or_else(|e| panic!("{name}: {e} (install poppler-utils)"));
+    assert!(out.status.success(), "{name} {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8(out.stdout).unwrap()
 }

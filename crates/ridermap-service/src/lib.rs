@@ -14,6 +14,7 @@ mod layer;
 mod places;
 mod records;
 mod route;
+mod sign;
 mod sync;
 
 use std::{
@@ -66,6 +67,23 @@ impl<'a> Ctx<'a> {
     pub(crate) fn progress(&self) -> Option<&'a (dyn Fn(usize, usize) + Send + Sync)> {
         self.service.progress.as_deref()
     }
+}
+
+/// Writes `bytes` to `target` whole or not at all: beside it first, synced, then renamed.
+pub(crate) fn write_whole(target: &Path, bytes: &[u8]) -> Result<(), ApiError> {
+    let partial = target.with_extension("partial");
+    let written = (|| {
+        use std::io::Write;
+        let mut file = std::fs::File::create(&partial)?;
+        file.write_all(bytes)?;
+        file.sync_all()?;
+        std::fs::rename(&partial, target)
+    })();
+    written.map_err(|e| {
+        // Best effort: the partial file is ours and worthless now; the error says what failed.
+        std::fs::remove_file(&partial).ok();
+        ApiError::new(ErrorCode::Io, format!("cannot write {}: {e}", target.display()))
+    })
 }
 
 /// A request the service knows how to answer.

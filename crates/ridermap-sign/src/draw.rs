@@ -113,6 +113,26 @@ pub fn fit(text: &str, size: f32, max: f32) -> String {
     out
 }
 
+/// `text` as the most of it that fits in `max` points, cut after a " · " where one fits, and
+/// what is left.
+pub fn split(text: &str, size: f32, max: f32) -> (String, String) {
+    if width(text, size) <= max {
+        return (text.to_string(), String::new());
+    }
+    let mut cut = 0;
+    for (i, _) in text.match_indices(" · ") {
+        if width(&text[..i], size) <= max {
+            cut = i;
+        }
+    }
+    if cut == 0 {
+        let head = fit(text, size, max);
+        let kept = head.trim_end_matches('…').len();
+        return (head, text[kept..].to_string());
+    }
+    (text[..cut].to_string(), text[cut + " · ".len()..].to_string())
+}
+
 /// Text with its baseline's left end at (x, y), in colour `c`; a white halo first when `halo`
 /// (labels over the map stay readable over lines and fills).
 pub fn text(s: &mut Surface<'_>, font: &Font, (x, y): (f32, f32), size: f32, c: Rgb, halo: Halo, t: &str) {
@@ -186,5 +206,11 @@ mod tests {
         check("开鲁六村一号门八点到二十点", 60.0, "开鲁六村一…");
         check("abcdefghij", 40.0, "abcde…");
         assert!((width("12号", 10.0) - 21.2).abs() < 1e-3);
+        let split = |t: &str, max: f32| split(t, 10.0, max);
+        assert_eq!(split("开放 08:00 · 电动车可进", 300.0), ("开放 08:00 · 电动车可进".into(), String::new()));
+        assert_eq!(
+            split("开放 08:00 · 电动车可进 · 停车：门口", 130.0),
+            ("开放 08:00 · 电动车可进".into(), "停车：门口".into())
+        );
     }
 }

@@ -147,7 +147,11 @@ mod tests {
             subtitle: "骑手指引".into(),
             map: SheetMap {
                 outline: Some(sq(121.5, 31.3, 0.002)),
-                footprints: vec![Footprint { ring: sq(121.5005, 31.3005, 0.0003), number: Some("12".into()), at: [121.50065, 31.30065] }],
+                footprints: vec![Footprint {
+                    ring: sq(121.5005, 31.3005, 0.0003),
+                    number: Some("12".into()),
+                    at: [121.50065, 31.30065],
+                }],
                 gates: vec![GateMark { at: [121.501, 31.3], name: "1号门".into(), tone: Tone::Ride }],
                 ..SheetMap::default()
             },

@@ -2,14 +2,7 @@
 //! legend, and the QR code with the date at the foot. Laid out on A4 in points and scaled whole
 //! for A3, so both read the same from a rider's saddle.
 
-use krilla::{
-    Document,
-    geom::Transform,
-    page::PageSettings,
-    paint::FillRule,
-    surface::Surface,
-    text::Font,
-};
+use krilla::{Document, geom::Transform, page::PageSettings, paint::FillRule, surface::Surface, text::Font};
 
 use crate::{
     LonLat, Paper, Sheet, SheetMap, SignError, Tone,
@@ -55,7 +48,14 @@ fn draw_page(s: &mut Surface<'_>, sheet: &Sheet, font: &Font) -> Result<(), Sign
     // The legend under the map.
     let mut x = MARGIN;
     let y = MAP.1 + MAP.3 + 16.0;
-    let marks = [Mark::Gate(Tone::Ride), Mark::Gate(Tone::Push), Mark::Gate(Tone::NoRide), Mark::Gate(Tone::Unknown), Mark::Door, Mark::Parking];
+    let marks = [
+        Mark::Gate(Tone::Ride),
+        Mark::Gate(Tone::Push),
+        Mark::Gate(Tone::NoRide),
+        Mark::Gate(Tone::Unknown),
+        Mark::Door,
+        Mark::Parking,
+    ];
     for (mark, words) in marks.into_iter().zip(&sheet.legend) {
         mark.draw(s, font, (x + 5.0, y - 4.0), 5.0);
         draw::text(s, font, (x + 13.0, y), 9.0, MUTED, Halo::None, words);
@@ -73,8 +73,21 @@ fn draw_page(s: &mut Surface<'_>, sheet: &Sheet, font: &Font) -> Result<(), Sign
         Mark::Gate(g.tone).draw(s, font, (MARGIN + 6.0, y - 4.5), 6.0);
         let name = draw::fit(&g.name, 14.0, text_w - 18.0);
         draw::text(s, font, (MARGIN + 18.0, y), 14.0, INK, Halo::None, &name);
-        let said = draw::fit(&g.said, 11.0, text_w - 18.0);
-        draw::text(s, font, (MARGIN + 18.0, y + 15.0), 11.0, MUTED, Halo::None, &said);
+        // Two lines at most: hours and rules, then where to park.
+        let (first, rest) = draw::split(&g.said, 11.0, text_w - 18.0);
+        draw::text(s, font, (MARGIN + 18.0, y + 15.0), 11.0, MUTED, Halo::None, &first);
+        if !rest.is_empty() {
+            draw::text(
+                s,
+                font,
+                (MARGIN + 18.0, y + 29.0),
+                11.0,
+                MUTED,
+                Halo::None,
+                &draw::fit(&rest, 11.0, text_w - 18.0),
+            );
+            y += 14.0;
+        }
         y += 36.0;
     }
     for n in &sheet.nearby {
@@ -87,7 +100,15 @@ fn draw_page(s: &mut Surface<'_>, sheet: &Sheet, font: &Font) -> Result<(), Sign
     let (qx, qy) = (A4_W - MARGIN - QR_SIDE, A4_H - MARGIN - QR_SIDE - 12.0);
     draw::qr(s, &sheet.qr, (qx, qy), QR_SIDE)?;
     let caption = draw::fit(&sheet.qr_caption, 9.0, QR_SIDE + 20.0);
-    draw::text(s, font, (qx + (QR_SIDE - draw::width(&caption, 9.0)) / 2.0, qy + QR_SIDE + 10.0), 9.0, MUTED, Halo::None, &caption);
+    draw::text(
+        s,
+        font,
+        (qx + (QR_SIDE - draw::width(&caption, 9.0)) / 2.0, qy + QR_SIDE + 10.0),
+        9.0,
+        MUTED,
+        Halo::None,
+        &caption,
+    );
     draw::text(s, font, (MARGIN, A4_H - MARGIN), 9.0, MUTED, Halo::None, &draw::fit(&sheet.footer, 9.0, text_w));
     Ok(())
 }
@@ -194,9 +215,10 @@ fn draw_map(s: &mut Surface<'_>, m: &SheetMap, font: &Font) -> Result<(), SignEr
     // Street names where the street is longest on the page.
     for st in m.streets.iter().filter(|st| st.name.is_some()) {
         let pts = f.line(&st.line);
-        let best = pts.windows(2).filter(|w| f.inside(w[0]) && f.inside(w[1])).max_by(|a, b| {
-            seg_len(a).total_cmp(&seg_len(b))
-        });
+        let best = pts
+            .windows(2)
+            .filter(|w| f.inside(w[0]) && f.inside(w[1]))
+            .max_by(|a, b| seg_len(a).total_cmp(&seg_len(b)));
         if let (Some(seg), Some(name)) = (best, &st.name) {
             if seg_len(seg) > draw::width(name, 8.0) {
                 let (x, y) = ((seg[0].0 + seg[1].0) / 2.0, (seg[0].1 + seg[1].1) / 2.0);
@@ -210,14 +232,18 @@ fn draw_map(s: &mut Surface<'_>, m: &SheetMap, font: &Font) -> Result<(), SignEr
         let pts = f.line(&fp.ring);
         let (x0, x1) = pts.iter().fold((f32::MAX, f32::MIN), |(a, b), p| (a.min(p.0), b.max(p.0)));
         let (y0, y1) = pts.iter().fold((f32::MAX, f32::MIN), |(a, b), p| (a.min(p.1), b.max(p.1)));
-        let size = ((x1 - x0) / (draw::width(n, 1.0) + 0.6)).min((y1 - y0) * 0.8).clamp(7.0, 16.0);
+        let size = ((x1 - x0) / (draw::width(n, 1.0) + 0.6)).min((y1 - y0) * 0.8).clamp(9.0, 18.0);
         let (x, y) = f.xy(fp.at);
         draw::text(s, font, (x - draw::width(n, size) / 2.0, y + size * 0.36), size, INK, Halo::White, n);
     }
-    for (at, unit) in &m.doors {
-        let p = f.xy(*at);
-        Mark::Door.draw(s, font, p, 3.2);
-        draw::text(s, font, (p.0 + 4.0, p.1 - 3.0), 6.5, INK, Halo::White, unit);
+    // Unit numbers only where doors stand apart on the page; the marks always.
+    let doors: Vec<(f32, f32)> = m.doors.iter().map(|(at, _)| f.xy(*at)).collect();
+    for (i, ((_, unit), p)) in m.doors.iter().zip(&doors).enumerate() {
+        Mark::Door.draw(s, font, *p, 2.8);
+        let apart = doors.iter().enumerate().all(|(j, q)| i == j || seg_len(&[*p, *q]) > 16.0);
+        if apart {
+            draw::text(s, font, (p.0 + 3.5, p.1 - 3.0), 7.0, INK, Halo::White, unit);
+        }
     }
     for p in &m.parking {
         Mark::Parking.draw(s, font, f.xy(*p), 6.0);
