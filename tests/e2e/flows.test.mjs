@@ -304,6 +304,12 @@ describe('Ridermap in a browser', () => {
     await p.locator('[data-testid=result-count][data-query="开鲁六村"]').waitFor();
     await p.locator('[data-testid=place-row]', { has: p.locator('.row-name', { hasText: /^开鲁六村$/ }) }).click();
     await p.getByTestId('place-name').filter({ hasText: /^开鲁六村$/ }).waitFor();
+    // The compound's signboard, printed from its page: a PDF with its gates on it.
+    const [sign] = await Promise.all([p.waitForEvent('download'), p.getByTestId('print-sign').click()]);
+    assert.equal(sign.suggestedFilename(), '开鲁六村-a4.pdf');
+    const signText = execFileSync('pdftotext', [await sign.path(), '-'], { encoding: 'utf8' });
+    assert.match(signText, /Rider guide/);
+    assert.match(signText, /1号门（正门）/);
     await p.getByTestId('report-open').click();
     await p.getByTestId('outcome-hazard').click();
     await p.getByTestId('report-note').fill('Fire lane blocked by parked e-bikes');

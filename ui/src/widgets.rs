@@ -48,14 +48,14 @@ where
     }
 }
 
-/// Hands `text` to the browser as a downloaded file `name` (the web view's own download).
-pub fn save_text(name: &str, text: &str, mime: &str) -> Result<(), String> {
+/// Hands `bytes` to the browser as a downloaded file `name` (the web view's own download).
+pub fn save_file(name: &str, bytes: &[u8], mime: &str) -> Result<(), String> {
     use wasm_bindgen::JsCast;
     let fail = |e: wasm_bindgen::JsValue| format!("cannot save {name}: {e:?}");
-    let parts = js_sys::Array::of1(&wasm_bindgen::JsValue::from_str(text));
+    let parts = js_sys::Array::of1(&js_sys::Uint8Array::from(bytes));
     let options = web_sys::BlobPropertyBag::new();
     options.set_type(mime);
-    let blob = web_sys::Blob::new_with_str_sequence_and_options(&parts, &options).map_err(fail)?;
+    let blob = web_sys::Blob::new_with_u8_array_sequence_and_options(&parts, &options).map_err(fail)?;
     let url = web_sys::Url::create_object_url_with_blob(&blob).map_err(fail)?;
     let document = web_sys::window().and_then(|w| w.document()).ok_or("no document")?;
     let a: web_sys::HtmlAnchorElement = document.create_element("a").map_err(fail)?.unchecked_into();

@@ -3,7 +3,7 @@
 
 use chrono::{DateTime, Utc};
 use ridermap_core::{
-    Amenity, Building, ChargerKind, Id, Note, Place, PlaceKind, StatusReport,
+    Amenity, Building, ChargerKind, Id, Lang, Note, Place, PlaceKind, StatusReport,
     rank::{GateChoice, Vehicle},
     status::Condition,
 };
@@ -151,6 +151,17 @@ pub struct GateReq {
     pub at: Option<DateTime<Utc>>,
     #[serde(default)]
     pub vehicle: Vehicle,
+    /// When given, the answer also says each gate's reasons in this language (`said`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lang: Option<Lang>,
+}
+
+/// A gate's reasons and warnings in words, besides its e-bike rule and access method (which the
+/// choice carries as values, for icons).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct GateSaid {
+    pub reasons: Vec<String>,
+    pub warnings: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -163,6 +174,9 @@ pub struct GateAnswer {
     pub choices: Vec<GateChoice>,
     pub at: DateTime<Utc>,
     pub vehicle: Vehicle,
+    /// One per choice, in the language asked for (none when none was).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub said: Vec<GateSaid>,
 }
 
 /// What the map draws inside a box (min_lon, min_lat, max_lon, max_lat).

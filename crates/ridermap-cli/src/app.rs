@@ -140,7 +140,7 @@ pub(crate) fn run(cli: Cli) -> Result<()> {
             let at = at.as_deref().map(|t| parse_time("--at", t)).transpose()?;
             let vehicle =
                 Vehicle::parse(&vehicle).ok_or_else(|| anyhow!("--vehicle: `{vehicle}` is not ebike or foot"))?;
-            let answer = cx.call(GateReq { compound, building, at, vehicle })?;
+            let answer = cx.call(GateReq { compound, building, at, vehicle, lang: None })?;
             if json {
                 return out::json(&answer);
             }

@@ -3,7 +3,11 @@
 
 use chrono::{Duration, Utc};
 use ridermap_api::*;
-use ridermap_core::{Detail, Id, LatLon, Place, PlaceKind, Stamp, rank::GateQuery, status::Condition};
+use ridermap_core::{
+    Detail, Id, LatLon, Place, PlaceKind, Stamp,
+    rank::{GateQuery, Reason},
+    status::Condition,
+};
 use ridermap_store::{NearbyQuery, Store};
 
 use crate::{Ctx, Handle, invalid};
@@ -192,12 +196,28 @@ impl Handle for GateReq {
         let store = cx.store();
         let inputs = store.gate_inputs(&self.compound, at)?;
         let crate::route::Ranked { choices, building, .. } = crate::route::ranked(store, &inputs, &q, None)?;
+        let said = match self.lang {
+            None => vec![],
+            Some(l) => choices
+                .iter()
+                .map(|g| GateSaid {
+                    reasons: g
+                        .reasons
+                        .iter()
+                        .filter(|r| !matches!(r, Reason::Ebike { .. } | Reason::Access { .. }))
+                        .map(|r| r.text(l))
+                        .collect(),
+                    warnings: g.warnings.iter().map(|r| r.text(l)).collect(),
+                })
+                .collect(),
+        };
         Ok(GateAnswer {
             compound: inputs.compound,
             building: building.map(|b| b.number),
             choices,
             at,
             vehicle: self.vehicle,
+            said,
         })
     }
 }

@@ -221,6 +221,18 @@ fn gates_closed_at_the_hour_are_routed_round() {
         })
         .collect();
     assert!(texts.iter().any(|t| t == "骑手反馈平均等候 12 分钟（1 条）"), "{texts:?}");
+    // Asked with a language, the answer says the same, one entry per gate (what the app shows).
+    let said = ok(
+        &d.svc,
+        "gate",
+        json!({"compound": "夜门村", "building": "6", "vehicle": "ebike", "at": noon, "lang": "zh"}),
+    );
+    assert_eq!(said["said"].as_array().unwrap().len(), c.len(), "{said}");
+    assert!(
+        said["said"][1]["reasons"].as_array().unwrap().iter().any(|t| t == "骑手反馈平均等候 12 分钟（1 条）"),
+        "{said}"
+    );
+    assert!(v.get("said").is_none(), "no words unless asked for: {v}");
     // From the street to the building's door: through the near gate by day (60 m); at night it
     // is closed, so round by the far gate (360 m).
     let street = json!({"lat": 31.3 - 10.0 / 110_574.0, "lon": 121.5 + 4000.0 / (111_320.0 * 0.854_459)});

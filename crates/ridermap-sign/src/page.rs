@@ -219,11 +219,11 @@ fn draw_map(s: &mut Surface<'_>, m: &SheetMap, font: &Font) -> Result<(), SignEr
             .windows(2)
             .filter(|w| f.inside(w[0]) && f.inside(w[1]))
             .max_by(|a, b| seg_len(a).total_cmp(&seg_len(b)));
-        if let (Some(seg), Some(name)) = (best, &st.name) {
-            if seg_len(seg) > draw::width(name, 8.0) {
-                let (x, y) = ((seg[0].0 + seg[1].0) / 2.0, (seg[0].1 + seg[1].1) / 2.0);
-                draw::text(s, font, (x - draw::width(name, 8.0) / 2.0, y + 3.0), 8.0, MUTED, Halo::White, name);
-            }
+        if let (Some(seg), Some(name)) = (best, &st.name)
+            && seg_len(seg) > draw::width(name, 8.0)
+        {
+            let (x, y) = ((seg[0].0 + seg[1].0) / 2.0, (seg[0].1 + seg[1].1) / 2.0);
+            draw::text(s, font, (x - draw::width(name, 8.0) / 2.0, y + 3.0), 8.0, MUTED, Halo::White, name);
         }
     }
     // Numbers sized to their footprint.

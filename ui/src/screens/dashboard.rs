@@ -14,7 +14,7 @@ use crate::{
     state::{Screen, state},
     text,
     transport::call,
-    widgets::{Read, save_text},
+    widgets::{Read, save_file},
 };
 
 /// Compounds whose way in is not known listed before "more".
@@ -69,7 +69,7 @@ fn CsvButton(grid: Option<String>, panel: &'static str) -> impl IntoView {
             match call(&DashboardCsvReq { grid: grid.clone(), at: None, panel: panel.to_string() }).await {
                 Ok(text) => {
                     let name = format!("ridermap-{}-{panel}.csv", grid.as_deref().unwrap_or("all"));
-                    if let Err(e) = save_text(&name, &text, "text/csv") {
+                    if let Err(e) = save_file(&name, text.as_bytes(), "text/csv") {
                         s.say(e);
                     }
                 }

@@ -5,11 +5,8 @@
 //! rider is to the gate ("take me to the gate") beside the hand-off to Amap or Baidu.
 
 use leptos::prelude::*;
-use ridermap_api::{CompoundHit, CompoundsReq, GateAnswer, GateReq, MapPoint, RouteReq};
-use ridermap_core::{
-    AccessMethod, EbikeAccess, LatLon, PlaceKind, nav, normalize_building,
-    rank::{GateChoice, Reason, Vehicle},
-};
+use ridermap_api::{CompoundHit, CompoundsReq, GateReq, GateSaid, MapPoint, RouteReq};
+use ridermap_core::{AccessMethod, EbikeAccess, Id, LatLon, Place, PlaceKind, nav, normalize_building, rank::Vehicle};
 
 use crate::{
     geom::View,
@@ -34,6 +31,37 @@ pub struct WayIn {
 #[derive(Debug, Clone, PartialEq, serde::Deserialize)]
 pub struct StepText {
     pub text: String,
+}
+
+/// What the screen shows of a `ridermap_api::GateAnswer`, read from the same reply: each gate's
+/// reasons come said by the service in the asked language (`said`), so the wasm carries neither
+/// a reader for the structured reasons nor their words.
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+pub struct Answer {
+    pub compound: Place,
+    #[serde(default)]
+    pub building: Option<String>,
+    pub choices: Vec<Gate>,
+    pub vehicle: Vehicle,
+    #[serde(default)]
+    pub said: Vec<GateSaid>,
+}
+
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+pub struct Gate {
+    pub id: Id,
+    pub name: String,
+    pub lat: f64,
+    pub lon: f64,
+    pub open: bool,
+    pub usable: bool,
+    #[serde(default)]
+    pub ebike: EbikeAccess,
+    #[serde(default)]
+    pub access: AccessMethod,
+    /// Its entry of the answer's `said`.
+    #[serde(skip)]
+    pub said: GateSaid,
 }
 
 /// The compound's scale before a building is picked, at most: footprints big enough to tap and
@@ -126,7 +154,7 @@ pub fn FindGate() -> impl IntoView {
     let chosen = RwSignal::new(None::<CompoundHit>);
     let building = RwSignal::new(String::new());
     let foot = RwSignal::new(false);
-    let answer = RwSignal::new(None::<Result<GateAnswer, String>>);
+    let answer = RwSignal::new(None::<Result<Answer, String>>);
     // Which gate's way in is drawn (0: the best), and the way itself.
     let shown = RwSignal::new(0usize);
     let route = RwSignal::new(None::<Result<WayIn, String>>);
@@ -169,18 +197,32 @@ pub fn FindGate() -> impl IntoView {
             building: Some(building.get_untracked()).filter(|b| !b.trim().is_empty()),
             at: None,
             vehicle: vehicle(),
+            lang: Some(s.lang.get_untracked()),
         });
         async move {
             let Some(req) = req else { return };
             route.set(None);
             approach.set(None);
-            let got = call(&req).await.map_err(|e| e.message);
+            let got = call_as::<_, Answer>(&req).await.map_err(|e| e.message).map(|mut a| {
+                for (g, w) in a.choices.iter_mut().zip(std::mem::take(&mut a.said)) {
+                    g.said = w;
+                }
+                a
+            });
             let with_building = matches!(&got, Ok(a) if a.building.is_some() && !a.choices.is_empty());
             answer.set(Some(got));
             if with_building {
                 show_route.dispatch(0);
             }
         }
+    });
+    // The answer's words are the service's, in the language asked: asked again when it changes.
+    Effect::new(move |prev: Option<ridermap_core::Lang>| {
+        let l = s.lang.get();
+        if prev.is_some_and(|p| p != l) && answer.with_untracked(|a| matches!(a, Some(Ok(_)))) {
+            find.dispatch(());
+        }
+        l
     });
     let take_me = Action::new_local(move |_: &()| {
         let gate = match answer.get_untracked() {
@@ -336,15 +378,7 @@ pub fn FindGate() -> impl IntoView {
         })
     });
     // What the card says of a gate besides its icons: hours, waits, the way in.
-    let said = move |g: &GateChoice| {
-        let lang = s.lang.get();
-        g.reasons
-            .iter()
-            .filter(|r| !matches!(r, Reason::Ebike { .. } | Reason::Access { .. }))
-            .map(|r| r.text(lang))
-            .collect::<Vec<_>>()
-            .join(" · ")
-    };
+    let said = |g: &Gate| g.said.reasons.join(" · ");
     // The way in of the shown gate: length, time and the words, in its card above the map (the
     // first lines on a phone; a tap shows them all).
     let full_words = RwSignal::new(false);
@@ -365,20 +399,20 @@ pub fn FindGate() -> impl IntoView {
             Err(e) => view! { <p class="error" data-testid="route-error">{s.t("路线读取失败：", "Cannot find the way in: ")}{e}</p> }.into_any(),
         })
     };
-    let card = move |g: GateChoice, i: usize| {
+    let card = move |g: Gate, i: usize| {
         let lang = s.lang.get();
         let id = g.id;
-        let warnings = g.warnings.iter().map(|r| view! { <li class="warn">{r.text(lang)}</li> }).collect_view();
+        let warnings = g.said.warnings.iter().map(|w| view! { <li class="warn">{w.clone()}</li> }).collect_view();
         let (mark, tone) = ebike_mark(g.ebike);
         let (zh, en) = ebike_words(g.ebike);
         let ebike = view! {
-            <span class=format!("pill {tone}") data-testid="ebike-rule" title=Reason::Ebike { access: g.ebike }.text(lang)>
+            <span class=format!("pill {tone}") data-testid="ebike-rule">
                 {ebike_glyph()}{mark}" "{lang.pick(zh, en)}
             </span>
         };
         let (zh, en, tone) = access_words(g.access);
         let access = view! {
-            <span class=format!("pill {tone}") title=Reason::Access { method: g.access }.text(lang)>{lang.pick(zh, en)}</span>
+            <span class=format!("pill {tone}")>{lang.pick(zh, en)}</span>
         };
         let state_badge = if g.open {
             view! { <span class="badge open" data-testid="gate-open">{s.t("开放", "Open")}</span> }.into_any()
@@ -408,7 +442,7 @@ pub fn FindGate() -> impl IntoView {
         }
     };
     // Below the map: why this gate, the hand-off, the way to the gate, the steps one by one.
-    let details = move |g: GateChoice| {
+    let details = move |g: Gate| {
         let p = LatLon::new(g.lat, g.lon);
         view! {
             <p class="said" data-testid="why">{said(&g)}</p>

@@ -3,8 +3,8 @@
 
 use base64::Engine;
 use leptos::prelude::*;
-use ridermap_api::{AddReportReq, ConfirmReq, PlaceReq, PlaceView, VerifyPlaceReq};
-use ridermap_core::{Id, Outcome, nav};
+use ridermap_api::{AddReportReq, ConfirmReq, PlaceReq, PlaceView, SignReq, VerifyPlaceReq};
+use ridermap_core::{Id, Outcome, PlaceKind, nav};
 use serde_json::Value;
 use wasm_bindgen::JsCast;
 
@@ -153,6 +153,7 @@ pub fn PlaceScreen(id: Id) -> impl IntoView {
                 <a class="button" href=baidu target="_blank" rel="noopener" data-testid="nav-baidu">{s.t("百度导航", "Baidu")}</a>
                 <button data-testid="verify" on:click=move |_| { verify.dispatch(()); }>{s.t("现场核实", "Verify")}</button>
             </div>
+            {(kind == PlaceKind::Compound).then(|| view! { <PrintSign id=id name=p.name.clone()/> })}
             <div class="fields">{rows}</div>
             <h3>{s.t("相关", "Related")}</h3>
             <ul>{related}</ul>
@@ -251,6 +252,39 @@ fn ReportSheet(id: Id, kind: ridermap_core::PlaceKind, on_done: Callback<()>) ->
                     on:click=move |_| { save.dispatch(()); }>{move || s.t("保存", "Save")}</button>
                 <button class="big" on:click=move |_| on_done.run(())>{move || s.t("取消", "Cancel")}</button>
             </div>
+        </div>
+    }
+}
+
+/// The compound's signboard for its entrance, downloaded as a PDF to print (A4 and A3).
+#[component]
+fn PrintSign(id: Id, name: String) -> impl IntoView {
+    let s = state();
+    let print = Action::new_local(move |paper: &&'static str| {
+        let (paper, name) = (*paper, name.clone());
+        let req = SignReq {
+            compound: id.to_string(),
+            paper: Some(paper.into()),
+            lang: s.lang.get_untracked(),
+            ..SignReq::default()
+        };
+        async move {
+            let got = call(&req).await.map_err(|e| e.message).and_then(|signed| {
+                let pdf = base64::engine::general_purpose::STANDARD
+                    .decode(signed.pdf_base64.unwrap_or_default())
+                    .map_err(|e| e.to_string())?;
+                crate::widgets::save_file(&format!("{name}-{paper}.pdf"), &pdf, "application/pdf")
+            });
+            match got {
+                Ok(()) => s.say(s.t("告示牌已生成，可打印", "Signboard ready to print")),
+                Err(e) => s.say(e),
+            }
+        }
+    });
+    view! {
+        <div class="actions">
+            <button data-testid="print-sign" on:click=move |_| { print.dispatch("a4"); }>{move || s.t("打印告示牌（A4）", "Print signboard (A4)")}</button>
+            <button data-testid="print-sign-a3" on:click=move |_| { print.dispatch("a3"); }>{move || s.t("A3", "A3")}</button>
         </div>
     }
 }

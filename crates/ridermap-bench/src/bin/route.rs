@@ -325,7 +325,13 @@ fn demo() -> Result<()> {
                 for vehicle in [Vehicle::Ebike, Vehicle::Foot] {
                     let t = Instant::now();
                     let g = svc
-                        .call(GateReq { compound: c.into(), building: Some(number.clone()), at: Some(at), vehicle })
+                        .call(GateReq {
+                            compound: c.into(),
+                            building: Some(number.clone()),
+                            at: Some(at),
+                            vehicle,
+                            lang: None,
+                        })
                         .map_err(call)?;
                     gate_ms.push(ms(t));
                     let best = &g.choices[0];
