@@ -179,6 +179,11 @@ describe('Ridermap in a browser', () => {
       // Labels follow once the layer of the box the route is fitted in has arrived.
       await p.waitForFunction(() => document.querySelectorAll('text.l-number').length > 3);
       await p.waitForFunction(() => document.querySelectorAll('text.l-street').length > 0);
+      // Where to leave the e-bike at the best gate: its note below the map, its spot on the map.
+      const gate = JSON.parse(ridermap(['--db', appDb, 'gate', '--compound', '开鲁六村', '--building', '12', '--json'])).choices[0];
+      assert.ok(gate.parking?.note, `every gate of 开鲁六村 says where to park: ${JSON.stringify(gate)}`);
+      await p.getByTestId('parking').filter({ hasText: gate.parking.note }).first().waitFor();
+      assert.equal(await p.locator('[data-testid=map] circle.trace-end.parking').count(), gate.parking.lat ? 1 : 0);
       await shot(p, `phone-gate-${look}`);
       // Nothing of the answer below the fold (the tab bar covers the bottom 64 px).
       const fold = 640 - 64;

@@ -248,6 +248,32 @@ pub struct GateChoice {
     pub ebike: crate::EbikeAccess,
     #[serde(default)]
     pub access: crate::AccessMethod,
+    /// Where riders may leave the e-bike at this gate, when the gate says.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub parking: Option<Parking>,
+}
+
+/// Rider parking at a gate: where (the gate's stopping point) and what the gate's note says.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Parking {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lat: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lon: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+}
+
+impl Parking {
+    /// The gate's parking, if it records a stopping point or a note.
+    pub fn of(e: &crate::Entrance) -> Option<Parking> {
+        let note = e.parking_note.as_deref().map(str::trim).filter(|n| !n.is_empty()).map(str::to_string);
+        let (lat, lon) = match (e.stop_lat, e.stop_lon) {
+            (Some(lat), Some(lon)) => (Some(lat), Some(lon)),
+            _ => (None, None),
+        };
+        (note.is_some() || lat.is_some()).then_some(Parking { lat, lon, note })
+    }
 }
 
 /// The way from a gate to a building, as the router found it.
@@ -569,5 +595,6 @@ fn judge(
         warnings,
         ebike: e.ebike,
         access: e.access_method,
+        parking: Parking::of(e),
     }
 }

@@ -6,7 +6,10 @@
 
 use leptos::prelude::*;
 use ridermap_api::{CompoundHit, CompoundsReq, GateReq, GateSaid, MapPoint, RouteReq};
-use ridermap_core::{AccessMethod, EbikeAccess, Id, LatLon, Place, PlaceKind, nav, normalize_building, rank::Vehicle};
+use ridermap_core::{
+    AccessMethod, EbikeAccess, Id, LatLon, Place, PlaceKind, nav, normalize_building,
+    rank::{Parking, Vehicle},
+};
 
 use crate::{
     geom::View,
@@ -59,6 +62,8 @@ pub struct Gate {
     pub ebike: EbikeAccess,
     #[serde(default)]
     pub access: AccessMethod,
+    #[serde(default)]
+    pub parking: Option<Parking>,
     /// Its entry of the answer's `said`.
     #[serde(skip)]
     pub said: GateSaid,
@@ -366,6 +371,13 @@ pub fn FindGate() -> impl IntoView {
         if let Some(Ok(r)) = route.get() {
             t.push(Trace { line: r.line, class: "route" });
         }
+        // Where riders may leave the e-bike at the shown gate.
+        if let Some(Ok(a)) = answer.get()
+            && let Some(Parking { lat: Some(lat), lon: Some(lon), .. }) =
+                a.choices.get(shown.get()).and_then(|g| g.parking.clone())
+        {
+            t.push(Trace { line: vec![[lon, lat]], class: "parking" });
+        }
         t
     });
     // The asked building's footprint stands out (this compound's, not a neighbour's of that number).
@@ -379,6 +391,16 @@ pub fn FindGate() -> impl IntoView {
     });
     // What the card says of a gate besides its icons: hours, waits, the way in.
     let said = |g: &Gate| g.said.reasons.join(" · ");
+    // Where riders may leave the e-bike (the spot is on the map).
+    let parking = move |g: &Gate| {
+        g.parking.as_ref().map(|p| {
+            let note = p
+                .note
+                .clone()
+                .unwrap_or_else(|| s.t("门口有骑手停车点（见地图）", "Rider parking at the gate (on the map)").into());
+            view! { <p class="parking" data-testid="parking"><span class="p-mark">"P"</span>{note}</p> }
+        })
+    };
     // The way in of the shown gate: length, time and the words, in its card above the map (the
     // first lines on a phone; a tap shows them all).
     let full_words = RwSignal::new(false);
@@ -430,6 +452,7 @@ pub fn FindGate() -> impl IntoView {
                     {state_badge}
                 </div>
                 <div class="rules">{ebike}{access}</div>
+                {(i > 0).then(|| parking(&g))}
                 {move || (shown.get() == i).then(route_said)}
                 <ul>{warnings}</ul>
                 {(i > 0).then(|| view! {
@@ -441,11 +464,12 @@ pub fn FindGate() -> impl IntoView {
             </div>
         }
     };
-    // Below the map: why this gate, the hand-off, the way to the gate, the steps one by one.
+    // Below the map: why this gate, where to park, the hand-off, the way to the gate, the steps.
     let details = move |g: Gate| {
         let p = LatLon::new(g.lat, g.lon);
         view! {
             <p class="said" data-testid="why">{said(&g)}</p>
+            {parking(&g)}
             <div class="actions">
                 <button class="primary" data-testid="take-me" on:click=move |_| { take_me.dispatch(()); }>
                     {move || s.t("带我到门口", "Take me to the gate")}
