@@ -248,3 +248,20 @@ pub struct Signed {
     /// The PDF, when no `out` file was given.
     pub pdf_base64: Option<String>,
 }
+
+/// Compounds ranked by how friendly riders rate them, the worst first (unrated last), as of
+/// `at` (default now); only `grid`'s when given.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ScorecardReq {
+    #[serde(default)]
+    pub grid: Option<String>,
+    #[serde(default)]
+    pub at: Option<DateTime<Utc>>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CompoundScore {
+    pub id: Id,
+    pub name: String,
+    pub score: ridermap_core::score::Score,
+}

@@ -69,6 +69,7 @@ macro_rules! with_commands {
                 dashboard: $crate::DashboardReq => $crate::Dashboard,
                 dashboard_csv: $crate::DashboardCsvReq => String,
                 sign: $crate::SignReq => $crate::Signed,
+                scorecard: $crate::ScorecardReq => Vec<$crate::CompoundScore>,
                 stats: $crate::StatsReq => $crate::Stats,
                 grids: $crate::GridsReq => Vec<$crate::GridInfo>,
                 add_grid: $crate::AddGridReq => $crate::GridInfo,

@@ -1,7 +1,7 @@
 //! Riders' reports (with photos), confirmations and their review; volunteers' visits; notes.
 
 use chrono::{DateTime, NaiveDate, Utc};
-use ridermap_core::{Id, Outcome, Place, PlaceKind, StationService, StatusReport, Visit};
+use ridermap_core::{Id, Outcome, Place, PlaceKind, Rating, StationService, StatusReport, Visit};
 use serde::{Deserialize, Serialize};
 
 /// A report on a place, or a hazard at a bare location. Who reported, in what role, and its
@@ -30,6 +30,9 @@ pub struct AddReportReq {
     /// Minutes waited at a gate (registering, a queue) before getting in or being turned away.
     #[serde(default)]
     pub waited_min: Option<u32>,
+    /// A `rated` report's taps, one per indicator rated (its target a compound).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub ratings: Vec<Rating>,
 }
 
 /// "Still true": a one-tap confirmation of a place.

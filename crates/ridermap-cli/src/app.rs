@@ -612,13 +612,32 @@ fn place(cx: &Client, c: PlaceCmd) -> Result<()> {
 fn report(cx: &Client, c: ReportCmd) -> Result<()> {
     let l = cx.lang;
     match c {
-        ReportCmd::Add { target, outcome, note, at, lat, lon, photo, waited, json } => {
+        ReportCmd::Add { target, outcome, rate, note, at, lat, lon, photo, waited, json } => {
             let outcome = Outcome::parse(&outcome).ok_or_else(|| {
                 anyhow!(
                     "--outcome: `{outcome}` is not one of got-in, refused, ebike-banned, cabinet-empty, broken, works, \
-                     closed, hazard, confirmed"
+                     closed, hazard, confirmed, rated"
                 )
             })?;
+            let ratings = rate
+                .iter()
+                .map(|r| {
+                    let (i, v) = r.split_once('=').unwrap_or((r, ""));
+                    let indicator = ridermap_core::Indicator::parse(i);
+                    let good = match v.trim() {
+                        "good" => Some(true),
+                        "bad" => Some(false),
+                        _ => None,
+                    };
+                    match (indicator, good) {
+                        (Some(indicator), Some(good)) => Ok(ridermap_core::Rating { indicator, good }),
+                        _ => Err(anyhow!(
+                            "--rate: `{r}` is not INDICATOR=good|bad (ebike-in, numbers-clear, guard-friendly, \
+                             quick-in, parking, charging-near, rest-near)"
+                        )),
+                    }
+                })
+                .collect::<Result<Vec<_>>>()?;
             let target = target.as_deref().map(|t| cx.place(t)).transpose()?.map(|p| p.id);
             let observed_at = at.as_deref().map(|t| parse_time("--at", t)).transpose()?;
             let photo = match photo {
@@ -635,6 +654,7 @@ fn report(cx: &Client, c: ReportCmd) -> Result<()> {
                 lon,
                 observed_at,
                 waited_min: waited,
+                ratings,
             };
             let r = cx.call(req)?;
             if json { out::json(&r) } else { Ok(out::line(r.id)?) }

@@ -438,9 +438,14 @@ enum ReportCmd {
         /// Place id (omit for a hazard at --lat/--lon).
         #[arg(long)]
         target: Option<String>,
-        /// got-in, refused, ebike-banned, cabinet-empty, broken, works, closed, hazard, confirmed.
+        /// got-in, refused, ebike-banned, cabinet-empty, broken, works, closed, hazard, confirmed,
+        /// rated (a compound, with --rate).
         #[arg(long)]
         outcome: String,
+        /// A rating of the compound, INDICATOR=good|bad (repeatable): ebike-in, numbers-clear,
+        /// guard-friendly, quick-in, parking, charging-near, rest-near.
+        #[arg(long = "rate", value_name = "INDICATOR=good|bad")]
+        rate: Vec<String>,
         #[arg(long)]
         note: Option<String>,
         /// When it was seen (default now).

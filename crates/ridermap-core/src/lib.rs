@@ -15,6 +15,7 @@ pub mod nav;
 pub mod patch;
 pub mod rank;
 pub mod route;
+pub mod score;
 pub mod status;
 pub mod words;
 

@@ -687,10 +687,12 @@ pub enum Outcome {
     Hazard,
     /// "Still true": the place is as recorded.
     Confirmed,
+    /// A rider's judgment of a compound, one tap per indicator (`StatusReport::ratings`).
+    Rated,
 }
 
 impl Outcome {
-    pub const ALL: [Outcome; 9] = [
+    pub const ALL: [Outcome; 10] = [
         Outcome::GotIn,
         Outcome::Refused,
         Outcome::EbikeBanned,
@@ -700,6 +702,7 @@ impl Outcome {
         Outcome::Closed,
         Outcome::Hazard,
         Outcome::Confirmed,
+        Outcome::Rated,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -713,6 +716,7 @@ impl Outcome {
             Outcome::Closed => "closed",
             Outcome::Hazard => "hazard",
             Outcome::Confirmed => "confirmed",
+            Outcome::Rated => "rated",
         }
     }
 
@@ -771,6 +775,65 @@ pub struct StatusReport {
     pub resolved_at: Option<DateTime<Utc>>,
     #[serde(default)]
     pub resolved_by: Option<String>,
+    /// A `rated` report's judgments, one per indicator rated.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub ratings: Vec<Rating>,
+}
+
+/// What riders judge a compound by: how friendly it is to them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Indicator {
+    /// E-bikes are let in.
+    EbikeIn,
+    /// Building numbers are easy to find.
+    NumbersClear,
+    /// The guards are friendly.
+    GuardFriendly,
+    /// Getting in is quick.
+    QuickIn,
+    /// There is somewhere to leave the e-bike.
+    Parking,
+    /// A charger is near.
+    ChargingNear,
+    /// A rest stop is near.
+    RestNear,
+}
+
+impl Indicator {
+    pub const ALL: [Indicator; 7] = [
+        Indicator::EbikeIn,
+        Indicator::NumbersClear,
+        Indicator::GuardFriendly,
+        Indicator::QuickIn,
+        Indicator::Parking,
+        Indicator::ChargingNear,
+        Indicator::RestNear,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Indicator::EbikeIn => "ebike_in",
+            Indicator::NumbersClear => "numbers_clear",
+            Indicator::GuardFriendly => "guard_friendly",
+            Indicator::QuickIn => "quick_in",
+            Indicator::Parking => "parking",
+            Indicator::ChargingNear => "charging_near",
+            Indicator::RestNear => "rest_near",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Indicator> {
+        let s = s.trim().replace('-', "_");
+        Indicator::ALL.into_iter().find(|i| i.as_str() == s)
+    }
+}
+
+/// One tap: good or not, on one indicator.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Rating {
+    pub indicator: Indicator,
+    pub good: bool,
 }
 
 impl StatusReport {
@@ -795,6 +858,7 @@ impl StatusReport {
             resolution: None,
             resolved_at: None,
             resolved_by: None,
+            ratings: vec![],
         }
     }
 
@@ -811,6 +875,18 @@ impl StatusReport {
         c.check(self.target.is_some() || self.outcome == Outcome::Hazard, "target", || {
             format!("a `{}` report needs a target place; only hazards may be bare locations", self.outcome.as_str())
         });
+        let rated = self.outcome == Outcome::Rated;
+        c.check(rated != self.ratings.is_empty(), "ratings", || {
+            if rated {
+                "a rating rates at least one indicator".into()
+            } else {
+                "only a `rated` report carries ratings".into()
+            }
+        });
+        let mut seen: Vec<Indicator> = self.ratings.iter().map(|r| r.indicator).collect();
+        seen.sort();
+        seen.dedup();
+        c.check(seen.len() == self.ratings.len(), "ratings", || "rates an indicator twice".into());
         c.finish()
     }
 }

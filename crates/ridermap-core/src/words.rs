@@ -2,7 +2,7 @@
 //! share them. Enum labels are matched exhaustively, so a new variant cannot ship without its
 //! words.
 
-use crate::{Amenity, ChargerKind, Lang, Outcome, PlaceKind, Role, StationService, status::Condition};
+use crate::{Amenity, ChargerKind, Indicator, Lang, Outcome, PlaceKind, Role, StationService, status::Condition};
 use chrono::{DateTime, Utc};
 
 pub fn kind(k: PlaceKind, l: Lang) -> &'static str {
@@ -26,6 +26,7 @@ pub fn outcome(o: Outcome, l: Lang) -> &'static str {
         Outcome::Closed => l.pick("关着", "Closed"),
         Outcome::Hazard => l.pick("安全隐患", "Hazard"),
         Outcome::Confirmed => l.pick("信息属实", "Still true"),
+        Outcome::Rated => l.pick("骑手评价", "Rider rating"),
     }
 }
 
@@ -35,6 +36,18 @@ pub fn condition(c: Condition, l: Lang) -> Option<&'static str> {
         Condition::LikelyBroken => Some(l.pick("可能坏了", "Likely broken")),
         Condition::LikelyEmpty => Some(l.pick("可能没电池", "Likely empty")),
         Condition::LikelyClosed => Some(l.pick("可能关着", "Likely closed")),
+    }
+}
+
+pub fn indicator(i: Indicator, l: Lang) -> &'static str {
+    match i {
+        Indicator::EbikeIn => l.pick("电动车能进", "E-bikes get in"),
+        Indicator::NumbersClear => l.pick("楼号好找", "Numbers easy to find"),
+        Indicator::GuardFriendly => l.pick("保安态度好", "Friendly guards"),
+        Indicator::QuickIn => l.pick("进门快", "Quick to get in"),
+        Indicator::Parking => l.pick("有地方停车", "Somewhere to park"),
+        Indicator::ChargingNear => l.pick("附近能充电", "Charging nearby"),
+        Indicator::RestNear => l.pick("附近能歇脚", "Rest nearby"),
     }
 }
 

@@ -76,6 +76,7 @@ mod on_every_backend {
         grid_workers_keep_to_their_grids_and_tokens_can_be_revoked,
         a_retried_push_lands_once,
         the_open_feed_serves_verified_places_with_an_etag,
+        the_feed_carries_a_compounds_rider_score_never_a_rating,
         a_device_a_day_ahead_cannot_beat_later_edits_by_more_than_the_bound,
         malformed_and_oversized_pushes_get_4xx_and_change_nothing,
         an_idle_pull_is_small_on_the_wire,
@@ -275,6 +276,50 @@ fn the_open_feed_serves_verified_places_with_an_etag(backend: &str) {
     assert_eq!(outside["features"].as_array().unwrap().len(), 0);
     let bad = agent.get(&format!("{}/v1/feed?bbox=1,2,3", server.url)).call().unwrap();
     assert_eq!(bad.status().as_u16(), 400);
+}
+
+fn the_feed_carries_a_compounds_rider_score_never_a_rating(backend: &str) {
+    let server = Server::start(backend);
+    let mut worker = server.device(Role::GridWorker, &["g1"], &[]);
+    worker
+        .put_grid(&Grid { id: Id::new(), code: "g1".into(), name: "一".into(), stamp: Stamp::now() }, &me("王"))
+        .unwrap();
+    let mut compound = Place::new(PlaceKind::Compound, "评分村", 31.33, 121.53);
+    compound.grid = Some("g1".into());
+    worker.put_place(&compound, &me("王")).unwrap();
+    worker.verify_place(compound.id, &me("王")).unwrap();
+    let rate = |store: &mut Store, good: bool| {
+        let mut r = StatusReport::new(Outcome::Rated, 31.33, 121.53, Utc::now());
+        r.target = Some(compound.id);
+        r.ratings = vec![
+            ridermap_core::Rating { indicator: ridermap_core::Indicator::EbikeIn, good },
+            ridermap_core::Rating { indicator: ridermap_core::Indicator::Parking, good: true },
+        ];
+        store.add_report(&r, &me("王")).unwrap();
+    };
+    let agent: ureq::Agent = ureq::Agent::config_builder().http_status_as_error(false).build().into();
+    let feed = |agent: &ureq::Agent| -> serde_json::Value {
+        agent.get(&format!("{}/v1/feed?grid=g1", server.url)).call().unwrap().body_mut().read_json().unwrap()
+    };
+    rate(&mut worker, true);
+    rate(&mut worker, false);
+    sync_once(&mut worker, Checksums::Skip).unwrap();
+    let two = feed(&agent);
+    assert_eq!(two["features"].as_array().unwrap().len(), 1, "{two}");
+    assert!(
+        two["features"][0]["properties"].get("rider_score").is_none(),
+        "two ratings would say what each said: {two}"
+    );
+    rate(&mut worker, false);
+    sync_once(&mut worker, Checksums::Skip).unwrap();
+    let three = feed(&agent);
+    let score = &three["features"][0]["properties"]["rider_score"];
+    assert_eq!(score["ratings"], 3, "{three}");
+    assert_eq!(score["shares"]["ebike_in"], 0.33);
+    assert_eq!(score["shares"]["parking"], 1.0);
+    assert_eq!(score["overall"], 0.67);
+    assert_eq!(three["features"].as_array().unwrap().len(), 1, "ratings are no features of their own");
+    assert!(!three.to_string().contains("\"good\""), "no single rating in the feed: {three}");
 }
 
 fn a_device_a_day_ahead_cannot_beat_later_edits_by_more_than_the_bound(backend: &str) {

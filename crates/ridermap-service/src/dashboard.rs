@@ -20,6 +20,18 @@ const WEEKS: i64 = 8;
 /// A hazard report older than this is no longer shown as open.
 const HAZARD_DAYS: i64 = 30;
 const STALEST: usize = 5;
+/// Outcomes the weekly chart counts: what riders saw (ratings are opinions, scored apart).
+const REPORTED: [Outcome; 9] = [
+    Outcome::GotIn,
+    Outcome::Refused,
+    Outcome::EbikeBanned,
+    Outcome::CabinetEmpty,
+    Outcome::Broken,
+    Outcome::Works,
+    Outcome::Closed,
+    Outcome::Hazard,
+    Outcome::Confirmed,
+];
 
 fn in_grid(p: &Place, grid: Option<&str>) -> bool {
     grid.is_none_or(|g| p.grid.as_deref() == Some(g))
@@ -98,7 +110,7 @@ fn weeks(reports: &[ridermap_core::StatusReport], this_week: NaiveDate) -> Vec<W
     let first = this_week - Duration::weeks(WEEKS - 1);
     let mut by_week: BTreeMap<NaiveDate, BTreeMap<usize, i64>> =
         (0..WEEKS).map(|i| (first + Duration::weeks(i), BTreeMap::new())).collect();
-    for r in reports {
+    for r in reports.iter().filter(|r| r.outcome != Outcome::Rated) {
         let week = monday(r.observed_at.with_timezone(&DEFAULT_TZ).date_naive());
         let order = Outcome::ALL.iter().position(|o| *o == r.outcome).expect("every outcome is listed");
         if let Some(w) = by_week.get_mut(&week) {
@@ -263,14 +275,14 @@ fn table(d: &Dashboard, panel: &str) -> Result<(Vec<&'static str>, Vec<Vec<Strin
         ),
         "reports" => {
             let mut header = vec!["week"];
-            header.extend(Outcome::ALL.iter().map(|o| o.as_str()));
+            header.extend(REPORTED.iter().map(|o| o.as_str()));
             let rows = d
                 .weeks
                 .iter()
                 .map(|w| {
                     let mut row = vec![w.week.to_string()];
                     row.extend(
-                        Outcome::ALL
+                        REPORTED
                             .iter()
                             .map(|o| w.counts.iter().find(|(c, _)| c == o).map_or(0, |(_, n)| *n).to_string()),
                     );
@@ -323,5 +335,34 @@ impl Handle for DashboardCsvReq {
         }
         let bytes = w.into_inner().map_err(|e| ApiError::internal(e.to_string()))?;
         String::from_utf8(bytes).map_err(|e| ApiError::internal(e.to_string()))
+    }
+}
+
+impl Handle for ScorecardReq {
+    fn handle(self, cx: &mut Ctx<'_>) -> Result<Vec<CompoundScore>, ApiError> {
+        let at = self.at.unwrap_or_else(Utc::now);
+        let store = cx.store();
+        let mut compounds = vec![];
+        store.for_each_place(Some(PlaceKind::Compound), |p| {
+            if in_grid(&p, self.grid.as_deref()) {
+                compounds.push(p);
+            }
+            Ok(())
+        })?;
+        let ids: Vec<_> = compounds.iter().map(|c| c.id).collect();
+        let ratings = store.ratings_of(&ids, at - Duration::days(ridermap_core::score::MAX_AGE_DAYS))?;
+        let mut out: Vec<CompoundScore> = compounds
+            .into_iter()
+            .map(|c| {
+                let mine: Vec<_> = ratings.iter().filter(|r| r.target == Some(c.id)).cloned().collect();
+                CompoundScore { id: c.id, name: c.name, score: ridermap_core::score::score(&mine, at) }
+            })
+            .collect();
+        // The worst first; the unrated last, by name.
+        out.sort_by(|a, b| {
+            let key = |s: &CompoundScore| s.score.overall.unwrap_or(f64::INFINITY);
+            key(a).total_cmp(&key(b)).then_with(|| a.name.cmp(&b.name))
+        });
+        Ok(out)
     }
 }

@@ -67,8 +67,12 @@ impl Handle for AddReportReq {
             (None, None, None) => return Err(invalid("lat/lon: a report without a place needs a location")),
             _ => return Err(invalid("lat and lon go together")),
         };
+        if self.outcome == Outcome::Rated && place.as_ref().is_none_or(|p| p.kind() != PlaceKind::Compound) {
+            return Err(invalid("target: a rating rates a compound"));
+        }
         let mut r = ridermap_core::StatusReport::new(self.outcome, lat, lon, observed);
         r.target = self.target;
+        r.ratings = self.ratings;
         r.note = self.note.filter(|n| !n.trim().is_empty());
         r.waited_min = self.waited_min;
         r.photo = match (self.photo_base64, self.photo) {

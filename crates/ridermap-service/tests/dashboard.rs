@@ -7,7 +7,7 @@ mod common;
 
 use chrono::{DateTime, Utc};
 use common::{Want::*, array, check, empty_device, fixture, ok};
-use ridermap_core::{Outcome, Review, StatusReport, Visit};
+use ridermap_core::{Indicator, Outcome, Rating, Review, StatusReport, Visit};
 use ridermap_service::api::ErrorCode::Invalid;
 use ridermap_store::{Actor, Store};
 use serde_json::{Value, json};
@@ -101,6 +101,22 @@ fn fixed_grid() -> common::Device {
         // Before the eight weeks, and after the time asked about.
         on_gate(Outcome::Closed, "2026-10-01T03:00:00Z", Review::Pending),
         on_gate(Outcome::Closed, "2026-12-01T03:00:00Z", Review::Pending),
+    ] {
+        store.add_report(&r, &actor).unwrap();
+    }
+    // Riders' ratings: 推车村 by three riders, badly on getting e-bikes in; 墙村 by one, well.
+    let rate = |compound: &str, at: &str, taps: &[(Indicator, bool)]| {
+        let c = common::id_of(&d.svc, compound);
+        let mut r = StatusReport::new(Outcome::Rated, 31.3, 121.5, t(at));
+        r.target = Some(c.parse().unwrap());
+        r.ratings = taps.iter().map(|&(indicator, good)| Rating { indicator, good }).collect();
+        r
+    };
+    for r in [
+        rate("推车村", "2026-11-30T01:00:00Z", &[(Indicator::EbikeIn, false), (Indicator::GuardFriendly, true)]),
+        rate("推车村", "2026-11-25T01:00:00Z", &[(Indicator::EbikeIn, false)]),
+        rate("推车村", "2026-10-31T04:00:00Z", &[(Indicator::EbikeIn, true)]),
+        rate("墙村", "2026-11-29T01:00:00Z", &[(Indicator::EbikeIn, true), (Indicator::NumbersClear, true)]),
     ] {
         store.add_report(&r, &actor).unwrap();
     }
@@ -236,4 +252,57 @@ fn each_panel_downloads_as_csv() {
         json!({"panel": "pie"}),
         Error(Invalid, "panel: `pie` is not places, way_in, verified, reports, hazards or visits"),
     );
+}
+
+#[test]
+fn compounds_are_ranked_by_their_riders_ratings() {
+    let d = fixed_grid();
+    let v = ok(&d.svc, "scorecard", json!({"grid": "t-1", "at": AT}));
+    let ranked: Vec<(&str, Value)> =
+        array(&v).iter().map(|c| (c["name"].as_str().unwrap(), c["score"]["overall"].clone())).collect();
+    // 推车村: e-bikes in 0.5/(1 + 0.9+0.5) weighted by age, guards 1.0 → the mean; 墙村: all good;
+    // the unrated after, by name.
+    assert_eq!(ranked[0].0, "推车村", "{v}");
+    assert_eq!(ranked[1], ("墙村", json!(1.0)));
+    assert!(ranked[2..].iter().all(|(_, o)| o.is_null()), "{ranked:?}");
+    let worst = &v[0]["score"];
+    let ebike = array(&worst["indicators"]).iter().find(|i| i["indicator"] == "ebike_in").unwrap().clone();
+    let cases = [
+        ("ratings counted", worst["ratings"].clone(), json!(3)),
+        ("e-bike taps", ebike["ratings"].clone(), json!(3)),
+        ("e-bike share, weighed by age", ebike["share"].clone(), json!(0.21)),
+        ("overall: the mean of the rated indicators", worst["overall"].clone(), json!(0.61)),
+        ("this week's share of good taps", worst["weeks"][7].clone(), json!(["2026-11-30", 0.5])),
+        ("last week's", worst["weeks"][6].clone(), json!(["2026-11-23", 0.0])),
+    ];
+    for (what, got, want) in cases {
+        assert_eq!(got, want, "{what}");
+    }
+    // Ratings wait in no review queue and are not charted as reports.
+    let queue = ok(&d.svc, "review_queue", json!({"grid": "t-1"}));
+    assert!(array(&queue).iter().all(|i| i["report"]["outcome"] != "rated"), "{queue}");
+    let dash = ok(&d.svc, "dashboard", json!({"grid": "t-1", "at": AT}));
+    assert_eq!(dash["weeks"][7]["counts"], json!([["got_in", 1], ["hazard", 1]]));
+}
+
+#[test]
+fn a_rating_rates_a_compound_one_tap_per_indicator() {
+    let d = fixed_grid();
+    let compound = common::id_of(&d.svc, "墙村");
+    let gate = common::gate_of(&d.svc, "夜门村", "近门");
+    let taps = json!([{"indicator": "ebike_in", "good": true}]);
+    let r = ok(&d.svc, "add_report", json!({"target": compound, "outcome": "rated", "ratings": taps}));
+    assert_eq!(r["ratings"], taps);
+    let cases = [
+        (json!({"target": gate, "outcome": "rated", "ratings": taps}), "a rating rates a compound"),
+        (json!({"target": compound, "outcome": "rated"}), "ratings"),
+        (json!({"target": compound, "outcome": "got_in", "ratings": taps}), "only a `rated` report carries ratings"),
+        (
+            json!({"target": compound, "outcome": "rated", "ratings": [{"indicator": "quick_in", "good": true}, {"indicator": "quick_in", "good": false}]}),
+            "rates an indicator twice",
+        ),
+    ];
+    for (body, want) in cases {
+        check(&d.svc, "add_report", body, Error(Invalid, want));
+    }
 }

@@ -380,7 +380,8 @@ impl Store {
             stale_before,
         )?;
         let pending = count(
-            "SELECT count(*) FROM reports WHERE review = 'pending' AND (?1 IS NULL OR grid = ?1) AND ?2 = ?2",
+            "SELECT count(*) FROM reports WHERE review = 'pending' AND outcome != 'rated' AND (?1 IS NULL OR grid = ?1)
+             AND ?2 = ?2",
             0,
         )?;
         let week_ago = ms(now - Duration::days(7));

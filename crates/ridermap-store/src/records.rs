@@ -140,13 +140,28 @@ impl Store {
         )
     }
 
-    /// Reports waiting for review, oldest first; only `grid`'s when given.
+    /// Reports waiting for review, oldest first; only `grid`'s when given. Ratings are opinions,
+    /// not facts to check: they wait for no one.
     pub fn review_queue(&self, grid: Option<&str>) -> Result<Vec<StatusReport>> {
         self.docs(
             "report",
-            "SELECT doc FROM reports WHERE review = 'pending' AND (?1 IS NULL OR grid = ?1) ORDER BY observed_ms",
+            "SELECT doc FROM reports WHERE review = 'pending' AND outcome != 'rated' AND (?1 IS NULL OR grid = ?1)
+             ORDER BY observed_ms",
             [grid],
         )
+    }
+
+    /// Ratings of `compounds` observed at or after `since`.
+    pub fn ratings_of(&self, compounds: &[Id], since: DateTime<Utc>) -> Result<Vec<StatusReport>> {
+        let mut out = vec![];
+        for c in compounds {
+            out.extend(self.docs(
+                "report",
+                "SELECT doc FROM reports WHERE target = ?1 AND observed_ms >= ?2 AND outcome = 'rated'",
+                params![c.to_string(), ms(since)],
+            )?);
+        }
+        Ok(out)
     }
 
     /// Log a volunteer's visit at a rest stop.

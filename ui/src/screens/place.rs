@@ -195,6 +195,7 @@ fn ReportSheet(id: Id, kind: ridermap_core::PlaceKind, on_done: Callback<()>) ->
             lon: None,
             observed_at: None,
             waited_min: waited.get_untracked(),
+            ratings: vec![],
         };
         async move {
             match call(&req).await {

@@ -126,8 +126,8 @@ pub(crate) trait Tx {
     fn changes_after(&mut self, region: &str, after: i64, limit: i64) -> Result<Vec<(i64, String, String)>>;
     /// Every entity of `region`: (id, kind, state).
     fn region_states(&mut self, region: &str) -> Result<Vec<(String, String, String)>>;
-    /// States of the places in `region` (every region when `None`).
-    fn place_states(&mut self, region: Option<&str>) -> Result<Vec<String>>;
+    /// States of the records of `entity` in `region` (every region when `None`).
+    fn states(&mut self, entity: Entity, region: Option<&str>) -> Result<Vec<String>>;
     fn put_blob(&mut self, hash: &str, bytes: &[u8], account: &str, ms: i64) -> Result<()>;
     fn blob(&mut self, hash: &str) -> Result<Option<Vec<u8>>>;
     /// Those of `hashes` the server does not hold.
@@ -372,16 +372,32 @@ impl Db {
     /// Verified places of `grid` (or of every grid) inside `bbox` (min_lon, min_lat, max_lon, max_lat),
     /// as GeoJSON features without personal data (built afresh; `feed_cached` keeps them).
     pub fn feed(&self, grid: Option<&str>, bbox: Option<[f64; 4]>) -> Result<Vec<Value>> {
-        let states = self.with(Mode::Read, |tx| tx.place_states(grid))?;
-        let mut features = vec![];
-        for state in states {
-            let state: EntityState = serde_json::from_str(&state).map_err(corrupt)?;
-            if state.is_deleted() {
-                continue;
+        let (states, reports) =
+            self.with(Mode::Read, |tx| Ok((tx.states(Entity::Place, grid)?, tx.states(Entity::Report, grid)?)))?;
+        let records = |states: Vec<String>| -> Result<Vec<Value>> {
+            let mut out = vec![];
+            for state in states {
+                let state: EntityState = serde_json::from_str(&state).map_err(corrupt)?;
+                if !state.is_deleted() {
+                    out.push(Value::Object(state.fields.iter().map(|(k, (v, _))| (k.clone(), v.clone())).collect()));
+                }
             }
-            let values: serde_json::Map<String, Value> =
-                state.fields.iter().map(|(k, (v, _))| (k.clone(), v.clone())).collect();
-            let Ok(place) = serde_json::from_value::<Place>(Value::Object(values)) else { continue };
+            Ok(out)
+        };
+        // Riders' ratings, only ever as a compound's aggregate of enough of them.
+        let mut ratings: HashMap<ridermap_core::Id, Vec<ridermap_core::StatusReport>> = HashMap::new();
+        for r in records(reports)? {
+            if let Ok(r) = serde_json::from_value::<ridermap_core::StatusReport>(r)
+                && r.outcome == ridermap_core::Outcome::Rated
+                && let Some(t) = r.target
+            {
+                ratings.entry(t).or_default().push(r);
+            }
+        }
+        let now = chrono::Utc::now();
+        let mut features = vec![];
+        for values in records(states)? {
+            let Ok(place) = serde_json::from_value::<Place>(values) else { continue };
             if place.stamp.verified_at.is_none() {
                 continue;
             }
@@ -393,6 +409,20 @@ impl Db {
             let Value::Object(mut props) = serde_json::to_value(&place).map_err(corrupt)? else { continue };
             // Open data for route planners: who edited a record stays on the server.
             props.remove("updated_by");
+            if let Some(rs) = ratings.get(&place.id) {
+                let score = ridermap_core::score::score(rs, now);
+                if score.ratings >= ridermap_core::score::MIN_PUBLIC {
+                    let shares: serde_json::Map<String, Value> = score
+                        .indicators
+                        .iter()
+                        .filter_map(|i| Some((i.indicator.as_str().to_string(), Value::from(i.share?))))
+                        .collect();
+                    props.insert(
+                        "rider_score".into(),
+                        serde_json::json!({"ratings": score.ratings, "overall": score.overall, "shares": shares}),
+                    );
+                }
+            }
             let (lon, lat) = (place.lon, place.lat);
             props.remove("lat");
             props.remove("lon");

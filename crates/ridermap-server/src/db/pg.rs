@@ -12,7 +12,7 @@ use std::{
 
 use postgres::{Client, IsolationLevel, NoTls, Statement, Transaction, error::SqlState};
 
-use ridermap_sync::protocol::BasePack;
+use ridermap_sync::{Entity, protocol::BasePack};
 
 use super::{ChangeRow, DbError, EntityRow, Grant, Mode, NewToken, RegionRow, Result, Tx, Writes, now_ms};
 
@@ -478,11 +478,11 @@ impl Tx for PgTx<'_> {
         Ok(self.tx.query(&s, &[&region])?.iter().map(|r| (r.get(0), r.get(1), r.get(2))).collect())
     }
 
-    fn place_states(&mut self, region: Option<&str>) -> Result<Vec<String>> {
+    fn states(&mut self, entity: Entity, region: Option<&str>) -> Result<Vec<String>> {
         let s = self.stmt(
-            "SELECT state FROM entities WHERE entity = 'place' AND ($1::text IS NULL OR region = $1) ORDER BY entity_id",
+            "SELECT state FROM entities WHERE entity = $1 AND ($2::text IS NULL OR region = $2) ORDER BY entity_id",
         )?;
-        Ok(self.tx.query(&s, &[&region])?.iter().map(|r| r.get(0)).collect())
+        Ok(self.tx.query(&s, &[&entity.as_str(), &region])?.iter().map(|r| r.get(0)).collect())
     }
 
     fn put_blob(&mut self, hash: &str, bytes: &[u8], account: &str, ms: i64) -> Result<()> {

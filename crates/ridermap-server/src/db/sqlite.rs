@@ -6,7 +6,7 @@ use std::{collections::HashMap, path::Path, sync::Mutex};
 use rusqlite::{Connection, OptionalExtension, Transaction, TransactionBehavior, params};
 use rusqlite_migration::{M, Migrations};
 
-use ridermap_sync::protocol::BasePack;
+use ridermap_sync::{Entity, protocol::BasePack};
 
 use super::{ChangeRow, DbError, EntityRow, Grant, Mode, NewToken, RegionRow, Result, Tx, Writes};
 
@@ -328,13 +328,13 @@ impl Tx for SqliteTx<'_> {
             .collect::<rusqlite::Result<_>>()?)
     }
 
-    fn place_states(&mut self, region: Option<&str>) -> Result<Vec<String>> {
+    fn states(&mut self, entity: Entity, region: Option<&str>) -> Result<Vec<String>> {
         Ok(self
             .0
             .prepare_cached(
-                "SELECT state FROM entities WHERE entity = 'place' AND (?1 IS NULL OR region = ?1) ORDER BY entity_id",
+                "SELECT state FROM entities WHERE entity = ?1 AND (?2 IS NULL OR region = ?2) ORDER BY entity_id",
             )?
-            .query_map([region], |r| r.get(0))?
+            .query_map(params![entity.as_str(), region], |r| r.get(0))?
             .collect::<rusqlite::Result<_>>()?)
     }
 
