@@ -315,6 +315,12 @@ describe('Ridermap in a browser', () => {
     const signText = execFileSync('pdftotext', [await sign.path(), '-'], { encoding: 'utf8' });
     assert.match(signText, /Rider guide/);
     assert.match(signText, /1号门（正门）/);
+    // A rider's rating of the compound: one tap per indicator, then send.
+    await p.getByTestId('rate').locator('summary').click();
+    await p.getByTestId('rate-ebike_in-bad').click();
+    await p.getByTestId('rate-guard_friendly-good').click();
+    await p.getByTestId('rate-save').click();
+    await p.getByTestId('toast').filter({ hasText: 'Thanks' }).waitFor();
     await p.getByTestId('report-open').click();
     await p.getByTestId('outcome-hazard').click();
     await p.getByTestId('report-note').fill('Fire lane blocked by parked e-bikes');
@@ -370,6 +376,13 @@ describe('Ridermap in a browser', () => {
     const saved = await readFile(await download.path(), 'utf8');
     assert.equal(saved.trim(), csvDash.trim());
     await shot(p, 'tablet-dashboard-en');
+    // The compounds riders rate worst first: 开鲁六村 with its one rating, half good.
+    await p.getByTestId('pane-scores').click();
+    const row = p.getByTestId('score-row').filter({ hasText: '开鲁六村' });
+    await row.waitFor();
+    assert.equal(await row.getByTestId('score-overall').textContent(), '50%');
+    assert.match(await row.textContent(), /Weakest: E-bikes get in 0%/);
+    await shot(p, 'tablet-scores-en');
     await p.context().close();
   });
 

@@ -31,20 +31,6 @@ fn js_error(e: JsValue) -> ApiError {
     ApiError::new(ErrorCode::Offline, message)
 }
 
-fn to_js(value: &impl serde::Serialize) -> Result<JsValue, ApiError> {
-    let text = serde_json::to_string(value).map_err(|e| ApiError::internal(e.to_string()))?;
-    js_sys::JSON::parse(&text).map_err(js_error)
-}
-
-fn from_js<T: serde::de::DeserializeOwned>(value: &JsValue) -> Result<T, ApiError> {
-    let text = if value.is_undefined() {
-        "null".to_string()
-    } else {
-        js_sys::JSON::stringify(value).map_err(js_error)?.into()
-    };
-    serde_json::from_str(&text).map_err(|e| ApiError::internal(format!("unexpected reply: {e}")))
-}
-
 fn read<T: serde::de::DeserializeOwned>(text: &str) -> Result<T, ApiError> {
     serde_json::from_str(text).map_err(|e| ApiError::internal(format!("unexpected reply: {e}")))
 }
@@ -57,28 +43,38 @@ pub async fn call<C: Call>(req: &C) -> Result<C::Reply, ApiError> {
 /// `call`, reading only what a screen shows of the reply (`T` takes the reply's JSON): the full
 /// reply type may cost the wasm far more code than the screen needs.
 pub async fn call_as<C: Call, T: serde::de::DeserializeOwned>(req: &C) -> Result<T, ApiError> {
+    let body = serde_json::to_string(req).map_err(|e| ApiError::internal(e.to_string()))?;
+    read(&call_json(C::NAME, body).await?)
+}
+
+/// The one transport, for every command: the request's JSON in, the reply's JSON out. Not
+/// generic, so the wasm holds it once rather than once per command.
+async fn call_json(name: &'static str, body: String) -> Result<String, ApiError> {
     if in_tauri() {
         let args = js_sys::Object::new();
-        js_sys::Reflect::set(&args, &JsValue::from_str("req"), &to_js(req)?).map_err(js_error)?;
-        let reply = tauri_invoke(C::NAME, args.into()).await.map_err(js_error)?;
-        return from_js(&reply);
+        let req = js_sys::JSON::parse(&body).map_err(js_error)?;
+        js_sys::Reflect::set(&args, &JsValue::from_str("req"), &req).map_err(js_error)?;
+        let reply = tauri_invoke(name, args.into()).await.map_err(js_error)?;
+        if reply.is_undefined() {
+            return Ok("null".into());
+        }
+        return Ok(js_sys::JSON::stringify(&reply).map_err(js_error)?.into());
     }
     let window = web_sys::window().ok_or_else(|| ApiError::internal("no window"))?;
     let init = web_sys::RequestInit::new();
     init.set_method("POST");
-    let body = serde_json::to_string(req).map_err(|e| ApiError::internal(e.to_string()))?;
     init.set_body(&JsValue::from_str(&body));
     let headers = web_sys::Headers::new().map_err(js_error)?;
     headers.set("content-type", "application/json").map_err(js_error)?;
     init.set_headers(&headers);
-    let request = web_sys::Request::new_with_str_and_init(&format!("/api/{}", C::NAME), &init).map_err(js_error)?;
+    let request = web_sys::Request::new_with_str_and_init(&format!("/api/{name}"), &init).map_err(js_error)?;
     let response: web_sys::Response =
         JsFuture::from(window.fetch_with_request(&request)).await.map_err(js_error)?.unchecked_into();
     // The body as text, read once by serde (not parsed by JS, turned back into text and parsed
     // again: a map layer's reply is hundreds of KB).
     let text =
         JsFuture::from(response.text().map_err(js_error)?).await.map_err(js_error)?.as_string().unwrap_or_default();
-    if response.ok() { read(&text) } else { Err(read::<ApiError>(&text).unwrap_or_else(|e| e)) }
+    if response.ok() { Ok(text) } else { Err(read::<ApiError>(&text).unwrap_or_else(|e| e)) }
 }
 
 /// Where the map gets a base map tile; `version` keeps a replaced map's tiles out of caches.

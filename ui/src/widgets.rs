@@ -25,27 +25,36 @@ pub fn ReadStatus<T>(
 where
     T: Clone + 'static,
 {
+    // Only where the read stands is generic; what it looks like is drawn once for all reads.
+    let stands = move || {
+        res.with(|r| match r {
+            None => Some(None),
+            Some(Err(e)) => Some(Some(e.clone())),
+            Some(Ok(_)) => None,
+        })
+    };
+    let retry = Callback::new(move |()| res.refetch());
+    move || stands().map(|failed| status_view(failed, what, retry))
+}
+
+/// "Loading…" (`None`), or what failed with a retry.
+fn status_view(failed: Option<ApiError>, what: (&'static str, &'static str), retry: Callback<()>) -> AnyView {
     let s = state();
-    move || match res.get() {
-        None => Some(view! { <p class="loading" data-testid="loading">{s.t("读取中…", "Loading…")}</p> }.into_any()),
-        Some(Err(e)) => {
-            let headline = match e.code {
-                ErrorCode::Offline => s.t("连接不上，未能读取", "Cannot connect to read"),
-                _ => s.t("读取失败：", "Could not read "),
-            };
-            Some(
-                view! {
-                    <div class="read-error" role="alert" data-testid="read-error">
-                        <p><b>{headline}{s.t(what.0, what.1)}</b></p>
-                        <p class="why">{e.message}</p>
-                        <button class="big" data-testid="retry" on:click=move |_| res.refetch()>{s.t("重试", "Retry")}</button>
-                    </div>
-                }
-                .into_any(),
-            )
-        }
-        Some(Ok(_)) => None,
+    let Some(e) = failed else {
+        return view! { <p class="loading" data-testid="loading">{s.t("读取中…", "Loading…")}</p> }.into_any();
+    };
+    let headline = match e.code {
+        ErrorCode::Offline => s.t("连接不上，未能读取", "Cannot connect to read"),
+        _ => s.t("读取失败：", "Could not read "),
+    };
+    view! {
+        <div class="read-error" role="alert" data-testid="read-error">
+            <p><b>{headline}{s.t(what.0, what.1)}</b></p>
+            <p class="why">{e.message}</p>
+            <button class="big" data-testid="retry" on:click=move |_| retry.run(())>{s.t("重试", "Retry")}</button>
+        </div>
     }
+    .into_any()
 }
 
 /// Hands `bytes` to the browser as a downloaded file `name` (the web view's own download).

@@ -63,9 +63,9 @@ pub struct CompoundGaps {
     pub gaps: Vec<Gap>,
 }
 
-/// What keeps a compound's way in from being known.
+/// What keeps a compound's way in from being known: `"no_gate"`, `{"hours": {"gate": "1号门"}}`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "gap", rename_all = "snake_case")]
+#[serde(rename_all = "snake_case")]
 pub enum Gap {
     NoGate,
     NoBuildings,

@@ -164,15 +164,15 @@ fn the_dashboard_reads_a_grid_as_of_a_time() {
         (
             "a gate's unknown e-bike rule",
             gaps("台阶村"),
-            json!([{"gap": "ebike", "gate": "南门"}, {"gap": "unreached", "building": "3"}]),
+            json!([{"ebike": {"gate": "南门"}}, {"unreached": {"building": "3"}}]),
         ),
         (
             "a gate's unknown hours",
             gaps("推车村"),
-            json!([{"gap": "hours", "gate": "南门"}, {"gap": "unreached", "building": "2"}]),
+            json!([{"hours": {"gate": "南门"}}, {"unreached": {"building": "2"}}]),
         ),
-        ("no ways mapped", gaps("无路村"), json!([{"gap": "no_ways"}])),
-        ("nothing recorded", gaps("空村"), json!([{"gap": "no_gate"}, {"gap": "no_buildings"}])),
+        ("no ways mapped", gaps("无路村"), json!(["no_ways"])),
+        ("nothing recorded", gaps("空村"), json!(["no_gate", "no_buildings"])),
         ("places (no paths)", v["verified"]["places"].clone(), json!(17)),
         ("verified within 90 days", v["verified"]["verified"].clone(), json!(6)),
         (

@@ -1,10 +1,11 @@
 //! The grid desk's dashboard: what the grid holds in words, the share of compounds whose way in
 //! riders can be told (and what is missing where), how fresh the checks on site are, reports per
 //! week, open hazards on the map, and the stations' visitors — every figure the service's, each
-//! panel's numbers downloadable as CSV.
+//! panel's numbers downloadable as CSV. And the scorecard: compounds ranked by how riders rate
+//! them, the worst first, with their weakest points and the trend.
 
 use leptos::prelude::*;
-use ridermap_api::{CompoundGaps, Dashboard, DashboardCsvReq, DashboardReq, Gap};
+use ridermap_api::{CompoundGaps, Dashboard, DashboardCsvReq, DashboardReq, Gap, ScorecardReq};
 use ridermap_core::{Lang, LatLon, Outcome, Review};
 
 use crate::{
@@ -13,7 +14,7 @@ use crate::{
     map::{H, Map, Trace, W},
     state::{Screen, state},
     text,
-    transport::call,
+    transport::{call, call_as},
     widgets::{Read, save_file},
 };
 
@@ -250,6 +251,95 @@ pub fn DashboardPane(grid: RwSignal<Option<String>>) -> impl IntoView {
         .into_any()
     };
     view! { <Read res=data what=("看板", "the dashboard") ok=shown/> }
+}
+
+/// What the scorecard shows of a `ridermap_api::CompoundScore` (read from the same reply).
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+struct Scored {
+    id: ridermap_core::Id,
+    name: String,
+    score: ScoreView,
+}
+
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+struct ScoreView {
+    ratings: u32,
+    overall: Option<f64>,
+    indicators: Vec<ShareView>,
+    weeks: Vec<(chrono::NaiveDate, Option<f64>)>,
+}
+
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+struct ShareView {
+    indicator: ridermap_core::Indicator,
+    share: Option<f64>,
+}
+
+/// A share as a whole percentage ("—" when nothing was rated).
+fn pct(share: Option<f64>) -> String {
+    share.map_or_else(|| "—".into(), |x| format!("{:.0}%", x * 100.0))
+}
+
+/// Compounds by riders' ratings, the worst first: what to improve, and whether it is improving.
+#[component]
+pub fn ScorecardPane(grid: RwSignal<Option<String>>) -> impl IntoView {
+    let s = state();
+    let data = LocalResource::new(move || {
+        s.changed.track();
+        let grid = grid.get();
+        async move { call_as::<_, Vec<Scored>>(&ScorecardReq { grid, at: None }).await }
+    });
+    let shown = move |list: Vec<Scored>| {
+        let l = s.lang.get();
+        let rated: Vec<Scored> = list.into_iter().filter(|c| c.score.ratings > 0).collect();
+        let none = rated.is_empty().then(|| {
+            view! { <p class="muted" data-testid="no-scores">{l.pick("还没有骑手评价", "No rider ratings yet")}</p> }
+        });
+        let rows = rated
+            .into_iter()
+            .map(|c| {
+                let id = c.id;
+                let mut weak: Vec<_> = c.score.indicators.iter().filter_map(|i| Some((i.indicator, i.share?))).collect();
+                weak.sort_by(|a, b| a.1.total_cmp(&b.1));
+                let weak = weak
+                    .into_iter()
+                    .take(2)
+                    .map(|(i, x)| format!("{} {}", text::indicator(i, l), pct(Some(x))))
+                    .collect::<Vec<_>>()
+                    .join(" · ");
+                // Eight weeks, a bar each from 0 to 100 % good.
+                let trend = c
+                    .score
+                    .weeks
+                    .iter()
+                    .enumerate()
+                    .map(|(i, (week, x))| {
+                        let h = x.map_or(0.0, |x| 2.0 + 26.0 * x);
+                        let title = format!("{}: {}", week.format("%m-%d"), pct(*x));
+                        view! { <rect class="bar s-visits" x=i as f64 * 12.0 y=30.0 - h width=9.0 height=h><title>{title}</title></rect> }
+                    })
+                    .collect_view();
+                view! {
+                    <li class="score-row" data-testid="score-row">
+                        <button class="link" on:click=move |_| s.screen.set(Screen::Place(id))>{c.name.clone()}</button>
+                        <strong class="score-overall" data-testid="score-overall">{pct(c.score.overall)}</strong>
+                        <span class="muted">{format!(" · {} {}", c.score.ratings, l.pick("条评价", "ratings"))}</span>
+                        <svg viewBox="0 0 96 32" class="trend" role="img"><line class="axis-line" x1=0.0 x2=96.0 y1=30.5 y2=30.5 />{trend}</svg>
+                        <p class="muted weak">{l.pick("最弱：", "Weakest: ")}{weak}</p>
+                    </li>
+                }
+            })
+            .collect_view();
+        view! {
+            <section class="panel scorecard" data-testid="scorecard">
+                <h3>{l.pick("骑手友好度（好评占比，近 8 周趋势）", "Rider-friendly (share of good taps; 8-week trend)")}</h3>
+                {none}
+                <ul class="scores">{rows}</ul>
+            </section>
+        }
+        .into_any()
+    };
+    view! { <Read res=data what=("骑手评分", "the rider ratings") ok=shown/> }
 }
 
 #[cfg(test)]

@@ -24,6 +24,7 @@ enum Pane {
     Review,
     Stale,
     Dashboard,
+    Scores,
     Add,
     Path,
     Buildings,
@@ -59,6 +60,7 @@ pub fn GridWork() -> impl IntoView {
                 {tab(Pane::Review, "待审核", "Review", "pane-review")}
                 {tab(Pane::Stale, "待核实", "Stale", "pane-stale")}
                 {tab(Pane::Dashboard, "看板", "Dashboard", "pane-dashboard")}
+                {tab(Pane::Scores, "骑手评分", "Rider ratings", "pane-scores")}
                 {tab(Pane::Add, "新增地点", "Add place", "pane-add")}
                 {tab(Pane::Path, "画小区路", "Draw a path", "pane-path")}
                 {tab(Pane::Buildings, "楼栋与单元门", "Buildings & doors", "pane-buildings")}
@@ -68,6 +70,7 @@ pub fn GridWork() -> impl IntoView {
                 Pane::Review => view! { <Review grid=grid/> }.into_any(),
                 Pane::Stale => view! { <Stale grid=grid/> }.into_any(),
                 Pane::Dashboard => view! { <super::dashboard::DashboardPane grid=grid/> }.into_any(),
+                Pane::Scores => view! { <super::dashboard::ScorecardPane grid=grid/> }.into_any(),
                 Pane::Add => view! { <AddPlace grid=grid/> }.into_any(),
                 Pane::Path => view! { <DrawPath grid=grid/> }.into_any(),
                 Pane::Buildings => view! { <Buildings/> }.into_any(),

@@ -153,7 +153,7 @@ pub fn PlaceScreen(id: Id) -> impl IntoView {
                 <a class="button" href=baidu target="_blank" rel="noopener" data-testid="nav-baidu">{s.t("百度导航", "Baidu")}</a>
                 <button data-testid="verify" on:click=move |_| { verify.dispatch(()); }>{s.t("现场核实", "Verify")}</button>
             </div>
-            {(kind == PlaceKind::Compound).then(|| view! { <PrintSign id=id name=p.name.clone()/> })}
+            {(kind == PlaceKind::Compound).then(|| view! { <RateCompound id=id/><PrintSign id=id name=p.name.clone()/> })}
             <div class="fields">{rows}</div>
             <h3>{s.t("相关", "Related")}</h3>
             <ul>{related}</ul>
@@ -287,5 +287,69 @@ fn PrintSign(id: Id, name: String) -> impl IntoView {
             <button data-testid="print-sign" on:click=move |_| { print.dispatch("a4"); }>{move || s.t("打印告示牌（A4）", "Print signboard (A4)")}</button>
             <button data-testid="print-sign-a3" on:click=move |_| { print.dispatch("a3"); }>{move || s.t("A3", "A3")}</button>
         </div>
+    }
+}
+
+/// A rider rates the compound: one tap per indicator (good or not), then send. Ratings are
+/// opinions: they are scored together, never shown one by one.
+#[component]
+fn RateCompound(id: Id) -> impl IntoView {
+    let s = state();
+    let taps = RwSignal::new(Vec::<ridermap_core::Rating>::new());
+    let tap = move |indicator: ridermap_core::Indicator, good: bool| {
+        taps.update(|t| {
+            let same = t.iter().any(|r| r.indicator == indicator && r.good == good);
+            t.retain(|r| r.indicator != indicator);
+            if !same {
+                t.push(ridermap_core::Rating { indicator, good });
+            }
+        })
+    };
+    let is = move |indicator, good| taps.with(|t| t.iter().any(|r| r.indicator == indicator && r.good == good));
+    let send = Action::new_local(move |_: &()| {
+        let ratings = taps.get_untracked();
+        let req = AddReportReq {
+            target: Some(id),
+            outcome: Outcome::Rated,
+            note: None,
+            photo_base64: None,
+            photo: None,
+            lat: None,
+            lon: None,
+            observed_at: None,
+            waited_min: None,
+            ratings,
+        };
+        async move {
+            match call(&req).await {
+                Ok(_) => {
+                    s.say(s.t("谢谢！评价已保存，待同步", "Thanks! Rating saved; waiting to sync"));
+                    taps.set(vec![]);
+                    s.wrote();
+                }
+                Err(e) => s.say(e.message),
+            }
+        }
+    });
+    let rows = ridermap_core::Indicator::ALL
+        .into_iter()
+        .map(|i| {
+            let name = i.as_str();
+            view! {
+                <div class="rate-row">
+                    <span class="rate-name">{move || text::indicator(i, s.lang.get())}</span>
+                    <button class="chip big" class:on=move || is(i, true) data-testid=format!("rate-{name}-good") on:click=move |_| tap(i, true)>"✓"</button>
+                    <button class="chip big bad" class:on=move || is(i, false) data-testid=format!("rate-{name}-bad") on:click=move |_| tap(i, false)>"✗"</button>
+                </div>
+            }
+        })
+        .collect_view();
+    view! {
+        <details class="rate" data-testid="rate">
+            <summary>{move || s.t("给这个小区打分（骑手友好度）", "Rate this compound (rider-friendly?)")}</summary>
+            {rows}
+            <button class="big primary" data-testid="rate-save" disabled=move || taps.with(Vec::is_empty)
+                on:click=move |_| { send.dispatch(()); }>{move || s.t("提交评价", "Send rating")}</button>
+        </details>
     }
 }
