@@ -340,6 +340,8 @@ describe('Ridermap in a browser', () => {
     assert.match(await detail.textContent(), /Fire lane blocked/);
     assert.match(await detail.textContent(), /By: rider|By: grid worker|By: admin/);
     await detail.getByTestId('review-others').waitFor();
+    // What accepting keeps (and rejecting undoes) on the place, in words.
+    assert.match(await detail.getByTestId('review-effect').textContent(), /Accepting keeps this: Listed among the grid's open hazards/);
     await detail.locator('[data-testid=map]').waitFor();
     const side = [await p.locator('.review-list').boundingBox(), await detail.boundingBox()];
     assert.ok(side[1].x > side[0].x + side[0].width - 1, 'the item beside the queue, not under it');
@@ -383,6 +385,15 @@ describe('Ridermap in a browser', () => {
     assert.equal(await row.getByTestId('score-overall').textContent(), '50%');
     assert.match(await row.textContent(), /Weakest: E-bikes get in 0%/);
     await shot(p, 'tablet-scores-en');
+    // A file picked on this machine is imported; every place exports as a download.
+    await p.getByTestId('pane-export').click();
+    const upload = JSON.stringify({ type: 'FeatureCollection', features: [{ type: 'Feature', geometry: { type: 'Point', coordinates: [121.531, 31.331] },
+      properties: { kind: 'charger', name: 'Uploaded cabinet', source: 'e2e:upload', grid: 'yinhang-1' } }] });
+    await p.getByTestId('import-file').setInputFiles({ name: 'new-cabinet.geojson', mimeType: 'application/geo+json', buffer: Buffer.from(upload) });
+    await p.getByTestId('import-report').filter({ hasText: '1 new · 0 updated' }).waitFor();
+    const [exported] = await Promise.all([p.waitForEvent('download'), p.getByTestId('export-geojson').click()]);
+    assert.equal(exported.suggestedFilename(), 'ridermap.geojson');
+    assert.match(await readFile(await exported.path(), 'utf8'), /Uploaded cabinet/);
     await p.context().close();
   });
 

@@ -29,7 +29,7 @@ pub fn ticks(max: f64) -> Vec<f64> {
 const VW: f64 = 400.0;
 const VH: f64 = 190.0;
 const LEFT: f64 = 36.0;
-const TOP: f64 = 18.0;
+const TOP: f64 = 24.0;
 const BOTTOM: f64 = 26.0;
 
 /// Stacked bars over a value axis.
@@ -77,10 +77,15 @@ pub fn BarChart(
                     view! { <rect class=format!("bar {class}") x=x y=y1 width=slot * 0.7 height=y0 - y1 /> }
                 })
                 .collect_view();
+            // Each column's total over it: the numbers read without hovering.
+            let total: f64 = b.values.iter().sum();
+            let value = (total > 0.0).then(|| {
+                view! { <text class="axis value" x=x + slot * 0.35 y=y(total) - 3.0 text-anchor="middle">{format!("{total}")}</text> }
+            });
             let label = (i % every == 0).then(|| {
                 view! { <text class="axis x-axis" x=x + slot * 0.35 y=VH - BOTTOM + 14.0 text-anchor="middle">{b.label.clone()}</text> }
             });
-            view! { <g class="column" data-testid="chart-column"><title>{b.title}</title>{parts}{label}</g> }
+            view! { <g class="column" data-testid="chart-column"><title>{b.title}</title>{parts}{value}{label}</g> }
         })
         .collect_view();
     view! {

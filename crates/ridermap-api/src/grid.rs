@@ -179,6 +179,16 @@ pub struct ImportReq {
     /// Kind for CSV rows without a `kind` column.
     #[serde(default)]
     pub kind: Option<PlaceKind>,
+    /// The file itself, sent from a browser or the app's file picker (then `path` is empty).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub upload: Option<Upload>,
+}
+
+/// A file's name (its format and its source are read from it) and bytes (base64).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Upload {
+    pub name: String,
+    pub base64: String,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]

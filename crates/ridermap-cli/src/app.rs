@@ -94,7 +94,7 @@ pub(crate) fn run(cli: Cli) -> Result<()> {
         Cmd::Import { file, format, skip_invalid, kind, json } => {
             let kind = kind.as_deref().map(parse_kind).transpose()?;
             let path = file.display().to_string();
-            let r = cx.call(ImportReq { path: path.clone(), format, skip_invalid, kind });
+            let r = cx.call(ImportReq { path: path.clone(), format, skip_invalid, kind, upload: None });
             bar.finish_and_clear();
             let r = r?;
             if json {

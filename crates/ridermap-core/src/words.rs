@@ -39,6 +39,40 @@ pub fn condition(c: Condition, l: Lang) -> Option<&'static str> {
     }
 }
 
+/// What a report does to its place while it counts (pending or accepted): a grid worker reads it
+/// before accepting; rejecting undoes it.
+pub fn effect(o: Outcome, l: Lang) -> &'static str {
+    match o {
+        Outcome::Closed => l.pick(
+            "地点显示为「可能关闭」，直到有人报告开放或进得去（48 小时内）",
+            "Shows the place as likely closed until someone reports it open (48 h)",
+        ),
+        Outcome::Broken => l.pick(
+            "地点显示为「可能损坏」，直到有人报告好用（48 小时内）",
+            "Shows it as likely broken until someone reports it works (48 h)",
+        ),
+        Outcome::CabinetEmpty => l.pick(
+            "换电柜显示为「可能没有满电电池」，直到有人报告好用（48 小时内）",
+            "Shows the cabinet as likely empty until someone reports it works (48 h)",
+        ),
+        Outcome::Refused => {
+            l.pick("选门时这个门排名靠后（72 小时内）", "Ranks this gate lower when choosing a gate (72 h)")
+        }
+        Outcome::EbikeBanned => {
+            l.pick("选门时这个门按电动车不让进排名（72 小时内）", "Ranks this gate as refusing e-bikes (72 h)")
+        }
+        Outcome::GotIn | Outcome::Works | Outcome::Confirmed => l.pick(
+            "清除此前的关闭或损坏报告，地点显示为刚确认过",
+            "Clears earlier closed or broken reports; the place shows as just confirmed",
+        ),
+        Outcome::Hazard => l.pick(
+            "列入网格未处理的隐患，显示在看板地图上（30 天）",
+            "Listed among the grid's open hazards, on the dashboard's map (30 days)",
+        ),
+        Outcome::Rated => l.pick("计入小区的骑手友好度评分", "Counts in the compound's rider-friendly score"),
+    }
+}
+
 pub fn indicator(i: Indicator, l: Lang) -> &'static str {
     match i {
         Indicator::EbikeIn => l.pick("电动车能进", "E-bikes get in"),

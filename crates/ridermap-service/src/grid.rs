@@ -3,6 +3,8 @@
 
 use std::{io::Write, path::Path};
 
+use base64::Engine;
+
 use chrono::{Duration, Utc};
 use ridermap_api::*;
 use ridermap_core::{Grid, Id, Place, PlaceKind, Stamp};
@@ -75,53 +77,91 @@ impl Handle for AddGridReq {
     }
 }
 
+/// An uploaded file is read from a copy beside the store, kept only while it is imported.
+const MAX_UPLOAD_BYTES: usize = 24 << 20;
+
 impl Handle for ImportReq {
-    fn handle(self, cx: &mut Ctx<'_>) -> Result<ImportReport, ApiError> {
-        let path = Path::new(self.path.trim());
-        let format = match &self.format {
-            Some(f) => Format::parse(f).ok_or_else(|| invalid(format!("format: `{f}` is not geojson, csv or osm")))?,
-            None => Format::guess(path).ok_or_else(|| {
-                invalid(format!(
-                    "{}: cannot tell the format from the name; say which (geojson, csv or osm)",
-                    path.display()
-                ))
-            })?,
-        };
-        let opts = ReadOptions { default_kind: self.kind.map(|k| k.as_str().to_string()) };
-        let progress = cx.progress();
-        let actor = cx.actor();
-        let mut tick = |done: usize, total: usize| {
-            if let Some(f) = progress {
-                f(done, total)
+    fn handle(mut self, cx: &mut Ctx<'_>) -> Result<ImportReport, ApiError> {
+        let Some(upload) = self.upload.take() else { return import(self, cx) };
+        let name = upload.name.trim();
+        let plain = Path::new(name).file_name().is_some_and(|f| f == std::ffi::OsStr::new(name));
+        if name.is_empty() || !plain {
+            return Err(invalid(format!("upload: `{name}` is not a file name")));
+        }
+        if upload.base64.len() / 4 * 3 > MAX_UPLOAD_BYTES {
+            return Err(invalid(format!("upload: {name} is larger than {} MiB", MAX_UPLOAD_BYTES >> 20)));
+        }
+        let bytes = base64::engine::general_purpose::STANDARD
+            .decode(upload.base64.trim())
+            .map_err(|e| invalid(format!("upload: {name} is not base64: {e}")))?;
+        let dir = cx.path().with_extension("uploads");
+        let io = |e: std::io::Error| ApiError::new(ErrorCode::Io, format!("upload: cannot keep {name}: {e}"));
+        std::fs::create_dir_all(&dir).map_err(io)?;
+        let copy = dir.join(name);
+        std::fs::write(&copy, &bytes).map_err(io)?;
+        self.path = copy.display().to_string();
+        let done = import(self, cx);
+        // Best effort: the copy was only read; what the import did is in its answer.
+        std::fs::remove_file(&copy).ok();
+        std::fs::remove_dir(&dir).ok();
+        // Problems name the file as it was sent, not the copy.
+        let kept = format!("{}/", dir.display());
+        match done {
+            Ok(mut r) => {
+                r.problems = r.problems.into_iter().map(|p| p.replace(&kept, "")).collect();
+                Ok(r)
             }
-        };
-        let options = ImportOptions { skip_invalid: self.skip_invalid, progress: Some(&mut tick) };
-        let (report, base) = if format == Format::Osm {
-            // Streamed: the base layer goes into the store as the file is read, in the same
-            // transaction as its records; a source is the file's name (importing it again replaces it).
-            let source = path
-                .file_name()
-                .map(|n| n.to_string_lossy().into_owned())
-                .unwrap_or_else(|| path.display().to_string());
-            let read = |sink: &mut dyn ridermap_core::base::BaseSink| {
-                ridermap_exchange::osm::read_path(path, sink).map_err(|e| e.to_string())
-            };
-            let (r, b) = cx.store().import_with_base(&source, read, options, actor)?;
-            (r, Some(b))
-        } else {
-            let rows = ridermap_exchange::read(path, format, &opts).map_err(|e| invalid(e.to_string()))?;
-            (cx.store().import(&rows, options, actor)?, None)
-        };
-        Ok(ImportReport {
-            inserted: report.inserted,
-            updated: report.updated,
-            unchanged: report.unchanged,
-            skipped: report.skipped,
-            problems: report.problems.iter().map(|p| p.to_string()).collect(),
-            base_features: base.as_ref().map_or(0, |b| b.features),
-            base_bytes: base.as_ref().map_or(0, |b| b.geometry_bytes),
-        })
+            Err(mut e) => {
+                e.message = e.message.replace(&kept, "");
+                Err(e)
+            }
+        }
     }
+}
+
+fn import(req: ImportReq, cx: &mut Ctx<'_>) -> Result<ImportReport, ApiError> {
+    let path = Path::new(req.path.trim());
+    let format = match &req.format {
+        Some(f) => Format::parse(f).ok_or_else(|| invalid(format!("format: `{f}` is not geojson, csv or osm")))?,
+        None => Format::guess(path).ok_or_else(|| {
+            invalid(format!(
+                "{}: cannot tell the format from the name; say which (geojson, csv or osm)",
+                path.display()
+            ))
+        })?,
+    };
+    let opts = ReadOptions { default_kind: req.kind.map(|k| k.as_str().to_string()) };
+    let progress = cx.progress();
+    let actor = cx.actor();
+    let mut tick = |done: usize, total: usize| {
+        if let Some(f) = progress {
+            f(done, total)
+        }
+    };
+    let options = ImportOptions { skip_invalid: req.skip_invalid, progress: Some(&mut tick) };
+    let (report, base) = if format == Format::Osm {
+        // Streamed: the base layer goes into the store as the file is read, in the same
+        // transaction as its records; a source is the file's name (importing it again replaces it).
+        let source =
+            path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| path.display().to_string());
+        let read = |sink: &mut dyn ridermap_core::base::BaseSink| {
+            ridermap_exchange::osm::read_path(path, sink).map_err(|e| e.to_string())
+        };
+        let (r, b) = cx.store().import_with_base(&source, read, options, actor)?;
+        (r, Some(b))
+    } else {
+        let rows = ridermap_exchange::read(path, format, &opts).map_err(|e| invalid(e.to_string()))?;
+        (cx.store().import(&rows, options, actor)?, None)
+    };
+    Ok(ImportReport {
+        inserted: report.inserted,
+        updated: report.updated,
+        unchanged: report.unchanged,
+        skipped: report.skipped,
+        problems: report.problems.iter().map(|p| p.to_string()).collect(),
+        base_features: base.as_ref().map_or(0, |b| b.features),
+        base_bytes: base.as_ref().map_or(0, |b| b.geometry_bytes),
+    })
 }
 
 impl Handle for ExportReq {

@@ -271,3 +271,34 @@ fn an_offline_base_map_is_imported_checked_and_served() {
     assert_eq!(s.tile(17, 109794, 53486).unwrap(), None);
     assert_eq!(s.tile(17, 109795, 53487).unwrap().unwrap().1, "image/webp");
 }
+
+/// A file sent from a browser or the app's file picker (no path on this device): imported as if
+/// it were read from disk, its problems named after the file as sent, nothing left behind.
+#[test]
+fn an_uploaded_file_is_imported_by_its_name() {
+    use base64::Engine;
+    let d = device();
+    let b64 = |bytes: &[u8]| base64::engine::general_purpose::STANDARD.encode(bytes);
+    let good = collection(&[feature(
+        r#"{"kind":"charger","name":"上传柜","source":"t:up","grid":"yinhang-1"}"#,
+        121.53,
+        31.33,
+    )]);
+    let r = ok(&d.svc, "import", json!({"path": "", "upload": {"name": "new.geojson", "base64": b64(&good)}}));
+    assert_eq!(r["inserted"], 1, "{r}");
+    assert_eq!(ok(&d.svc, "find_place", json!({"key": "t:up"}))["name"], "上传柜");
+    let before = snapshot(&d.svc);
+    let bad = collection(&[feature(r#"{"kind":"charger","name":"远柜"}"#, 121.5, 95.0)]);
+    let cases = [
+        (json!({"name": "far.geojson", "base64": b64(&bad)}), Import, "\nfar.geojson feature 0: field `lat`"),
+        (json!({"name": "../x.geojson", "base64": b64(&good)}), Invalid, "upload: `../x.geojson` is not a file name"),
+        (json!({"name": "x.geojson", "base64": "not base64!"}), Invalid, "upload: x.geojson is not base64"),
+        (json!({"name": "x.txt", "base64": b64(&good)}), Invalid, "x.txt: cannot tell the format from the name"),
+    ];
+    for (upload, code, want) in cases {
+        check(&d.svc, "import", json!({"path": "", "upload": upload}), Error(code, want));
+    }
+    assert_eq!(snapshot(&d.svc), before, "a refused upload changes nothing");
+    let kept: Vec<_> = std::fs::read_dir(d.dir.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
+    assert!(kept.iter().all(|n| !n.to_string_lossy().contains("uploads")), "no copy left behind: {kept:?}");
+}

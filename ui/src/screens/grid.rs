@@ -4,8 +4,8 @@
 
 use leptos::prelude::*;
 use ridermap_api::{
-    CheckHoursReq, CompoundHit, CompoundsReq, EditPlaceReq, ExportReq, GridsReq, MapPoint, ReviewQueueReq, ReviewReq,
-    SavePlaceReq, StaleReq,
+    CheckHoursReq, CompoundHit, CompoundsReq, EditPlaceReq, ExportReq, GridsReq, ImportReq, MapPoint, ReviewQueueReq,
+    ReviewReq, SavePlaceReq, StaleReq,
 };
 use ridermap_core::{Detail, EbikeAccess, Id, LatLon, PathKind, Place, PlaceKind};
 
@@ -64,7 +64,7 @@ pub fn GridWork() -> impl IntoView {
                 {tab(Pane::Add, "新增地点", "Add place", "pane-add")}
                 {tab(Pane::Path, "画小区路", "Draw a path", "pane-path")}
                 {tab(Pane::Buildings, "楼栋与单元门", "Buildings & doors", "pane-buildings")}
-                {tab(Pane::Export, "导出", "Export", "pane-export")}
+                {tab(Pane::Export, "导入导出", "Files", "pane-export")}
             </div>
             {move || match pane.get() {
                 Pane::Review => view! { <Review grid=grid/> }.into_any(),
@@ -74,7 +74,7 @@ pub fn GridWork() -> impl IntoView {
                 Pane::Add => view! { <AddPlace grid=grid/> }.into_any(),
                 Pane::Path => view! { <DrawPath grid=grid/> }.into_any(),
                 Pane::Buildings => view! { <Buildings/> }.into_any(),
-                Pane::Export => view! { <Export/> }.into_any(),
+                Pane::Export => view! { <Files/> }.into_any(),
             }}
         </section>
     }
@@ -235,6 +235,8 @@ fn Review(grid: RwSignal<Option<String>>) -> impl IntoView {
                         {far.map(|f| view! { <li data-testid="review-distance">{f}</li> })}
                         {r.waited_min.map(|m| view! { <li>{s.t("等候 ", "Waited ")}{m}{s.t(" 分钟", " min")}</li> })}
                     </ul>
+                    <p class="effect" data-testid="review-effect"><b>{s.t("采纳则保留：", "Accepting keeps this: ")}</b>
+                        {text::effect(r.outcome, lang)}{s.t("；驳回则撤销。", "; rejecting undoes it.")}</p>
                     <p class="muted">{s.t("这个地点的其他反馈", "Other reports of this place")}</p>
                     <ul class="others" data-testid="review-others">{others}{no_others}</ul>
                     <Map view=view points=Signal::derive(move || spot.clone()) highlight=Signal::derive(move || highlight.clone())/>
@@ -567,29 +569,86 @@ fn Buildings() -> impl IntoView {
     }
 }
 
+/// Files in and out: a file picked on this device (the browser's or the app window's own picker)
+/// is imported all or nothing, with every problem named; places export as GeoJSON or CSV,
+/// downloaded.
 #[component]
-fn Export() -> impl IntoView {
+fn Files() -> impl IntoView {
     let s = state();
-    let out = RwSignal::new(None::<(String, String)>);
-    let run = Action::new_local(move |format: &&'static str| {
-        let format = *format;
+    let report = RwSignal::new(None::<ridermap_api::ImportReport>);
+    let import = Action::new_local(move |file: &web_sys::File| {
+        let file = file.clone();
         async move {
-            match call(&ExportReq { format: format.into(), ..Default::default() }).await {
-                Ok(ridermap_api::Exported { text: Some(text), .. }) => out.set(Some((format.to_string(), text))),
-                Ok(_) => s.say(s.t("导出没有内容", "The export came back empty")),
-                Err(e) => s.say(e.message),
+            let Ok(buf) = wasm_bindgen_futures::JsFuture::from(file.array_buffer()).await else {
+                return s.say(s.t("读不了这个文件", "Cannot read that file"));
+            };
+            let bytes = js_sys::Uint8Array::new(&buf).to_vec();
+            use base64::Engine;
+            let upload = ridermap_api::Upload {
+                name: file.name(),
+                base64: base64::engine::general_purpose::STANDARD.encode(bytes),
+            };
+            match call(&ImportReq { upload: Some(upload), ..Default::default() }).await {
+                Ok(r) => {
+                    report.set(Some(r));
+                    s.wrote();
+                }
+                Err(e) => {
+                    report.set(None);
+                    s.say(e.message);
+                }
             }
         }
     });
+    let on_file = move |ev: leptos::ev::Event| {
+        use wasm_bindgen::JsCast;
+        let input = ev.target().and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok());
+        if let Some(file) = input.and_then(|i| i.files()).and_then(|f| f.get(0)) {
+            import.dispatch(file);
+        }
+    };
+    let export = Action::new_local(move |format: &&'static str| {
+        let format = *format;
+        async move {
+            let saved = match call(&ExportReq { format: format.into(), ..Default::default() }).await {
+                Ok(ridermap_api::Exported { text: Some(text), .. }) => {
+                    crate::widgets::save_file(&format!("ridermap.{format}"), text.as_bytes(), "text/plain")
+                }
+                Ok(_) => Err(s.t("导出没有内容", "The export came back empty").into()),
+                Err(e) => Err(e.message),
+            };
+            if let Err(e) = saved {
+                s.say(e);
+            }
+        }
+    });
+    let said = move || {
+        report.get().map(|r| {
+            let l = s.lang.get();
+            let counts = match l {
+                ridermap_core::Lang::Zh => format!(
+                    "新增 {} · 更新 {} · 未变 {} · 底图要素 {}",
+                    r.inserted, r.updated, r.unchanged, r.base_features
+                ),
+                ridermap_core::Lang::En => format!(
+                    "{} new · {} updated · {} unchanged · {} base-layer features",
+                    r.inserted, r.updated, r.unchanged, r.base_features
+                ),
+            };
+            view! { <p data-testid="import-report">{counts}</p> }
+        })
+    };
     view! {
+        <h3>{move || s.t("导入文件（GeoJSON、CSV、OSM）", "Import a file (GeoJSON, CSV, OSM)")}</h3>
+        <label class="button big file-pick">{move || s.t("选择文件…", "Choose a file…")}
+            <input type="file" data-testid="import-file" accept=".geojson,.json,.csv,.osm,.pbf" on:change=on_file />
+        </label>
+        {move || import.pending().get().then(|| view! { <p class="loading">{s.t("导入中…", "Importing…")}</p> })}
+        {said}
+        <h3>{move || s.t("导出全部地点", "Export every place")}</h3>
         <div class="actions">
-            <button class="big" data-testid="export-geojson" on:click=move |_| { run.dispatch("geojson"); }>"GeoJSON"</button>
-            <button class="big" data-testid="export-csv" on:click=move |_| { run.dispatch("csv"); }>"CSV"</button>
+            <button class="big" data-testid="export-geojson" on:click=move |_| { export.dispatch("geojson"); }>"GeoJSON"</button>
+            <button class="big" data-testid="export-csv" on:click=move |_| { export.dispatch("csv"); }>"CSV"</button>
         </div>
-        {move || out.get().map(|(format, text)| {
-            let href = format!("data:text/plain;charset=utf-8,{}", js_sys::encode_uri_component(&text));
-            let size = text.len() / 1024;
-            view! { <a class="button" data-testid="export-link" href=href download=format!("ridermap.{format}")>{format!("{} ridermap.{format} ({size} KB)", s.t("下载", "Download"))}</a> }
-        })}
     }
 }
