@@ -8,7 +8,7 @@ use wasm_bindgen::{JsCast, closure::Closure};
 
 use crate::{
     screens,
-    state::{AppState, PositionSource, Screen, Tab, save, state},
+    state::{AppState, PositionSource, Screen, Tab, save, state, tr},
     transport::call,
     widgets::{StatusBar, Toast},
 };
@@ -70,10 +70,10 @@ pub fn App() -> impl IntoView {
     view! {
         <div class="app" class:night=move || s.night.get()>
             <header class="top">
-                <h1>{move || s.t("骑手友好地图", "Ridermap")}</h1>
+                <h1>{tr("骑手友好地图", "Ridermap")}</h1>
                 <button class="toggle" data-testid="lang"
                     on:click=move |_| s.lang.update(|l| *l = if *l == Lang::Zh { Lang::En } else { Lang::Zh })>
-                    {move || s.t("EN", "中文")}
+                    {tr("EN", "中文")}
                 </button>
                 <button class="toggle" data-testid="night" on:click=move |_| s.night.update(|n| *n = !*n)>
                     {move || if s.night.get() { s.t("日间", "Day") } else { s.t("夜间", "Night") }}

@@ -121,6 +121,13 @@ pub fn state() -> AppState {
     expect_context::<AppState>()
 }
 
+/// Words in the chosen language that follow it. Every label takes this one closure type: each
+/// `move || s.t(..)` written out would be code of its own in the wasm.
+pub fn tr(zh: &'static str, en: &'static str) -> impl Fn() -> &'static str + Copy + Send + Sync + 'static {
+    let s = state();
+    move || s.t(zh, en)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -12,7 +12,7 @@ use crate::{
     chart::{Bar, BarChart, ShareBar},
     geom::View,
     map::{H, Map, Trace, W},
-    state::{Screen, state},
+    state::{Screen, state, tr},
     text,
     transport::{call, call_as},
     widgets::{Read, save_file},
@@ -80,7 +80,7 @@ fn CsvButton(grid: Option<String>, panel: &'static str) -> impl IntoView {
     });
     view! {
         <button class="link csv" data-testid=format!("csv-{panel}") on:click=move |_| { get.dispatch(()); }>
-            {move || s.t("下载 CSV", "Download CSV")}
+            {tr("下载 CSV", "Download CSV")}
         </button>
     }
 }

@@ -14,7 +14,7 @@ use ridermap_core::{
 use crate::{
     geom::View,
     map::{Map, Trace, W},
-    state::{Screen, state},
+    state::{Screen, state, tr},
     transport::{call, call_as},
     widgets::ReadStatus,
 };
@@ -472,7 +472,7 @@ pub fn FindGate() -> impl IntoView {
             {parking(&g)}
             <div class="actions">
                 <button class="primary" data-testid="take-me" on:click=move |_| { take_me.dispatch(()); }>
-                    {move || s.t("带我到门口", "Take me to the gate")}
+                    {tr("带我到门口", "Take me to the gate")}
                 </button>
                 <a class="button" href=nav::amap_uri(p, &g.name) target="_blank" rel="noopener">{s.t("高德", "Amap")}</a>
                 <a class="button" href=nav::baidu_uri(p, &g.name) target="_blank" rel="noopener">{s.t("百度", "Baidu")}</a>
@@ -512,7 +512,7 @@ pub fn FindGate() -> impl IntoView {
                 <Map view=view points=points highlight=ranked traces=traces on_building=tap_building picked=picked/>
                 {details}
                 {way_in}
-                <h3 class="others">{move || s.t("其他门", "Other gates")}</h3>
+                <h3 class="others">{tr("其他门", "Other gates")}</h3>
                 {others}
             }
             .into_any())
@@ -525,12 +525,12 @@ pub fn FindGate() -> impl IntoView {
                 <div class="query-line">
                     <b data-testid="asked">{move || typed.get()}{move || Some(building.get()).filter(|b| !b.is_empty()).map(|b| format!(" · {b}{}", s.t("号楼", "")))}</b>
                     <button class="chip" class:on=move || foot.get() data-testid="on-foot"
-                        on:click=move |_| { foot.update(|f| *f = !*f); find.dispatch(()); }>{move || s.t("步行", "On foot")}</button>
-                    <button class="chip" data-testid="change" on:click=change>{move || s.t("换一个", "Change")}</button>
+                        on:click=move |_| { foot.update(|f| *f = !*f); find.dispatch(()); }>{tr("步行", "On foot")}</button>
+                    <button class="chip" data-testid="change" on:click=change>{tr("换一个", "Change")}</button>
                 </div>
             }>
                 <input class="search" type="search" data-testid="compound"
-                    placeholder=move || s.t("小区名称和楼号，如 开鲁六村 12", "Compound and building, e.g. 开鲁六村 12")
+                    placeholder=tr("小区名称和楼号，如 开鲁六村 12", "Compound and building, e.g. 开鲁六村 12")
                     prop:value=move || typed.get()
                     on:input=move |ev| { typed.set(event_target_value(&ev)); chosen.set(None); answer.set(None); } />
                 <ReadStatus res=suggestions what=("小区", "compounds")/>
@@ -538,14 +538,14 @@ pub fn FindGate() -> impl IntoView {
                 <Show when=move || chosen.get().is_some()>
                     <div class="picker" data-testid="building-picker">{picker}</div>
                     <div class="row-inline">
-                        <input type="text" inputmode="numeric" data-testid="building" placeholder=move || s.t("楼号", "Building")
+                        <input type="text" inputmode="numeric" data-testid="building" placeholder=tr("楼号", "Building")
                             prop:value=move || building.get() on:input=move |ev| building.set(event_target_value(&ev)) />
                         <button class="chip" class:on=move || foot.get() data-testid="on-foot" on:click=move |_| foot.update(|f| *f = !*f)>
-                            {move || s.t("步行", "On foot")}
+                            {tr("步行", "On foot")}
                         </button>
-                        <button class="big primary" data-testid="find-gate" on:click=move |_| { find.dispatch(()); }>{move || s.t("找门", "Find")}</button>
+                        <button class="big primary" data-testid="find-gate" on:click=move |_| { find.dispatch(()); }>{tr("找门", "Find")}</button>
                     </div>
-                    <p class="hint">{move || s.t("在地图上点楼也可以", "Or tap the building on the map")}</p>
+                    <p class="hint">{tr("在地图上点楼也可以", "Or tap the building on the map")}</p>
                     <Map view=view points=Signal::derive(Vec::new) on_building=tap_building picked=picked/>
                 </Show>
             </Show>

@@ -13,7 +13,7 @@ use crate::{
     forms,
     geom::View,
     map::{H, Map, Trace, W},
-    state::{Screen, state},
+    state::{Screen, state, tr},
     text,
     transport::call,
     widgets::Read,
@@ -54,7 +54,7 @@ pub fn GridWork() -> impl IntoView {
     };
     view! {
         <section class="grid-work">
-            <h2>{move || s.t("网格工作台", "Grid desk")}</h2>
+            <h2>{tr("网格工作台", "Grid desk")}</h2>
             <div class="chips"><Read res=grids what=("网格列表", "the grids") ok=grid_chips/></div>
             <div class="chips">
                 {tab(Pane::Review, "待审核", "Review", "pane-review")}
@@ -338,13 +338,13 @@ fn AddPlace(grid: RwSignal<Option<String>>) -> impl IntoView {
     view! {
         <div class="add-place">
             <div class="chips">{kinds}</div>
-            <input type="text" data-testid="new-name" placeholder=move || s.t("名称", "Name")
+            <input type="text" data-testid="new-name" placeholder=tr("名称", "Name")
                 prop:value=move || name.get() on:input=move |ev| name.set(event_target_value(&ev)) />
-            <input type="text" data-testid="new-hours" placeholder=move || s.t("开放时间，如 06:00-22:00 或 24/7", "Opening hours, e.g. 06:00-22:00 or 24/7")
+            <input type="text" data-testid="new-hours" placeholder=tr("开放时间，如 06:00-22:00 或 24/7", "Opening hours, e.g. 06:00-22:00 or 24/7")
                 class:bad=move || hours_problem().is_some()
                 prop:value=move || hours.get() on:input=move |ev| hours.set(event_target_value(&ev)) />
             {move || hours_problem().map(|p| view! { <p class="error" data-testid="hours-problem">{p}</p> })}
-            <input type="text" data-testid="new-point" placeholder=move || s.t("或输入 纬度, 经度", "or type lat, lon")
+            <input type="text" data-testid="new-point" placeholder=tr("或输入 纬度, 经度", "or type lat, lon")
                 on:change=move |ev| match forms::parse_point(&event_target_value(&ev)) {
                     Ok(p) => point.set(Some(p)),
                     Err(e) => s.say(e),
@@ -356,8 +356,8 @@ fn AddPlace(grid: RwSignal<Option<String>>) -> impl IntoView {
             <Map view=view points=Signal::derive(Vec::new) on_pick=pick/>
             <button class="big primary" data-testid="new-save"
                 disabled=move || name.get().trim().is_empty() || point.get().is_none() || hours_problem().is_some() || grid.get().is_none()
-                on:click=move |_| { save.dispatch(()); }>{move || s.t("保存", "Save")}</button>
-            <Show when=move || grid.get().is_none()><p class="warn">{move || s.t("先选择网格", "Choose a grid first")}</p></Show>
+                on:click=move |_| { save.dispatch(()); }>{tr("保存", "Save")}</button>
+            <Show when=move || grid.get().is_none()><p class="warn">{tr("先选择网格", "Choose a grid first")}</p></Show>
         </div>
     }
 }
@@ -425,26 +425,26 @@ fn DrawPath(grid: RwSignal<Option<String>>) -> impl IntoView {
     .collect_view();
     view! {
         <div class="draw-path">
-            <p class="hint">{move || s.t("在地图上依次点出路线经过的点", "Tap the map along the path, point by point")}</p>
+            <p class="hint">{tr("在地图上依次点出路线经过的点", "Tap the map along the path, point by point")}</p>
             <div class="chips">{kinds}</div>
             <Show when=move || path_kind.get() != PathKind::Wall>
                 <div class="chips">{rides.clone()}
                     <button class="chip" class:on=move || lit.get() == Some(true) data-testid="path-lit"
-                        on:click=move |_| lit.update(|l| *l = if *l == Some(true) { None } else { Some(true) })>{move || s.t("有路灯", "Lit")}</button>
+                        on:click=move |_| lit.update(|l| *l = if *l == Some(true) { None } else { Some(true) })>{tr("有路灯", "Lit")}</button>
                 </div>
             </Show>
-            <input type="text" data-testid="path-name" placeholder=move || s.t("名称，如 3号楼旁小路", "Name, e.g. lane by building 3")
+            <input type="text" data-testid="path-name" placeholder=tr("名称，如 3号楼旁小路", "Name, e.g. lane by building 3")
                 prop:value=move || name.get() on:input=move |ev| name.set(event_target_value(&ev)) />
             <Map view=view points=Signal::derive(Vec::new) on_pick=add_point traces=draft/>
             <p data-testid="path-points">{move || format!("{} {}", line.get().len(), s.t("个点", "points"))}</p>
             <div class="actions">
                 <button class="big" data-testid="path-undo" disabled=move || line.get().is_empty()
-                    on:click=move |_| line.update(|l| { l.pop(); })>{move || s.t("撤销一点", "Undo a point")}</button>
+                    on:click=move |_| line.update(|l| { l.pop(); })>{tr("撤销一点", "Undo a point")}</button>
                 <button class="big primary" data-testid="path-save"
                     disabled=move || line.get().len() < 2 || name.get().trim().is_empty() || grid.get().is_none()
-                    on:click=move |_| { save.dispatch(()); }>{move || s.t("保存小区路", "Save the path")}</button>
+                    on:click=move |_| { save.dispatch(()); }>{tr("保存小区路", "Save the path")}</button>
             </div>
-            <Show when=move || grid.get().is_none()><p class="warn">{move || s.t("先选择网格", "Choose a grid first")}</p></Show>
+            <Show when=move || grid.get().is_none()><p class="warn">{tr("先选择网格", "Choose a grid first")}</p></Show>
         </div>
     }
 }
@@ -533,7 +533,7 @@ fn Buildings() -> impl IntoView {
     let picked_signal = Signal::derive(move || picked_at.get());
     view! {
         <div class="buildings">
-            <input class="search" type="search" data-testid="buildings-search" placeholder=move || s.t("小区名称", "Compound")
+            <input class="search" type="search" data-testid="buildings-search" placeholder=tr("小区名称", "Compound")
                 prop:value=move || typed.get() on:input=move |ev| { typed.set(event_target_value(&ev)); compound.set(None); } />
             <ul class="suggest">{list}</ul>
             <Show when=move || compound.get().is_some()>
@@ -547,10 +547,10 @@ fn Buildings() -> impl IntoView {
                             on:input=move |ev| number.set(event_target_value(&ev)) />
                         <button class="big" data-testid="building-number-save"
                             disabled=move || number.get().trim().is_empty() || picked.get() == Some(number.get())
-                            on:click=fix_number>{move || s.t("改楼号", "Fix number")}</button>
+                            on:click=fix_number>{tr("改楼号", "Fix number")}</button>
                     </div>
                     <div class="row-inline">
-                        <input type="text" inputmode="numeric" data-testid="door-unit" placeholder=move || s.t("单元，如 3", "Unit, e.g. 3")
+                        <input type="text" inputmode="numeric" data-testid="door-unit" placeholder=tr("单元，如 3", "Unit, e.g. 3")
                             prop:value=move || unit.get() on:input=move |ev| unit.set(event_target_value(&ev)) />
                         <button class="big primary" data-testid="door-place" class:on=move || placing.get()
                             disabled=move || unit.get().trim().is_empty()
@@ -639,13 +639,13 @@ fn Files() -> impl IntoView {
         })
     };
     view! {
-        <h3>{move || s.t("导入文件（GeoJSON、CSV、OSM）", "Import a file (GeoJSON, CSV, OSM)")}</h3>
-        <label class="button big file-pick">{move || s.t("选择文件…", "Choose a file…")}
+        <h3>{tr("导入文件（GeoJSON、CSV、OSM）", "Import a file (GeoJSON, CSV, OSM)")}</h3>
+        <label class="button big file-pick">{tr("选择文件…", "Choose a file…")}
             <input type="file" data-testid="import-file" accept=".geojson,.json,.csv,.osm,.pbf" on:change=on_file />
         </label>
         {move || import.pending().get().then(|| view! { <p class="loading">{s.t("导入中…", "Importing…")}</p> })}
         {said}
-        <h3>{move || s.t("导出全部地点", "Export every place")}</h3>
+        <h3>{tr("导出全部地点", "Export every place")}</h3>
         <div class="actions">
             <button class="big" data-testid="export-geojson" on:click=move |_| { export.dispatch("geojson"); }>"GeoJSON"</button>
             <button class="big" data-testid="export-csv" on:click=move |_| { export.dispatch("csv"); }>"CSV"</button>

@@ -7,7 +7,7 @@ use ridermap_core::{Amenity, LatLon, PlaceKind};
 use crate::{
     geom::View,
     map::{H, Map, W},
-    state::{PositionSource, Screen, state},
+    state::{PositionSource, Screen, state, tr},
     text,
     transport::call,
     widgets::{ReadStatus, VirtualList},
@@ -92,7 +92,7 @@ pub fn Nearby() -> impl IntoView {
     view! {
         <section class="nearby">
             <input class="search" type="search" data-testid="search"
-                placeholder=move || s.t("搜小区、门、换电柜、驿站", "Search compounds, gates, chargers, rest stops")
+                placeholder=tr("搜小区、门、换电柜、驿站", "Search compounds, gates, chargers, rest stops")
                 prop:value=move || query.get() on:input=move |ev| query.set(event_target_value(&ev)) />
             <div class="chips">
                 {kind_chip(None, "kind-all")}
@@ -107,7 +107,7 @@ pub fn Nearby() -> impl IntoView {
                 {chip(("有热水", "Hot water"), hot_water, "f-hot-water")}
             </div>
             <div class="where">
-                <span>{move || s.t("围绕", "Around")}" "{source}</span>
+                <span>{tr("围绕", "Around")}" "{source}</span>
                 <button class="link" data-testid="pick-position" on:click=move |_| picking.update(|p| *p = !*p)>
                     {move || if picking.get() { s.t("取消选点", "Cancel") } else { s.t("在地图上选位置", "Pick on map") }}
                 </button>

@@ -9,7 +9,7 @@ use serde_json::Value;
 use wasm_bindgen::JsCast;
 
 use crate::{
-    state::{Screen, Tab, state},
+    state::{Screen, Tab, state, tr},
     text,
     transport::{call, photo_url},
     widgets::ReadStatus,
@@ -169,7 +169,7 @@ pub fn PlaceScreen(id: Id) -> impl IntoView {
     };
     view! {
         <section class="place">
-            <button class="back" data-testid="back" on:click=move |_| s.screen.set(Screen::Tab(Tab::Nearby))>{move || s.t("‹ 返回", "‹ Back")}</button>
+            <button class="back" data-testid="back" on:click=move |_| s.screen.set(Screen::Tab(Tab::Nearby))>{tr("‹ 返回", "‹ Back")}</button>
             {body}
         </section>
     }
@@ -234,7 +234,7 @@ fn ReportSheet(id: Id, kind: ridermap_core::PlaceKind, on_done: Callback<()>) ->
             <div class="chips">{chips}</div>
             {(kind == ridermap_core::PlaceKind::Entrance).then(|| view! {
                 <div class="chips waits">
-                    <span class="muted">{move || s.t("等了", "Waited")}</span>
+                    <span class="muted">{tr("等了", "Waited")}</span>
                     {[2u32, 5, 10, 20].into_iter().map(|m| view! {
                         <button class="chip big" class:on=move || waited.get() == Some(m) data-testid=format!("waited-{m}")
                             on:click=move |_| waited.update(|w| *w = if *w == Some(m) { None } else { Some(m) })>
@@ -243,15 +243,15 @@ fn ReportSheet(id: Id, kind: ridermap_core::PlaceKind, on_done: Callback<()>) ->
                     }).collect_view()}
                 </div>
             })}
-            <input type="text" data-testid="report-note" placeholder=move || s.t("补充说明（可选）", "Note (optional)")
+            <input type="text" data-testid="report-note" placeholder=tr("补充说明（可选）", "Note (optional)")
                 prop:value=move || note.get() on:input=move |ev| note.set(event_target_value(&ev)) />
-            <label class="file">{move || s.t("照片（可选）", "Photo (optional)")}
+            <label class="file">{tr("照片（可选）", "Photo (optional)")}
                 <input type="file" accept="image/*" capture="environment" on:change=on_file />
             </label>
             <div class="actions">
                 <button class="big primary" data-testid="report-save" disabled=move || outcome.get().is_none() || save.pending().get()
-                    on:click=move |_| { save.dispatch(()); }>{move || s.t("保存", "Save")}</button>
-                <button class="big" on:click=move |_| on_done.run(())>{move || s.t("取消", "Cancel")}</button>
+                    on:click=move |_| { save.dispatch(()); }>{tr("保存", "Save")}</button>
+                <button class="big" on:click=move |_| on_done.run(())>{tr("取消", "Cancel")}</button>
             </div>
         </div>
     }
@@ -284,8 +284,8 @@ fn PrintSign(id: Id, name: String) -> impl IntoView {
     });
     view! {
         <div class="actions">
-            <button data-testid="print-sign" on:click=move |_| { print.dispatch("a4"); }>{move || s.t("打印告示牌（A4）", "Print signboard (A4)")}</button>
-            <button data-testid="print-sign-a3" on:click=move |_| { print.dispatch("a3"); }>{move || s.t("A3", "A3")}</button>
+            <button data-testid="print-sign" on:click=move |_| { print.dispatch("a4"); }>{tr("打印告示牌（A4）", "Print signboard (A4)")}</button>
+            <button data-testid="print-sign-a3" on:click=move |_| { print.dispatch("a3"); }>{tr("A3", "A3")}</button>
         </div>
     }
 }
@@ -346,10 +346,10 @@ fn RateCompound(id: Id) -> impl IntoView {
         .collect_view();
     view! {
         <details class="rate" data-testid="rate">
-            <summary>{move || s.t("给这个小区打分（骑手友好度）", "Rate this compound (rider-friendly?)")}</summary>
+            <summary>{tr("给这个小区打分（骑手友好度）", "Rate this compound (rider-friendly?)")}</summary>
             {rows}
             <button class="big primary" data-testid="rate-save" disabled=move || taps.with(Vec::is_empty)
-                on:click=move |_| { send.dispatch(()); }>{move || s.t("提交评价", "Send rating")}</button>
+                on:click=move |_| { send.dispatch(()); }>{tr("提交评价", "Send rating")}</button>
         </details>
     }
 }

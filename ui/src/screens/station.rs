@@ -6,7 +6,7 @@ use ridermap_api::{AddVisitReq, NearbyReq, StationDayReq};
 use ridermap_core::{Id, PlaceKind, StationService};
 
 use crate::{
-    state::{load, save, state},
+    state::{load, save, state, tr},
     text,
     transport::call,
     widgets::Read,
@@ -129,7 +129,7 @@ pub fn Station() -> impl IntoView {
     };
     view! {
         <section class="station">
-            <h2>{move || s.t("驿站登记", "Station check-in")}</h2>
+            <h2>{tr("驿站登记", "Station check-in")}</h2>
             <div class="chips"><Read res=stations what=("附近的驿站", "the stations nearby") ok=choose/></div>
             <Show when=move || station.get().is_some() fallback=move || view! { <p>{s.t("先选择驿站", "Choose your station first")}</p> }>
                 <div class="counter">
@@ -139,16 +139,16 @@ pub fn Station() -> impl IntoView {
                 </div>
                 <div class="chips">{service_chips.clone()}</div>
                 <div class="chips">
-                    <button class="chip" class:on=move || open.get() == Some(true) data-testid="station-open" on:click=move |_| open.set(Some(true))>{move || s.t("驿站开放", "Open")}</button>
-                    <button class="chip" class:on=move || open.get() == Some(false) data-testid="station-closed" on:click=move |_| open.set(Some(false))>{move || s.t("驿站关闭", "Closed")}</button>
+                    <button class="chip" class:on=move || open.get() == Some(true) data-testid="station-open" on:click=move |_| open.set(Some(true))>{tr("驿站开放", "Open")}</button>
+                    <button class="chip" class:on=move || open.get() == Some(false) data-testid="station-closed" on:click=move |_| open.set(Some(false))>{tr("驿站关闭", "Closed")}</button>
                 </div>
                 <div class="checks">{supply_chips.clone()}
-                    <input type="text" placeholder=move || s.t("其他物资", "Other supply") prop:value=move || extra.get()
+                    <input type="text" placeholder=tr("其他物资", "Other supply") prop:value=move || extra.get()
                         on:input=move |ev| extra.set(event_target_value(&ev))
                         on:change=move |_| { let x = extra.get_untracked(); if !x.trim().is_empty() { supplies.update(|v| v.push(x.trim().to_string())); extra.set(String::new()); } } />
                 </div>
                 <button class="big primary" data-testid="visit-save" disabled=move || save_visit.pending().get()
-                    on:click=move |_| { save_visit.dispatch(()); }>{move || s.t("保存登记", "Save")}</button>
+                    on:click=move |_| { save_visit.dispatch(()); }>{tr("保存登记", "Save")}</button>
             </Show>
             <Read res=day what=("今天的登记", "today's check-ins") ok=tally/>
         </section>

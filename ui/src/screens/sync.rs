@@ -5,7 +5,11 @@ use leptos::prelude::*;
 use ridermap_api::{Datum, DismissReq, EnrolReq, ImportBaseMapReq, OutboxReq, SyncNowReq, TokenVault};
 use wasm_bindgen::JsCast;
 
-use crate::{state::state, transport::call, widgets::ReadStatus};
+use crate::{
+    state::{state, tr},
+    transport::call,
+    widgets::ReadStatus,
+};
 
 #[component]
 pub fn SyncScreen() -> impl IntoView {
@@ -150,19 +154,19 @@ pub fn SyncScreen() -> impl IntoView {
     };
     view! {
         <section class="sync">
-            <h2>{move || s.t("同步", "Sync")}</h2>
+            <h2>{tr("同步", "Sync")}</h2>
             <p data-testid="sync-server">{move || s.sync.get().and_then(|st| st.server).unwrap_or_else(|| s.t("未设置服务器", "No server set").into())}</p>
             {move || s.sync.get().and_then(|st| st.last_error).map(|e| view! { <p class="warn" data-testid="last-error">{e}</p> })}
             <button class="big primary" data-testid="sync-now" disabled=move || sync_now.pending().get()
-                on:click=move |_| { sync_now.dispatch(()); }>{move || s.t("立即同步", "Sync now")}</button>
-            <h3>{move || s.t("待同步", "Outbox")}</h3>
+                on:click=move |_| { sync_now.dispatch(()); }>{tr("立即同步", "Sync now")}</button>
+            <h3>{tr("待同步", "Outbox")}</h3>
             <ul class="outbox">{items}</ul>
-            <h3>{move || s.t("设置", "Settings")}</h3>
+            <h3>{tr("设置", "Settings")}</h3>
             <input type="url" data-testid="server-url" placeholder="https://…" prop:value=move || server.get()
                 on:input=move |ev| server.set(event_target_value(&ev)) />
-            <input type="text" data-testid="invite" placeholder=move || s.t("邀请码", "Invite code") prop:value=move || invite.get()
+            <input type="text" data-testid="invite" placeholder=tr("邀请码", "Invite code") prop:value=move || invite.get()
                 on:input=move |ev| invite.set(event_target_value(&ev)) />
-            <label class="file">{move || s.t("服务器证书（CA，可选：城市自建服务器才需要）", "Server CA certificate (optional: only for a city's own CA)")}
+            <label class="file">{tr("服务器证书（CA，可选：城市自建服务器才需要）", "Server CA certificate (optional: only for a city's own CA)")}
                 <input type="file" data-testid="ca-file" accept=".pem,.crt,.cer" on:change=on_ca />
             </label>
             {move || ca.get().map(|(name, _)| view! {
@@ -171,14 +175,14 @@ pub fn SyncScreen() -> impl IntoView {
                 </p>
             })}
             <button class="big" data-testid="enrol" disabled=move || enrol.pending().get()
-                on:click=move |_| { enrol.dispatch(()); }>{move || s.t("登录服务器", "Enrol")}</button>
+                on:click=move |_| { enrol.dispatch(()); }>{tr("登录服务器", "Enrol")}</button>
             <p data-testid="token-in">{token_in}</p>
-            <h3>{move || s.t("离线底图", "Offline base map")}</h3>
+            <h3>{tr("离线底图", "Offline base map")}</h3>
             <p data-testid="basemap">{basemap_now}</p>
-            <input type="text" data-testid="basemap-path" placeholder=move || s.t("本机上的 .mbtiles 文件路径", "Path of an .mbtiles file on this device")
+            <input type="text" data-testid="basemap-path" placeholder=tr("本机上的 .mbtiles 文件路径", "Path of an .mbtiles file on this device")
                 prop:value=move || basemap_path.get() on:input=move |ev| basemap_path.set(event_target_value(&ev)) />
             <button class="big" data-testid="basemap-import" disabled=move || import_basemap.pending().get()
-                on:click=move |_| { import_basemap.dispatch(()); }>{move || s.t("导入底图", "Import base map")}</button>
+                on:click=move |_| { import_basemap.dispatch(()); }>{tr("导入底图", "Import base map")}</button>
         </section>
     }
 }
