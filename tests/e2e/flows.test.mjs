@@ -515,7 +515,7 @@ describe('Ridermap in a browser', () => {
     assert.ok(await p.locator('[data-testid=dashboard] circle.trace-end.hazard').count() >= 1, 'the hazard on the map');
     assert.equal(await p.locator('[data-testid=visits-chart] text.unit').textContent(), '人次');
     assert.match(await p.getByTestId('way-in-share').textContent(), /\d+%的小区（\d+ \/ \d+）/);
-    await shot(p, 'tablet-portrait-dashboard-night-zh');
+    await shot(p, 'tablet-portrait-dashboard-night-zh', { fullPage: true });
     await p.context().close();
   });
 

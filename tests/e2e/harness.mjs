@@ -93,9 +93,9 @@ export async function page(b, size, { geolocation } = {}) {
   return context.newPage();
 }
 
-export async function shot(p, name) {
+export async function shot(p, name, { fullPage = false } = {}) {
   mkdirSync(SHOTS, { recursive: true });
-  await p.screenshot({ path: join(SHOTS, `${name}.png`) });
+  await p.screenshot({ path: join(SHOTS, `${name}.png`), fullPage });
 }
 
 export const quantile = (xs, q) => {

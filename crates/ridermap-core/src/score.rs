@@ -1,4 +1,5 @@
-//! A compound's rider-friendliness from riders' one-tap ratings: per indicator the weighted
+//! A compound's rider-friendliness from riders' one-tap ratings (a rider's latest only): per
+//! indicator the weighted
 //! counts of good and bad (a rating counts half as much every `HALF_LIFE_DAYS`, and not at all
 //! after `MAX_AGE_DAYS`, as reports fade), the share of good, an overall share, and the share
 //! of good week by week (the city's weeks, Monday first) for a trend. Pure: the device's service
@@ -54,10 +55,21 @@ fn monday(day: NaiveDate) -> NaiveDate {
 /// The score of the `rated` reports among `reports` (others are left out) as of `now`.
 pub fn score(reports: &[StatusReport], now: DateTime<Utc>) -> Score {
     let oldest = now - Duration::days(MAX_AGE_DAYS);
-    let rated: Vec<&StatusReport> = reports
+    let mut rated: Vec<&StatusReport> = reports
         .iter()
         .filter(|r| r.outcome == Outcome::Rated && r.observed_at <= now && r.observed_at >= oldest)
         .collect();
+    // One voice per rider: of a reporter's ratings (the server sets who reported) the latest counts.
+    rated.sort_by_key(|r| std::cmp::Reverse(r.observed_at));
+    let mut heard: Vec<&str> = vec![];
+    rated.retain(|r| match r.reporter.as_deref() {
+        Some(who) if heard.contains(&who) => false,
+        Some(who) => {
+            heard.push(who);
+            true
+        }
+        None => true,
+    });
     let mut indicators: Vec<IndicatorScore> = Indicator::ALL
         .into_iter()
         .map(|indicator| IndicatorScore { indicator, ratings: 0, good: 0.0, bad: 0.0, share: None })
@@ -118,6 +130,11 @@ mod tests {
         r
     }
 
+    fn by(who: &str, mut r: StatusReport) -> StatusReport {
+        r.reporter = Some(who.into());
+        r
+    }
+
     fn share(s: &Score, i: Indicator) -> Option<f64> {
         s.indicators.iter().find(|x| x.indicator == i).unwrap().share
     }
@@ -148,6 +165,17 @@ mod tests {
                 GuardFriendly,
                 Some(1.0),
                 Some(0.5),
+                1,
+            ),
+            // One rider rating again: the latest counts, not both.
+            (
+                vec![
+                    by("甲", rated("2026-11-29T04:00:00Z", &[(QuickIn, false)])),
+                    by("甲", rated(NOW, &[(QuickIn, true)])),
+                ],
+                QuickIn,
+                Some(1.0),
+                Some(1.0),
                 1,
             ),
             // In the future of the time asked about: not yet.

@@ -288,6 +288,7 @@ fn the_feed_carries_a_compounds_rider_score_never_a_rating(backend: &str) {
     compound.grid = Some("g1".into());
     worker.put_place(&compound, &me("王")).unwrap();
     worker.verify_place(compound.id, &me("王")).unwrap();
+    sync_once(&mut worker, Checksums::Skip).unwrap();
     let rate = |store: &mut Store, good: bool| {
         let mut r = StatusReport::new(Outcome::Rated, 31.33, 121.53, Utc::now());
         r.target = Some(compound.id);
@@ -295,23 +296,29 @@ fn the_feed_carries_a_compounds_rider_score_never_a_rating(backend: &str) {
             ridermap_core::Rating { indicator: ridermap_core::Indicator::EbikeIn, good },
             ridermap_core::Rating { indicator: ridermap_core::Indicator::Parking, good: true },
         ];
-        store.add_report(&r, &me("王")).unwrap();
+        store.add_report(&r, &me("某")).unwrap();
+        sync_once(store, Checksums::Skip).unwrap();
     };
     let agent: ureq::Agent = ureq::Agent::config_builder().http_status_as_error(false).build().into();
     let feed = |agent: &ureq::Agent| -> serde_json::Value {
         agent.get(&format!("{}/v1/feed?grid=g1", server.url)).call().unwrap().body_mut().read_json().unwrap()
     };
-    rate(&mut worker, true);
-    rate(&mut worker, false);
-    sync_once(&mut worker, Checksums::Skip).unwrap();
+    // Three riders' devices (accounts of their own), each with the compound pulled.
+    let mut riders: Vec<Store> = (0..3).map(|_| server.device(Role::GridWorker, &["g1"], &[])).collect();
+    for r in &mut riders {
+        sync_once(r, Checksums::Skip).unwrap();
+    }
+    rate(&mut riders[0], true);
+    rate(&mut riders[1], false);
+    // One rider rating again counts once (the server says who reported).
+    rate(&mut riders[1], false);
     let two = feed(&agent);
     assert_eq!(two["features"].as_array().unwrap().len(), 1, "{two}");
     assert!(
         two["features"][0]["properties"].get("rider_score").is_none(),
-        "two ratings would say what each said: {two}"
+        "two riders would say what each said: {two}"
     );
-    rate(&mut worker, false);
-    sync_once(&mut worker, Checksums::Skip).unwrap();
+    rate(&mut riders[2], false);
     let three = feed(&agent);
     let score = &three["features"][0]["properties"]["rider_score"];
     assert_eq!(score["ratings"], 3, "{three}");

@@ -323,8 +323,16 @@ pub fn ScorecardPane(grid: RwSignal<Option<String>>) -> impl IntoView {
                     <li class="score-row" data-testid="score-row">
                         <button class="link" on:click=move |_| s.screen.set(Screen::Place(id))>{c.name.clone()}</button>
                         <strong class="score-overall" data-testid="score-overall">{pct(c.score.overall)}</strong>
-                        <span class="muted">{format!(" · {} {}", c.score.ratings, l.pick("条评价", "ratings"))}</span>
-                        <svg viewBox="0 0 96 32" class="trend" role="img"><line class="axis-line" x1=0.0 x2=96.0 y1=30.5 y2=30.5 />{trend}</svg>
+                        <span class="muted">{match (l, c.score.ratings) {
+                            (ridermap_core::Lang::Zh, n) => format!(" · {n} 条评价"),
+                            (_, 1) => " · 1 rating".to_string(),
+                            (_, n) => format!(" · {n} ratings"),
+                        }}</span>
+                        <svg viewBox="0 0 96 44" class="trend" role="img">
+                            <line class="axis-line" x1=0.0 x2=96.0 y1=30.5 y2=30.5 />{trend}
+                            <text class="axis" x=0.0 y=42.0>{l.pick("8周前", "8 wk ago")}</text>
+                            <text class="axis" x=96.0 y=42.0 text-anchor="end">{l.pick("本周", "now")}</text>
+                        </svg>
                         <p class="muted weak">{l.pick("最弱：", "Weakest: ")}{weak}</p>
                     </li>
                 }
