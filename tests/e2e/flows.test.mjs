@@ -346,6 +346,21 @@ describe('Ridermap in a browser', () => {
     const side = [await p.locator('.review-list').boundingBox(), await detail.boundingBox()];
     assert.ok(side[1].x > side[0].x + side[0].width - 1, 'the item beside the queue, not under it');
     await shot(p, 'tablet-review-en');
+    // With a keyboard: ↓/↑ move through the queue, r goes to the reason to reject.
+    const rows = p.getByTestId('review-item');
+    const selectedRow = () => rows.evaluateAll((els) => els.findIndex((e) => e.classList.contains('on')));
+    const n = await rows.count();
+    const i0 = await selectedRow();
+    await p.getByTestId('review-list').focus();
+    await p.keyboard.press('ArrowDown');
+    await p.waitForFunction(([i]) => [...document.querySelectorAll('[data-testid=review-item]')].findIndex((e) => e.classList.contains('on')) === i, [Math.min(i0 + 1, n - 1)]);
+    await p.keyboard.press('ArrowUp');
+    await p.waitForFunction(([i]) => [...document.querySelectorAll('[data-testid=review-item]')].findIndex((e) => e.classList.contains('on')) === i, [Math.max(Math.min(i0 + 1, n - 1) - 1, 0)]);
+    await item.click();
+    await detail.getByTestId('review-what').filter({ hasText: '开鲁六村 · Compound' }).waitFor();
+    await p.getByTestId('review-list').focus();
+    await p.keyboard.press('r');
+    assert.equal(await p.evaluate(() => document.activeElement?.dataset.testid), 'reject-reason');
     await detail.getByTestId('reject').click();
     await p.getByTestId('toast').filter({ hasText: /reason/i }).waitFor();
     await detail.getByTestId('quick-reason').first().click();

@@ -167,6 +167,29 @@ fn Review(grid: RwSignal<Option<String>>) -> impl IntoView {
         let now = chrono::Utc::now();
         let count = shown.len();
         let current_id = current.as_ref().map(|c| c.report.id);
+        // A keyboard on the tablet: ↓/↑ (or j/k) move through the queue, a accepts, r goes to the
+        // reason to reject.
+        let ids: Vec<Id> = shown.iter().map(|i| i.report.id).collect();
+        let on_key = move |ev: leptos::ev::KeyboardEvent| {
+            let at = current_id.and_then(|c| ids.iter().position(|i| *i == c)).unwrap_or(0);
+            match ev.key().as_str() {
+                "ArrowDown" | "j" => selected.set(ids.get(at + 1).or(ids.get(at)).copied()),
+                "ArrowUp" | "k" => selected.set(ids.get(at.saturating_sub(1)).copied()),
+                "a" => {
+                    if let Some(id) = current_id {
+                        decide.dispatch((id, true));
+                    }
+                }
+                "r" => {
+                    let input = document().query_selector("[data-testid=reject-reason]").ok().flatten();
+                    if let Some(input) = input.and_then(|e| wasm_bindgen::JsCast::dyn_into::<web_sys::HtmlElement>(e).ok()) {
+                        input.focus().ok();
+                    }
+                }
+                _ => return,
+            }
+            ev.prevent_default();
+        };
         let rows = shown
             .iter()
             .map(|item| {
@@ -255,7 +278,7 @@ fn Review(grid: RwSignal<Option<String>>) -> impl IntoView {
             {compound_chips}
             {outcome_chips}
             <div class="review-desk">
-                <div class="review-list">
+                <div class="review-list" tabindex="0" data-testid="review-list" on:keydown=on_key>
                     <p class="count" data-testid="queue-count">{s.t("待审核 ", "To review: ")}{count}</p>
                     {(count == 0).then(|| view! { <p data-testid="queue-empty">{s.t("没有待审核的反馈", "Nothing to review")}</p> })}
                     {rows}
