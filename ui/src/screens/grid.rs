@@ -182,7 +182,9 @@ fn Review(grid: RwSignal<Option<String>>) -> impl IntoView {
                 }
                 "r" => {
                     let input = document().query_selector("[data-testid=reject-reason]").ok().flatten();
-                    if let Some(input) = input.and_then(|e| wasm_bindgen::JsCast::dyn_into::<web_sys::HtmlElement>(e).ok()) {
+                    if let Some(input) =
+                        input.and_then(|e| wasm_bindgen::JsCast::dyn_into::<web_sys::HtmlElement>(e).ok())
+                    {
                         input.focus().ok();
                     }
                 }
