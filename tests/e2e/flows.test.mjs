@@ -604,6 +604,20 @@ describe('Ridermap in a browser', () => {
     await failed.filter({ hasText: '待核实的地点' }).getByTestId('retry').click();
     await p.getByTestId('stale-count').waitFor();
     assert.match(await p.getByTestId('stale-count').textContent(), /^[1-9]\d* 处/);
+    // Two panes: the place beside the list, verified on site from there; the list counts down.
+    const staleCount = async () => Number((await p.getByTestId('stale-count').textContent()).match(/\d+/)[0]);
+    const before = await staleCount();
+    const second = p.getByTestId('stale-item').nth(1);
+    const name = (await second.textContent()).split(' · ')[0];
+    await second.click();
+    const side = p.getByTestId('stale-detail');
+    await side.locator('h3').filter({ hasText: name }).waitFor();
+    const [list, pane] = [await p.locator('.review-list').boundingBox(), await side.boundingBox()];
+    assert.ok(pane.x >= list.x + list.width - 1, 'the place beside the list');
+    await side.getByTestId('stale-verify').click();
+    await p.waitForFunction((n) => Number(document.querySelector('[data-testid=stale-count]').textContent.match(/\d+/)[0]) === n, before - 1);
+    assert.equal(await staleCount(), before - 1);
+    await shot(p, 'tablet-stale-zh');
     await p.context().close();
   });
 

@@ -301,18 +301,66 @@ fn Stale(grid: RwSignal<Option<String>>) -> impl IntoView {
         let grid = grid.get();
         async move { call(&StaleReq { grid, days: None }).await }
     });
+    let selected = RwSignal::new(None::<Id>);
+    let verify = Action::new_local(move |id: &Id| {
+        let id = *id;
+        async move {
+            match call(&ridermap_api::VerifyPlaceReq { id }).await {
+                Ok(_) => {
+                    s.say(s.t("已记为现场核实", "Marked as verified on site"));
+                    selected.set(None);
+                    s.wrote();
+                }
+                Err(e) => s.say(e.message),
+            }
+        }
+    });
+    // The list beside the selected place (the first by default) on the map, as the review desk.
     let shown = move |items: Vec<Place>| {
         let lang = s.lang.get();
         let now = chrono::Utc::now();
         let n = items.len();
-        view! {
-            <p data-testid="stale-count">{format!("{n} {}", s.t("处超过 90 天未核实", "places not verified for 90 days"))}</p>
-            <ul>{items.into_iter().take(300).map(|p| {
+        let current = selected.get().and_then(|id| items.iter().find(|p| p.id == id)).or(items.first()).cloned();
+        let current_id = current.as_ref().map(|p| p.id);
+        let when = move |p: &Place| {
+            p.stamp.verified_at.map(|t| text::ago(t, now, lang)).unwrap_or_else(|| s.t("从未核实", "never").into())
+        };
+        let rows = items
+            .iter()
+            .take(300)
+            .map(|p| {
                 let id = p.id;
-                let when = p.stamp.verified_at.map(|t| text::ago(t, now, lang)).unwrap_or_else(|| s.t("从未核实", "never").into());
-                view! { <li><button class="row" data-testid="stale-item" on:click=move |_| s.screen.set(Screen::Place(id))>{p.name.clone()}<small>" · "{text::kind(p.kind(), lang)}" · "{when}</small></button></li> }
-            }).collect_view()}</ul>
+                view! { <button class="row review-row" class:on=current_id == Some(id) data-testid="stale-item" on:click=move |_| selected.set(Some(id))>
+                    {p.name.clone()}<small>" · "{text::kind(p.kind(), lang)}" · "{when(p)}</small></button> }
+            })
+            .collect_view();
+        let detail = current.map(|p| {
+            let id = p.id;
+            let view = RwSignal::new(View::new(LatLon::new(p.lat, p.lon), 2.0, W, H));
+            let spot = vec![MapPoint { id, kind: p.kind(), name: p.name.clone(), lat: p.lat, lon: p.lon, outline: None, line: None, wall: false }];
+            view! {
+                <div class="review-detail" data-testid="stale-detail">
+                    <h3>{p.name.clone()}</h3>
+                    <p class="what">{text::kind(p.kind(), lang)}" · "{s.t("上次核实：", "Last verified: ")}{when(&p)}</p>
+                    {p.address.clone().map(|a| view! { <p class="muted">{a}</p> })}
+                    <Map view=view points=Signal::derive(move || spot.clone()) highlight=Signal::derive(move || vec![id])/>
+                    <div class="actions">
+                        <button class="big primary" data-testid="stale-verify" on:click=move |_| { verify.dispatch(id); }>{s.t("已到现场核实", "Verified on site")}</button>
+                        <button class="big" on:click=move |_| s.screen.set(Screen::Place(id))>{s.t("打开地点", "Open the place")}</button>
+                    </div>
+                </div>
+            }
+        });
+        view! {
+            <div class="review-desk">
+                <div class="review-list">
+                    <p data-testid="stale-count">{format!("{n} {}", s.t("处超过 90 天未核实", "places not verified for 90 days"))}</p>
+                    {rows}
+                </div>
+                {detail}
+            </div>
         }
+        .into_any()
     };
     view! { <Read res=list what=("待核实的地点", "the places to verify") ok=shown/> }
 }
