@@ -57,6 +57,20 @@ fn status_view(failed: Option<ApiError>, what: (&'static str, &'static str), ret
     .into_any()
 }
 
+/// The file a file input was just given, if any.
+pub fn picked_file(ev: &leptos::ev::Event) -> Option<web_sys::File> {
+    use wasm_bindgen::JsCast;
+    let input = ev.target()?.dyn_into::<web_sys::HtmlInputElement>().ok()?;
+    input.files()?.get(0)
+}
+
+/// A picked file's bytes as base64, as commands take files (None: it could not be read).
+pub async fn file_base64(file: &web_sys::File) -> Option<String> {
+    use base64::Engine;
+    let buf = wasm_bindgen_futures::JsFuture::from(file.array_buffer()).await.ok()?;
+    Some(base64::engine::general_purpose::STANDARD.encode(js_sys::Uint8Array::new(&buf).to_vec()))
+}
+
 /// Hands `bytes` to the browser as a downloaded file `name` (the web view's own download).
 pub fn save_file(name: &str, bytes: &[u8], mime: &str) -> Result<(), String> {
     use wasm_bindgen::JsCast;

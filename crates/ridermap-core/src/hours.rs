@@ -102,6 +102,12 @@ impl std::fmt::Debug for Hours {
     }
 }
 
+/// The Monday of `day`'s week: weeks are counted Monday first, as the city counts them.
+pub fn week_start(day: chrono::NaiveDate) -> chrono::NaiveDate {
+    use chrono::Datelike;
+    day - chrono::Duration::days(i64::from(day.weekday().num_days_from_monday()))
+}
+
 /// `local` (a wall-clock time in `tz`) as an instant; the earlier one when the clock repeats.
 pub fn local_to_utc(local: NaiveDateTime, tz: Tz) -> Option<DateTime<Utc>> {
     tz.from_local_datetime(&local).earliest().map(|t| t.with_timezone(&Utc))

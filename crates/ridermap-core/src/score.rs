@@ -5,10 +5,13 @@
 //! of good week by week (the city's weeks, Monday first) for a trend. Pure: the device's service
 //! and the server's open feed both score with it.
 
-use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
+use chrono::{DateTime, Duration, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::{Indicator, Outcome, StatusReport, hours::DEFAULT_TZ};
+use crate::{
+    Indicator, Outcome, StatusReport,
+    hours::{DEFAULT_TZ, week_start},
+};
 
 /// A rating counts half as much after this many days.
 pub const HALF_LIFE_DAYS: f64 = 30.0;
@@ -48,10 +51,6 @@ fn round2(x: f64) -> f64 {
     (x * 100.0).round() / 100.0
 }
 
-fn monday(day: NaiveDate) -> NaiveDate {
-    day - Duration::days(i64::from(day.weekday().num_days_from_monday()))
-}
-
 /// The score of the `rated` reports among `reports` (others are left out) as of `now`.
 pub fn score(reports: &[StatusReport], now: DateTime<Utc>) -> Score {
     let oldest = now - Duration::days(MAX_AGE_DAYS);
@@ -74,13 +73,13 @@ pub fn score(reports: &[StatusReport], now: DateTime<Utc>) -> Score {
         .into_iter()
         .map(|indicator| IndicatorScore { indicator, ratings: 0, good: 0.0, bad: 0.0, share: None })
         .collect();
-    let this_week = monday(now.with_timezone(&DEFAULT_TZ).date_naive());
+    let this_week = week_start(now.with_timezone(&DEFAULT_TZ).date_naive());
     let first = this_week - Duration::weeks(WEEKS - 1);
     let mut weeks: Vec<(NaiveDate, u32, u32)> = (0..WEEKS).map(|i| (first + Duration::weeks(i), 0, 0)).collect();
     for r in &rated {
         let age_days = (now - r.observed_at).num_seconds() as f64 / 86_400.0;
         let weight = 0.5f64.powf(age_days / HALF_LIFE_DAYS);
-        let week = monday(r.observed_at.with_timezone(&DEFAULT_TZ).date_naive());
+        let week = week_start(r.observed_at.with_timezone(&DEFAULT_TZ).date_naive());
         let w = weeks.iter_mut().find(|w| w.0 == week);
         let mut tally = (0, 0);
         for t in &r.ratings {

@@ -5,47 +5,33 @@
 
 use std::collections::BTreeMap;
 
-use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
+use chrono::{DateTime, Duration, NaiveDate, Utc};
 use ridermap_api::*;
 use ridermap_core::{
     Detail, EbikeAccess, Outcome, Place, PlaceKind, Review,
-    hours::{DEFAULT_TZ, local_to_utc},
+    hours::{DEFAULT_TZ, local_to_utc, week_start},
 };
 use ridermap_store::{STALE_DAYS, Store};
 
-use crate::{Ctx, Handle, invalid, route};
+use crate::{
+    Ctx, Handle,
+    grid::{in_grid, kinds},
+    invalid, route,
+};
 
 const CHART_DAYS: i64 = 14;
 const WEEKS: i64 = 8;
 /// A hazard report older than this is no longer shown as open.
 const HAZARD_DAYS: i64 = 30;
 const STALEST: usize = 5;
-/// Outcomes the weekly chart counts: what riders saw (ratings are opinions, scored apart).
-const REPORTED: [Outcome; 9] = [
-    Outcome::GotIn,
-    Outcome::Refused,
-    Outcome::EbikeBanned,
-    Outcome::CabinetEmpty,
-    Outcome::Broken,
-    Outcome::Works,
-    Outcome::Closed,
-    Outcome::Hazard,
-    Outcome::Confirmed,
-];
 
-fn in_grid(p: &Place, grid: Option<&str>) -> bool {
-    grid.is_none_or(|g| p.grid.as_deref() == Some(g))
+/// Outcomes the weekly chart counts: what riders saw (ratings are opinions, scored apart).
+fn reported() -> impl Iterator<Item = Outcome> {
+    Outcome::ALL.into_iter().filter(|o| *o != Outcome::Rated)
 }
 
 fn local_midnight(day: NaiveDate) -> Result<DateTime<Utc>, ApiError> {
     local_to_utc(day.and_hms_opt(0, 0, 0).expect("midnight"), DEFAULT_TZ).ok_or_else(|| invalid("no midnight"))
-}
-
-fn kinds(counts: Vec<(String, i64)>) -> Result<Vec<(PlaceKind, i64)>, ApiError> {
-    counts
-        .into_iter()
-        .map(|(k, n)| PlaceKind::parse(&k).map(|k| (k, n)).ok_or_else(|| ApiError::internal(format!("kind `{k}`"))))
-        .collect()
 }
 
 /// A gate riders can be sent to: its hours and its e-bike rule are known.
@@ -101,17 +87,12 @@ fn way_in(store: &Store, compound: &Place, noon: DateTime<Utc>) -> Result<Compou
     })
 }
 
-/// The local week's Monday.
-fn monday(day: NaiveDate) -> NaiveDate {
-    day - Duration::days(i64::from(day.weekday().num_days_from_monday()))
-}
-
 fn weeks(reports: &[ridermap_core::StatusReport], this_week: NaiveDate) -> Vec<WeekReports> {
     let first = this_week - Duration::weeks(WEEKS - 1);
     let mut by_week: BTreeMap<NaiveDate, BTreeMap<usize, i64>> =
         (0..WEEKS).map(|i| (first + Duration::weeks(i), BTreeMap::new())).collect();
     for r in reports.iter().filter(|r| r.outcome != Outcome::Rated) {
-        let week = monday(r.observed_at.with_timezone(&DEFAULT_TZ).date_naive());
+        let week = week_start(r.observed_at.with_timezone(&DEFAULT_TZ).date_naive());
         let order = Outcome::ALL.iter().position(|o| *o == r.outcome).expect("every outcome is listed");
         if let Some(w) = by_week.get_mut(&week) {
             *w.entry(order).or_default() += 1;
@@ -159,7 +140,7 @@ fn dashboard(store: &Store, grid: Option<&str>, at: DateTime<Utc>) -> Result<Das
     stalest.retain(|s| s.verified_at.is_none_or(|v| v < fresh_after));
     stalest.truncate(STALEST);
 
-    let this_week = monday(today);
+    let this_week = week_start(today);
     let from = local_midnight(this_week - Duration::weeks(WEEKS - 1))?;
     let reports = store.reports_between(grid, from, at + Duration::minutes(1))?;
     let hazard_from = at - Duration::days(HAZARD_DAYS);
@@ -188,13 +169,12 @@ fn dashboard(store: &Store, grid: Option<&str>, at: DateTime<Utc>) -> Result<Das
         verified: Freshness { days: STALE_DAYS, places: all.len() as i64, verified, stalest },
         weeks: weeks(&reports, this_week),
         hazards,
-        visits_per_day: visits_per_day(store, grid, &all, today, at)?,
+        visits_per_day: visits_per_day(store, &all, today, at)?,
     })
 }
 
 fn visits_per_day(
     store: &Store,
-    grid: Option<&str>,
     places: &[Place],
     today: NaiveDate,
     at: DateTime<Utc>,
@@ -204,7 +184,8 @@ fn visits_per_day(
     let to = local_midnight(today + Duration::days(1))?.min(at + Duration::minutes(1));
     let mut days: BTreeMap<NaiveDate, (i64, i64)> =
         (0..CHART_DAYS).map(|i| (first + Duration::days(i), (0, 0))).collect();
-    for s in places.iter().filter(|p| in_grid(p, grid) && matches!(p.detail, Detail::RestStop(_))) {
+    // `places` are the grid's already.
+    for s in places.iter().filter(|p| matches!(p.detail, Detail::RestStop(_))) {
         for v in store.visits(s.id, from, to)? {
             if let Some(d) = days.get_mut(&v.at.with_timezone(&DEFAULT_TZ).date_naive()) {
                 d.0 += 1;
@@ -275,16 +256,14 @@ fn table(d: &Dashboard, panel: &str) -> Result<(Vec<&'static str>, Vec<Vec<Strin
         ),
         "reports" => {
             let mut header = vec!["week"];
-            header.extend(REPORTED.iter().map(|o| o.as_str()));
+            header.extend(reported().map(Outcome::as_str));
             let rows = d
                 .weeks
                 .iter()
                 .map(|w| {
                     let mut row = vec![w.week.to_string()];
                     row.extend(
-                        REPORTED
-                            .iter()
-                            .map(|o| w.counts.iter().find(|(c, _)| c == o).map_or(0, |(_, n)| *n).to_string()),
+                        reported().map(|o| w.counts.iter().find(|(c, _)| *c == o).map_or(0, |(_, n)| *n).to_string()),
                     );
                     row
                 })

@@ -16,11 +16,11 @@ use crate::{Ctx, Handle, invalid};
 /// Places not verified on site for this many days count as stale.
 const STALE_DAYS: i64 = ridermap_store::STALE_DAYS;
 
-fn in_grid(p: &Place, grid: Option<&str>) -> bool {
+pub(crate) fn in_grid(p: &Place, grid: Option<&str>) -> bool {
     grid.is_none_or(|g| p.grid.as_deref() == Some(g))
 }
 
-fn kinds(counts: Vec<(String, i64)>) -> Result<Vec<(PlaceKind, i64)>, ApiError> {
+pub(crate) fn kinds(counts: Vec<(String, i64)>) -> Result<Vec<(PlaceKind, i64)>, ApiError> {
     counts
         .into_iter()
         .map(|(k, n)| PlaceKind::parse(&k).map(|k| (k, n)).ok_or_else(|| ApiError::internal(format!("kind `{k}`"))))

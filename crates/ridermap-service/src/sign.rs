@@ -93,17 +93,6 @@ fn said(g: &Place, l: Lang) -> String {
     parts.join(" · ")
 }
 
-fn bbox_of(points: &[[f64; 2]]) -> Option<[f64; 4]> {
-    let first = points.first()?;
-    let mut b = [first[0], first[1], first[0], first[1]];
-    for p in points {
-        b = [b[0].min(p[0]), b[1].min(p[1]), b[2].max(p[0]), b[3].max(p[1])];
-    }
-    let dlat = MARGIN_M / 110_574.0;
-    let dlon = MARGIN_M / (111_320.0 * ((b[1] + b[3]) / 2.0).to_radians().cos());
-    Some([b[0] - dlon, b[1] - dlat, b[2] + dlon, b[3] + dlat])
-}
-
 /// What is near `at` of `kind` and usable, in words with its distance.
 fn nearest(cx: &mut Ctx<'_>, at: LatLon, kind: PlaceKind, l: Lang) -> Result<Option<String>, ApiError> {
     let req = NearbyReq {
@@ -147,7 +136,7 @@ impl Handle for SignReq {
         }
         focus.extend(gates.iter().map(|g| [g.lon, g.lat]));
         focus.push([compound.lon, compound.lat]);
-        let bbox = bbox_of(&focus).expect("the compound's own point");
+        let bbox = crate::route::bbox_around(focus.into_iter(), MARGIN_M);
         let layer = MapLayerReq { bbox, m_per_px: 1.0 }.handle(cx)?;
 
         let mut map = SheetMap { outline: info.outline.clone(), ..SheetMap::default() };

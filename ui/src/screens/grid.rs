@@ -652,15 +652,10 @@ fn Files() -> impl IntoView {
     let import = Action::new_local(move |file: &web_sys::File| {
         let file = file.clone();
         async move {
-            let Ok(buf) = wasm_bindgen_futures::JsFuture::from(file.array_buffer()).await else {
+            let Some(base64) = crate::widgets::file_base64(&file).await else {
                 return s.say(s.t("读不了这个文件", "Cannot read that file"));
             };
-            let bytes = js_sys::Uint8Array::new(&buf).to_vec();
-            use base64::Engine;
-            let upload = ridermap_api::Upload {
-                name: file.name(),
-                base64: base64::engine::general_purpose::STANDARD.encode(bytes),
-            };
+            let upload = ridermap_api::Upload { name: file.name(), base64 };
             match call(&ImportReq { upload: Some(upload), ..Default::default() }).await {
                 Ok(r) => {
                     report.set(Some(r));
@@ -674,9 +669,7 @@ fn Files() -> impl IntoView {
         }
     });
     let on_file = move |ev: leptos::ev::Event| {
-        use wasm_bindgen::JsCast;
-        let input = ev.target().and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok());
-        if let Some(file) = input.and_then(|i| i.files()).and_then(|f| f.get(0)) {
+        if let Some(file) = crate::widgets::picked_file(&ev) {
             import.dispatch(file);
         }
     };

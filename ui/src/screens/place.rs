@@ -6,7 +6,6 @@ use leptos::prelude::*;
 use ridermap_api::{AddReportReq, ConfirmReq, PlaceReq, PlaceView, SignReq, VerifyPlaceReq};
 use ridermap_core::{Id, Outcome, PlaceKind, nav};
 use serde_json::Value;
-use wasm_bindgen::JsCast;
 
 use crate::{
     state::{Screen, Tab, state, tr},
@@ -209,12 +208,10 @@ fn ReportSheet(id: Id, kind: ridermap_core::PlaceKind, on_done: Callback<()>) ->
         }
     });
     let on_file = move |ev: leptos::ev::Event| {
-        let Some(input) = ev.target().and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok()) else { return };
-        let Some(file) = input.files().and_then(|f| f.get(0)) else { return };
+        let Some(file) = crate::widgets::picked_file(&ev) else { return };
         leptos::task::spawn_local(async move {
-            if let Ok(buf) = wasm_bindgen_futures::JsFuture::from(file.array_buffer()).await {
-                let bytes = js_sys::Uint8Array::new(&buf).to_vec();
-                photo.set(Some(base64::engine::general_purpose::STANDARD.encode(bytes)));
+            if let Some(b64) = crate::widgets::file_base64(&file).await {
+                photo.set(Some(b64));
             }
         });
     };
