@@ -3,7 +3,8 @@
 #   setup.sh app   WebKitGTK and friends, to build and run the Tauri app.
 #   setup.sh test  the above, plus Debian's chromium and Node.js for the browser tests,
 #                  WebKitWebDriver, Xvfb and tauri-driver for the window test, and a D-Bus daemon
-#                  with gnome-keyring for the keyring test, and poppler's tools for the signboard test.
+#                  with gnome-keyring for the keyring test, poppler's tools for the signboard test,
+#                  and xdotool, the window test's keyboard in the system's file dialogs.
 # PostgreSQL is scripts/postgres.sh; the UI's build tools are scripts/ui.sh.
 set -euo pipefail
 mode="${1:-test}"
@@ -13,7 +14,8 @@ as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
 want=(libwebkit2gtk-4.1-dev librsvg2-dev libayatana-appindicator3-dev libssl-dev libdbus-1-dev pkg-config
   fonts-wqy-microhei)
 # poppler-utils: the signboard tests read the PDF's text (pdftotext) and render it (pdftoppm).
-[ "$mode" = test ] && want+=(chromium nodejs npm webkit2gtk-driver xvfb dbus-daemon gnome-keyring poppler-utils)
+# xdotool: the window test types a path into the system's open/save dialog, as a user would.
+[ "$mode" = test ] && want+=(chromium nodejs npm webkit2gtk-driver xvfb dbus-daemon gnome-keyring poppler-utils xdotool)
 missing=()
 for pkg in "${want[@]}"; do
   case "$pkg" in

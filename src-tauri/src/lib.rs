@@ -1,7 +1,9 @@
 //! The Ridermap app: a Tauri 2 window hosting the Leptos UI (`ui/dist`, embedded). The store lives
 //! in the app data dir (or `RIDERMAP_DB`), with the demo data on first run. Commands are thin and
-//! grouped by area (`commands/`); photos reach the web view through the `ridermap://` protocol;
-//! a background thread syncs with backoff and jitter once the device is enrolled.
+//! grouped by area (`commands/`); files are picked in the system's open/save dialogs (the dialog
+//! plugin) and read or written by the service at the picked path; photos and base map tiles reach
+//! the web view through the `ridermap://` protocol; a background thread syncs with backoff and
+//! jitter once the device is enrolled.
 
 pub mod commands;
 
@@ -13,10 +15,12 @@ use tauri::{Manager, Runtime, http};
 
 pub use commands::Shared;
 
-/// Registers the app's commands and photo protocol on `builder` (the real runtime, or
-/// `tauri::test::mock_builder()` in tests); the `Shared` service is managed by the caller.
+/// Registers the app's commands, the system's file dialogs and the photo protocol on `builder`
+/// (the real runtime, or `tauri::test::mock_builder()` in tests); the `Shared` service is managed
+/// by the caller.
 pub fn app<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R> {
     builder
+        .plugin(tauri_plugin_dialog::init())
         .register_uri_scheme_protocol("ridermap", |ctx, request| serve(ctx.app_handle(), request.uri().path()))
         .invoke_handler(commands::handler())
 }

@@ -1,9 +1,13 @@
 //! The real window: the `ridermap-app` binary under Xvfb, driven through tauri-driver and
 //! WebKitWebDriver (W3C WebDriver over HTTP on loopback). A rider asks for a building and sees
 //! the best gate and the way in drawn on the map, then files a report and sees the pending count
-//! rise; an offline base map is imported and its tiles load through the `ridermap://` protocol. Screenshots of the window go to docs/screenshots/.
+//! rise; a grid worker imports a file and an offline base map picked in the system's open dialog
+//! and saves every place where the save dialog says (typed there with xdotool, as at a keyboard);
+//! the base map's tiles load through the `ridermap://` protocol. Screenshots of the window go to
+//! docs/screenshots/.
 //!
-//! Needs `Xvfb`, `WebKitWebDriver` and `tauri-driver` (`bash scripts/setup.sh test` installs them);
+//! Needs `Xvfb`, `WebKitWebDriver`, `tauri-driver` and `xdotool` (`bash scripts/setup.sh test`
+//! installs them);
 //! without them the test says so and passes, unless `RIDERMAP_REQUIRE_WINDOW=1` (set by
 //! scripts/test.sh) makes that a failure.
 
@@ -141,16 +145,74 @@ impl Session {
     }
 }
 
+/// The keyboard of the X display the window is on, for what WebDriver cannot reach: the system's
+/// file dialogs.
+struct Keyboard {
+    xdotool: PathBuf,
+    display: String,
+}
+
+impl Keyboard {
+    fn run(&self, args: &[&str]) -> String {
+        let out = Command::new(&self.xdotool).args(args).env("DISPLAY", &self.display).output().unwrap();
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    /// The windows shown now.
+    fn windows(&self) -> Vec<String> {
+        self.run(&["search", "--onlyvisible", "--name", ""]).split_whitespace().map(String::from).collect()
+    }
+
+    /// Answers the file dialog that `open` makes the app show, as a user at the keyboard would:
+    /// the dialog is the window that was not there before; in GTK's file chooser, Ctrl+L goes to
+    /// the location (a Save dialog's name field), and the path typed there and Enter pick it.
+    fn pick(&self, open: impl FnOnce(), path: &Path) {
+        let before = self.windows();
+        open();
+        let dialog = self.until("a file dialog opens", || self.windows().into_iter().find(|w| !before.contains(w)));
+        self.run(&["windowfocus", "--sync", &dialog]);
+        self.run(&["key", "ctrl+l", "ctrl+a"]);
+        self.run(&["type", path.to_str().unwrap()]);
+        // GTK completes the typed path as it goes and takes an Enter pressed meanwhile for the
+        // completion: Enter again, as a user would, until the dialog has closed.
+        let closed = || (!self.windows().contains(&dialog)).then_some(());
+        for _ in 0..10 {
+            self.run(&["key", "End", "Return"]);
+            if self.within(Duration::from_secs(2), closed).is_some() {
+                return;
+            }
+        }
+        panic!("the file dialog did not take {}", path.display());
+    }
+
+    fn until<T>(&self, what: &str, found: impl Fn() -> Option<T>) -> T {
+        self.within(PATIENCE, found).unwrap_or_else(|| panic!("waited in vain: {what}"))
+    }
+
+    fn within<T>(&self, time: Duration, found: impl Fn() -> Option<T>) -> Option<T> {
+        let deadline = Instant::now() + time;
+        loop {
+            if let Some(t) = found() {
+                return Some(t);
+            }
+            if Instant::now() > deadline {
+                return None;
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+}
+
 #[test]
 fn rider_finds_a_gate_and_files_a_report_in_the_real_window() {
-    let tools = ["Xvfb", "WebKitWebDriver", "tauri-driver"].map(|t| (t, tool(t)));
+    let tools = ["Xvfb", "WebKitWebDriver", "tauri-driver", "xdotool"].map(|t| (t, tool(t)));
     if let Some((missing, _)) = tools.iter().find(|(_, p)| p.is_none()) {
         let required = std::env::var("RIDERMAP_REQUIRE_WINDOW").is_ok_and(|v| v == "1");
         assert!(!required, "{missing} is not installed (bash scripts/setup.sh test installs it)");
         eprintln!("skipped: {missing} is not installed (bash scripts/setup.sh test installs it)");
         return;
     }
-    let [(_, Some(xvfb)), _, (_, Some(driver))] = tools else { unreachable!() };
+    let [(_, Some(xvfb)), _, (_, Some(driver)), (_, Some(xdotool))] = tools else { unreachable!() };
 
     // Xvfb picks a free display itself and tells us which.
     let mut screen = Command::new(xvfb)
@@ -249,9 +311,9 @@ fn rider_finds_a_gate_and_files_a_report_in_the_real_window() {
         .status()
         .unwrap();
     assert!(made.success());
+    let keyboard = Keyboard { xdotool, display: display.clone() };
     session.click("[data-testid=tab-sync]");
-    session.type_into("[data-testid=basemap-path]", map.to_str().unwrap());
-    session.click("[data-testid=basemap-import]");
+    keyboard.pick(|| session.click("[data-testid=basemap-pick]"), &map);
     session.wait_for("[data-testid=basemap]", "the imported map", |t| t.contains("14–17"));
     session.click("[data-testid=tab-nearby]");
     let tile = session.wait_for("[data-testid=tile]", "a tile", |_| true);
@@ -261,6 +323,24 @@ fn rider_finds_a_gate_and_files_a_report_in_the_real_window() {
         img.onload = () => done(img.naturalWidth); img.onerror = () => done('failed'); img.src = arguments[0];";
     let width = session.call("POST", "/execute/async", Some(json!({"script": script, "args": [href]})));
     assert_eq!(width, json!(256), "the tile {href} loads as a 256 px image");
+
+    // The grid desk's files: one picked in the open dialog is imported from where it is; every
+    // place is saved where the save dialog says.
+    let picked = dir.path().join("new-cabinet.geojson");
+    let feature = json!({"type": "Feature", "geometry": {"type": "Point", "coordinates": [121.531, 31.331]},
+        "properties": {"kind": "charger", "name": "Picked cabinet", "source": "window:dialog", "grid": "yinhang-1"}});
+    std::fs::write(&picked, json!({"type": "FeatureCollection", "features": [feature]}).to_string()).unwrap();
+    session.click("[data-testid=tab-grid]");
+    session.click("[data-testid=pane-export]");
+    keyboard.pick(|| session.click("[data-testid=import-pick]"), &picked);
+    session.wait_for("[data-testid=import-report]", "one new place", |t| t.starts_with("新增 1 "));
+    let saved = dir.path().join("every-place.geojson");
+    keyboard.pick(|| session.click("[data-testid=export-geojson]"), &saved);
+    session.wait_for("[data-testid=toast]", "where it was saved", |t| t.contains(saved.to_str().unwrap()));
+    let exported: Value = serde_json::from_str(&std::fs::read_to_string(&saved).unwrap()).unwrap();
+    let names: Vec<&str> =
+        exported["features"].as_array().unwrap().iter().filter_map(|f| f["properties"]["name"].as_str()).collect();
+    assert!(names.contains(&"Picked cabinet") && names.contains(&"开鲁六村"), "{names:?}");
 
     session.call("DELETE", "", None);
 }

@@ -11,7 +11,8 @@ extern "C" {
     async fn tauri_invoke(cmd: &str, args: JsValue) -> Result<JsValue, JsValue>;
 }
 
-fn in_tauri() -> bool {
+/// Whether this UI runs in the app window (else in a browser, served by `ridermap web`).
+pub fn in_tauri() -> bool {
     web_sys::window().is_some_and(|w| js_sys::Reflect::has(&w, &JsValue::from_str("__TAURI__")).unwrap_or(false))
 }
 
@@ -75,6 +76,28 @@ async fn call_json(name: &'static str, body: String) -> Result<String, ApiError>
     let text =
         JsFuture::from(response.text().map_err(js_error)?).await.map_err(js_error)?.as_string().unwrap_or_default();
     if response.ok() { Ok(text) } else { Err(read::<ApiError>(&text).unwrap_or_else(|e| e)) }
+}
+
+/// The app window's system file dialogs.
+#[derive(Clone, Copy)]
+pub enum Dialog {
+    Open,
+    Save,
+}
+
+/// A path picked in the app window's system dialog: a file to open, or where to save `name`; one
+/// of `extensions` either way. None: the user cancelled.
+pub async fn pick_path(dialog: Dialog, name: &str, extensions: &[&str]) -> Result<Option<String>, ApiError> {
+    // Written out rather than through serde_json::Value: that costs the wasm more than this.
+    let quoted = |s: &str| serde_json::to_string(s).unwrap_or_default();
+    let list = extensions.iter().map(|e| quoted(e)).collect::<Vec<_>>().join(",");
+    let filters = format!(r#"[{{"name":{},"extensions":[{list}]}}]"#, quoted(&extensions.join(", ")));
+    let (cmd, options) = match dialog {
+        Dialog::Open => ("plugin:dialog|open", format!(r#"{{"filters":{filters}}}"#)),
+        Dialog::Save => ("plugin:dialog|save", format!(r#"{{"filters":{filters},"defaultPath":{}}}"#, quoted(name))),
+    };
+    let args = js_sys::JSON::parse(&format!(r#"{{"options":{options}}}"#)).map_err(js_error)?;
+    Ok(tauri_invoke(cmd, args).await.map_err(js_error)?.as_string())
 }
 
 /// Where the map gets a base map tile; `version` keeps a replaced map's tiles out of caches.

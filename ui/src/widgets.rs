@@ -71,6 +71,45 @@ pub async fn file_base64(file: &web_sys::File) -> Option<String> {
     Some(base64::engine::general_purpose::STANDARD.encode(js_sys::Uint8Array::new(&buf).to_vec()))
 }
 
+/// Where a file the user saves goes.
+pub enum SaveTo {
+    /// The browser's download (of the command's reply).
+    Download,
+    /// A path on this device, picked in the app window's save dialog (the command writes it).
+    Path(String),
+}
+
+impl SaveTo {
+    /// The path a command writes, if it writes one (else it replies with the file).
+    pub fn out(&self) -> Option<String> {
+        match self {
+            SaveTo::Path(p) => Some(p.clone()),
+            SaveTo::Download => None,
+        }
+    }
+}
+
+/// Asks where to save `name` (one of `extensions`): a browser downloads; the app window asks the
+/// system's save dialog. None: cancelled, or the dialog failed (said).
+pub async fn save_to(name: &str, extensions: &[&str]) -> Option<SaveTo> {
+    if !crate::transport::in_tauri() {
+        return Some(SaveTo::Download);
+    }
+    match crate::transport::pick_path(crate::transport::Dialog::Save, name, extensions).await {
+        Ok(path) => path.map(SaveTo::Path),
+        Err(e) => {
+            crate::state::state().say(e.message);
+            None
+        }
+    }
+}
+
+/// Says where a file was saved.
+pub fn saved_at(path: &str) {
+    let s = crate::state::state();
+    s.say(format!("{}{path}", s.t("已保存到 ", "Saved to ")));
+}
+
 /// Hands `bytes` to the browser as a downloaded file `name` (the web view's own download).
 pub fn save_file(name: &str, bytes: &[u8], mime: &str) -> Result<(), String> {
     use wasm_bindgen::JsCast;

@@ -118,7 +118,8 @@ pub struct HazardPin {
     pub review: Review,
 }
 
-/// One dashboard panel's numbers as CSV (UTF-8, header row first).
+/// One dashboard panel's numbers as CSV (UTF-8, header row first), in the reply and, when `out`
+/// is given, also in that file on the device (written whole or not at all).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct DashboardCsvReq {
     #[serde(default)]
@@ -127,6 +128,8 @@ pub struct DashboardCsvReq {
     pub at: Option<DateTime<Utc>>,
     /// `places`, `way_in`, `verified`, `reports`, `hazards` or `visits`.
     pub panel: String,
+    #[serde(default)]
+    pub out: Option<String>,
 }
 
 /// Counts for a grid, or for everything on this device.

@@ -200,7 +200,7 @@ pub(crate) fn run(cli: Cli) -> Result<()> {
             out::line(cx.call(AddNoteReq { target, text })?.id)?;
         }
         Cmd::Stats { grid, csv: Some(panel), .. } => {
-            out::line(cx.call(DashboardCsvReq { grid, at: None, panel })?.trim_end())?;
+            out::line(cx.call(DashboardCsvReq { grid, at: None, panel, out: None })?.trim_end())?;
         }
         Cmd::Stats { grid, json, csv: None } => {
             let s = cx.call(StatsReq { grid })?;

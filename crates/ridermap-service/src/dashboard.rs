@@ -313,6 +313,9 @@ impl Handle for DashboardCsvReq {
             w.write_record(&r).map_err(fail)?;
         }
         let bytes = w.into_inner().map_err(|e| ApiError::internal(e.to_string()))?;
+        if let Some(out) = self.out.as_deref().map(str::trim).filter(|o| !o.is_empty()) {
+            crate::write_whole(std::path::Path::new(out), &bytes)?;
+        }
         String::from_utf8(bytes).map_err(|e| ApiError::internal(e.to_string()))
     }
 }

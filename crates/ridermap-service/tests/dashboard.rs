@@ -246,6 +246,16 @@ fn each_panel_downloads_as_csv() {
         assert!(text.starts_with(header), "{panel}: {text}");
         assert!(text.contains(row), "{panel}: wanted {row:?} in {text}");
     }
+    // Saved to a file the user picked: the same text, written whole; a folder that is not there is
+    // named and leaves nothing behind.
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("visits.csv");
+    let said = ok(&d.svc, "dashboard_csv", json!({"grid": "t-1", "at": AT, "panel": "visits", "out": out}));
+    assert_eq!(std::fs::read_to_string(&out).unwrap(), said.as_str().unwrap());
+    let nowhere = dir.path().join("gone/visits.csv");
+    let failed = d.svc.dispatch("dashboard_csv", json!({"panel": "visits", "out": nowhere})).unwrap_err();
+    assert!(failed.message.starts_with(&format!("cannot write {}", nowhere.display())), "{failed:?}");
+    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1, "only visits.csv");
     check(
         &d.svc,
         "dashboard_csv",

@@ -15,7 +15,7 @@ use crate::{
     state::{Screen, state, tr},
     text,
     transport::{call, call_as},
-    widgets::{Read, save_file},
+    widgets::{Read, SaveTo, save_file, save_to},
 };
 
 /// Compounds whose way in is not known listed before "more".
@@ -67,14 +67,19 @@ fn CsvButton(grid: Option<String>, panel: &'static str) -> impl IntoView {
     let get = Action::new_local(move |_: &()| {
         let grid = grid.clone();
         async move {
-            match call(&DashboardCsvReq { grid: grid.clone(), at: None, panel: panel.to_string() }).await {
-                Ok(text) => {
-                    let name = format!("ridermap-{}-{panel}.csv", grid.as_deref().unwrap_or("all"));
+            let name = format!("ridermap-{}-{panel}.csv", grid.as_deref().unwrap_or("all"));
+            let Some(to) = save_to(&name, &["csv"]).await else { return };
+            match (
+                call(&DashboardCsvReq { grid: grid.clone(), at: None, panel: panel.to_string(), out: to.out() }).await,
+                to,
+            ) {
+                (Ok(_), SaveTo::Path(p)) => crate::widgets::saved_at(&p),
+                (Ok(text), SaveTo::Download) => {
                     if let Err(e) = save_file(&name, text.as_bytes(), "text/csv") {
                         s.say(e);
                     }
                 }
-                Err(e) => s.say(e.message),
+                (Err(e), _) => s.say(e.message),
             }
         }
     });

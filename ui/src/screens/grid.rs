@@ -15,8 +15,8 @@ use crate::{
     map::{H, Map, Trace, W},
     state::{Screen, state, tr},
     text,
-    transport::call,
-    widgets::Read,
+    transport::{Dialog, call, pick_path},
+    widgets::{Read, SaveTo, save_to},
 };
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -642,21 +642,41 @@ fn Buildings() -> impl IntoView {
     }
 }
 
-/// Files in and out: a file picked on this device (the browser's or the app window's own picker)
-/// is imported all or nothing, with every problem named; places export as GeoJSON or CSV,
-/// downloaded.
+/// Where an imported file comes from.
+#[derive(Clone)]
+enum Source {
+    /// Picked in the browser: its bytes are sent.
+    Upload(web_sys::File),
+    /// Picked in the app window's open dialog: read where it is (an OSM extract can be hundreds
+    /// of MB).
+    Dialog,
+}
+
+/// Files in and out: a file picked on this device (the browser's file input, or the app window's
+/// open dialog) is imported all or nothing, with every problem named; places export as GeoJSON or
+/// CSV, downloaded in a browser, saved where the save dialog says in the app window.
 #[component]
 fn Files() -> impl IntoView {
     let s = state();
     let report = RwSignal::new(None::<ridermap_api::ImportReport>);
-    let import = Action::new_local(move |file: &web_sys::File| {
-        let file = file.clone();
+    let import = Action::new_local(move |from: &Source| {
+        let from = from.clone();
         async move {
-            let Some(base64) = crate::widgets::file_base64(&file).await else {
-                return s.say(s.t("读不了这个文件", "Cannot read that file"));
+            let req = match from {
+                Source::Upload(file) => match crate::widgets::file_base64(&file).await {
+                    Some(base64) => {
+                        let upload = ridermap_api::Upload { name: file.name(), base64 };
+                        ImportReq { upload: Some(upload), ..Default::default() }
+                    }
+                    None => return s.say(s.t("读不了这个文件", "Cannot read that file")),
+                },
+                Source::Dialog => match pick_path(Dialog::Open, "", &["geojson", "json", "csv", "osm", "pbf"]).await {
+                    Ok(Some(path)) => ImportReq { path, ..Default::default() },
+                    Ok(None) => return,
+                    Err(e) => return s.say(e.message),
+                },
             };
-            let upload = ridermap_api::Upload { name: file.name(), base64 };
-            match call(&ImportReq { upload: Some(upload), ..Default::default() }).await {
+            match call(&req).await {
                 Ok(r) => {
                     report.set(Some(r));
                     s.wrote();
@@ -670,17 +690,25 @@ fn Files() -> impl IntoView {
     });
     let on_file = move |ev: leptos::ev::Event| {
         if let Some(file) = crate::widgets::picked_file(&ev) {
-            import.dispatch(file);
+            import.dispatch(Source::Upload(file));
         }
     };
     let export = Action::new_local(move |format: &&'static str| {
         let format = *format;
         async move {
-            let saved = match call(&ExportReq { format: format.into(), ..Default::default() }).await {
+            let name = format!("ridermap.{format}");
+            let Some(to) = save_to(&name, &[format]).await else { return };
+            let saved = match call(&ExportReq { format: format.into(), out: to.out(), ..Default::default() }).await {
                 Ok(ridermap_api::Exported { text: Some(text), .. }) => {
-                    crate::widgets::save_file(&format!("ridermap.{format}"), text.as_bytes(), "text/plain")
+                    crate::widgets::save_file(&name, text.as_bytes(), "text/plain")
                 }
-                Ok(_) => Err(s.t("导出没有内容", "The export came back empty").into()),
+                Ok(_) => match to {
+                    SaveTo::Path(p) => {
+                        crate::widgets::saved_at(&p);
+                        Ok(())
+                    }
+                    SaveTo::Download => Err(s.t("导出没有内容", "The export came back empty").into()),
+                },
                 Err(e) => Err(e.message),
             };
             if let Err(e) = saved {
@@ -706,9 +734,13 @@ fn Files() -> impl IntoView {
     };
     view! {
         <h3>{tr("导入文件（GeoJSON、CSV、OSM）", "Import a file (GeoJSON, CSV, OSM)")}</h3>
-        <label class="button big file-pick">{tr("选择文件…", "Choose a file…")}
-            <input type="file" data-testid="import-file" accept=".geojson,.json,.csv,.osm,.pbf" on:change=on_file />
-        </label>
+        {if crate::transport::in_tauri() {
+            view! { <button class="big" data-testid="import-pick" on:click=move |_| { import.dispatch(Source::Dialog); }>{tr("选择文件…", "Choose a file…")}</button> }.into_any()
+        } else {
+            view! { <label class="button big file-pick">{tr("选择文件…", "Choose a file…")}
+                <input type="file" data-testid="import-file" accept=".geojson,.json,.csv,.osm,.pbf" on:change=on_file />
+            </label> }.into_any()
+        }}
         {move || import.pending().get().then(|| view! { <p class="loading">{s.t("导入中…", "Importing…")}</p> })}
         {said}
         <h3>{tr("导出全部地点", "Export every place")}</h3>

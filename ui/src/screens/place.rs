@@ -11,7 +11,7 @@ use crate::{
     state::{Screen, Tab, state, tr},
     text,
     transport::{call, photo_url},
-    widgets::ReadStatus,
+    widgets::{ReadStatus, SaveTo, save_to},
 };
 
 /// Fields shown in their own lines above, or not for riders.
@@ -267,15 +267,20 @@ fn PrintSign(id: Id, name: String) -> impl IntoView {
             ..SignReq::default()
         };
         async move {
-            let got = call(&req).await.map_err(|e| e.message).and_then(|signed| {
-                let pdf = base64::engine::general_purpose::STANDARD
-                    .decode(signed.pdf_base64.unwrap_or_default())
-                    .map_err(|e| e.to_string())?;
-                crate::widgets::save_file(&format!("{name}-{paper}.pdf"), &pdf, "application/pdf")
+            let file = format!("{name}-{paper}.pdf");
+            let Some(to) = save_to(&file, &["pdf"]).await else { return };
+            let req = SignReq { out: to.out(), ..req };
+            let got = call(&req).await.map_err(|e| e.message).and_then(|signed| match signed.pdf_base64 {
+                Some(pdf) => {
+                    let pdf = base64::engine::general_purpose::STANDARD.decode(pdf).map_err(|e| e.to_string())?;
+                    crate::widgets::save_file(&file, &pdf, "application/pdf")
+                }
+                None => Ok(()),
             });
-            match got {
-                Ok(()) => s.say(s.t("告示牌已生成，可打印", "Signboard ready to print")),
-                Err(e) => s.say(e),
+            match (got, to) {
+                (Ok(()), SaveTo::Path(p)) => crate::widgets::saved_at(&p),
+                (Ok(()), SaveTo::Download) => s.say(s.t("告示牌已生成，可打印", "Signboard ready to print")),
+                (Err(e), _) => s.say(e),
             }
         }
     });

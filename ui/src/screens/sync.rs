@@ -7,7 +7,7 @@ use wasm_bindgen::JsCast;
 
 use crate::{
     state::{state, tr},
-    transport::call,
+    transport::{Dialog, call, pick_path},
     widgets::ReadStatus,
 };
 
@@ -83,10 +83,19 @@ pub fn SyncScreen() -> impl IntoView {
         Some(format!("{kept}{ca}"))
     };
     let basemap_path = RwSignal::new(String::new());
-    let import_basemap = Action::new_local(move |_: &()| {
-        let req = ImportBaseMapReq { path: basemap_path.get_untracked() };
+    // The path typed, or in the app window picked in the system's open dialog.
+    let import_basemap = Action::new_local(move |dialog: &Option<Dialog>| {
+        let dialog = *dialog;
         async move {
-            match call(&req).await {
+            let path = match dialog {
+                None => basemap_path.get_untracked(),
+                Some(d) => match pick_path(d, "", &["mbtiles"]).await {
+                    Ok(Some(path)) => path,
+                    Ok(None) => return,
+                    Err(e) => return s.say(e.message),
+                },
+            };
+            match call(&ImportBaseMapReq { path }).await {
                 Ok(m) => {
                     s.say(format!("{}{}", s.t("已导入底图：", "Base map imported: "), m.name));
                     s.basemap.set(Some(m));
@@ -182,7 +191,11 @@ pub fn SyncScreen() -> impl IntoView {
             <input type="text" data-testid="basemap-path" placeholder=tr("本机上的 .mbtiles 文件路径", "Path of an .mbtiles file on this device")
                 prop:value=move || basemap_path.get() on:input=move |ev| basemap_path.set(event_target_value(&ev)) />
             <button class="big" data-testid="basemap-import" disabled=move || import_basemap.pending().get()
-                on:click=move |_| { import_basemap.dispatch(()); }>{tr("导入底图", "Import base map")}</button>
+                on:click=move |_| { import_basemap.dispatch(None); }>{tr("导入底图", "Import base map")}</button>
+            {crate::transport::in_tauri().then(|| view! {
+                <button class="big" data-testid="basemap-pick" disabled=move || import_basemap.pending().get()
+                    on:click=move |_| { import_basemap.dispatch(Some(Dialog::Open)); }>{tr("选择底图文件…", "Choose a base map file…")}</button>
+            })}
         </section>
     }
 }
