@@ -21,7 +21,8 @@ if [ ! -x ui/node_modules/.bin/wasm-opt ]; then
 fi
 export PATH="$PWD/ui/node_modules/.bin:$HOME/.cargo/bin:$PATH"
 export TRUNK_OFFLINE=true
-# The wasm carries only the time zones places here can use (the full database is ~0.8 MB of wasm).
-export CHRONO_TZ_TIMEZONE_FILTER='(Asia/.*|Etc/.*|UTC)'
+# The wasm carries only the time zones places here can use: China's, and Etc/UTC's (the full
+# database is ~0.8 MB of wasm; all of Asia's, 1.8 KB gzip more than China's).
+export CHRONO_TZ_TIMEZONE_FILTER='(Asia/(Shanghai|Urumqi|Hong_Kong|Macau|Taipei)|Etc/.*|UTC)'
 cd ui
 if [ "${1:-}" = "--debug" ]; then trunk build; else trunk build --release; fi

@@ -305,10 +305,25 @@ describe('Ridermap in a browser', () => {
     // needs a reason, which goes back to the reporter.
     await p.getByTestId('tab-nearby').click();
     await p.getByTestId('search').fill('开鲁六村');
-    // The list turns into search results; then open the compound itself.
+    // The list turns into search results; on a tablet a result opens beside them (the list stays),
+    // marked in the list and on the map.
     await p.locator('[data-testid=result-count][data-query="开鲁六村"]').waitFor();
-    await p.locator('[data-testid=place-row]', { has: p.locator('.row-name', { hasText: /^开鲁六村$/ }) }).click();
-    await p.getByTestId('place-name').filter({ hasText: /^开鲁六村$/ }).waitFor();
+    const result = (name) => p.locator('[data-testid=place-row]', { has: p.locator('.row-name', { hasText: name }) });
+    const beside = p.getByTestId('side-place');
+    await result(/^开鲁六村$/).click();
+    await beside.getByTestId('place-name').filter({ hasText: /^开鲁六村$/ }).waitFor();
+    await p.locator('[data-testid=result-count][data-query="开鲁六村"]').waitFor();
+    assert.equal(await p.locator('[data-testid=place-row].on .row-name').textContent(), '开鲁六村');
+    await p.locator('[data-testid=marker].best', { has: p.locator('title', { hasText: /^开鲁六村$/ }) }).waitFor();
+    // A marker tapped on the map opens its place beside the list, and the list marks it too.
+    const station = p.locator('[data-testid=marker]', { has: p.locator('title', { hasText: '奉献园爱心驿站' }) });
+    for (let i = 0; i < 6 && (await station.count()) === 0; i++) await p.getByLabel('zoom in').click();
+    await station.click();
+    await beside.getByTestId('place-name').filter({ hasText: '奉献园爱心驿站' }).waitFor();
+    assert.equal(await p.locator('[data-testid=place-row].on .row-name').textContent(), '奉献园爱心驿站');
+    await shot(p, 'tablet-search-two-panes-en');
+    await result(/^开鲁六村$/).click();
+    await beside.getByTestId('place-name').filter({ hasText: /^开鲁六村$/ }).waitFor();
     // The compound's signboard, printed from its page: a PDF with its gates on it.
     const [sign] = await Promise.all([p.waitForEvent('download'), p.getByTestId('print-sign').click()]);
     assert.equal(sign.suggestedFilename(), '开鲁六村-a4.pdf');
@@ -464,6 +479,19 @@ describe('Ridermap in a browser', () => {
     await p.getByTestId('pane-buildings').click();
     await p.getByTestId('buildings-search').fill('开鲁二村');
     await p.getByTestId('buildings-compound').filter({ hasText: '开鲁二村' }).click();
+    // Its buildings listed beside the map with their mapped unit doors: one picked in the list is
+    // picked on the map; ↓ goes to the next.
+    const rows = p.getByTestId('building-row');
+    await rows.first().waitFor();
+    assert.ok((await rows.count()) > 5, 'every building of the compound');
+    const first = await rows.nth(0).locator('b').textContent();
+    const second = await rows.nth(1).locator('b').textContent();
+    await rows.nth(0).click();
+    await p.locator('.buildings .hint').filter({ hasText: `已选楼栋 ${first}` }).waitFor();
+    await p.locator(`[data-testid=footprint][data-number="${first}"].picked`).waitFor();
+    await p.getByTestId('building-list').press('ArrowDown');
+    await p.locator('.buildings .hint').filter({ hasText: `已选楼栋 ${second}` }).waitFor();
+    await p.locator('[data-testid=building-row].on').filter({ hasText: second }).waitFor();
     // Building 20 of 开鲁二村 (a neighbour's building 20 is refused).
     await p.locator('[data-testid=footprint][data-number="20"]').first().waitFor();
     const drawing = p.locator('.buildings [data-testid=map]');
@@ -480,8 +508,11 @@ describe('Ridermap in a browser', () => {
       if (got === 'ours') break;
     }
     await p.locator('.buildings .hint').filter({ hasText: '已选楼栋 20' }).waitFor();
-    // Unit 4's door, placed by a tap just south of the footprint's middle.
+    // The footprint tapped is marked in the list, with the doors the store has for it.
     const twenty = JSON.parse(ridermap(['--db', deskDb, 'building', '--compound', '开鲁二村', '--number', '20', '--json']));
+    const doorsSaid = (n) => (n === 0 ? '单元门未标' : `${n} 个单元门`);
+    await p.locator('[data-testid=building-row].on').filter({ hasText: `20 · ${doorsSaid(twenty.building.doors.length)}` }).waitFor();
+    // Unit 4's door, placed by a tap just south of the footprint's middle.
     const fpBox = await p.locator('[data-testid=footprint][data-number="20"].picked').boundingBox();
     await p.getByTestId('door-unit').fill('4');
     await p.getByTestId('door-place').click();
@@ -491,6 +522,7 @@ describe('Ridermap in a browser', () => {
     const door = after.building.doors.find((d) => d.unit === '4');
     assert.ok(door, JSON.stringify(after.building.doors));
     assert.ok(door.lat < twenty.building.lat, 'south of the building');
+    await p.locator('[data-testid=building-row].on').filter({ hasText: `20 · ${doorsSaid(after.building.doors.length)}` }).waitFor();
     const route = JSON.parse(ridermap(['--db', deskDb, 'route', '--compound', '开鲁二村', '--building', '20', '--unit', '4', '--json']));
     const [lon, lat] = route.line[route.line.length - 1];
     const metres = Math.hypot((lon - door.lon) * 111320 * Math.cos((lat * Math.PI) / 180), (lat - door.lat) * 110574);

@@ -79,6 +79,10 @@ pub fn Map(
     /// When set, a tap picks a position instead of opening a place.
     #[prop(optional)]
     on_pick: Option<Callback<LatLon>>,
+    /// When set, a tap on a place's marker selects it (a list beside the map shows it) instead of
+    /// opening it.
+    #[prop(optional)]
+    on_select: Option<Callback<Id>>,
     /// Lines drawn over everything but the markers.
     #[prop(optional, into)]
     traces: Signal<Vec<Trace>>,
@@ -167,7 +171,11 @@ pub fn Map(
                         let id = p.id;
                         let label = p.name.clone();
                         view! {
-                            <g class=class data-testid="marker" on:click=move |_| if on_pick.is_none() { s.screen.set(Screen::Place(id)) }>
+                            <g class=class data-testid="marker" on:click=move |_| match (on_pick, on_select) {
+                                (Some(_), _) => {}
+                                (None, Some(select)) => select.run(id),
+                                (None, None) => s.screen.set(Screen::Place(id)),
+                            }>
                                 <circle cx=c.x cy=c.y r=if rank.is_some() { 9.0 } else { 7.0 } />
                                 <title>{label}</title>
                             </g>

@@ -4,6 +4,18 @@
 pub use ridermap_core::words::*;
 use ridermap_core::{Outcome, PlaceKind};
 
+/// A day as `MM-DD`. Written out: chrono's `format` strings cost the wasm several KB.
+pub fn month_day(d: &impl chrono::Datelike) -> String {
+    format!("{:02}-{:02}", d.month(), d.day())
+}
+
+/// A moment as `MM-DD HH:MM` in Shanghai's time (UTC+8, no daylight saving).
+pub fn month_day_time(t: chrono::DateTime<chrono::Utc>) -> String {
+    use chrono::Timelike;
+    let t = t.naive_utc() + chrono::Duration::hours(8);
+    format!("{} {:02}:{:02}", month_day(&t), t.hour(), t.minute())
+}
+
 /// The outcomes worth offering for a kind of place, most common first.
 pub fn outcomes_for(k: Option<PlaceKind>) -> &'static [Outcome] {
     use Outcome::*;
@@ -28,5 +40,12 @@ mod tests {
             assert!(!outcomes_for(Some(k)).is_empty(), "{k:?}");
         }
         assert_eq!(outcomes_for(None), &[Outcome::Hazard], "a bare location takes only hazards");
+    }
+
+    #[test]
+    fn days_and_moments_read_as_chrono_would_write_them() {
+        let t = chrono::DateTime::parse_from_rfc3339("2026-01-04T16:05:00Z").unwrap().to_utc();
+        assert_eq!(month_day_time(t), "01-05 00:05", "past midnight in Shanghai");
+        assert_eq!(month_day(&t.date_naive()), t.format("%m-%d").to_string());
     }
 }

@@ -71,6 +71,11 @@ pub async fn file_base64(file: &web_sys::File) -> Option<String> {
     Some(base64::engine::general_purpose::STANDARD.encode(js_sys::Uint8Array::new(&buf).to_vec()))
 }
 
+/// Whether the window is a tablet's (two panes: a list beside the map and what it selects).
+pub fn wide() -> bool {
+    web_sys::window().and_then(|w| w.inner_width().ok()).and_then(|w| w.as_f64()).is_some_and(|w| w >= 900.0)
+}
+
 /// Where a file the user saves goes.
 pub enum SaveTo {
     /// The browser's download (of the command's reply).

@@ -115,6 +115,10 @@ pub struct CompoundHit {
     /// the map is one of this compound's when it stands there.
     #[serde(default)]
     pub centres: Vec<[f64; 2]>,
+    /// How many unit doors of each of `buildings` are mapped (a grid worker's list of what is
+    /// missing).
+    #[serde(default)]
+    pub doors: Vec<usize>,
     /// Where it is (its point), to show it on the map before a building is picked.
     #[serde(default)]
     pub lat: f64,

@@ -413,8 +413,11 @@ pub fn gate_open(g: &Place, reports: &[StatusReport], at: DateTime<Utc>) -> bool
     g.entrance().is_some() && judge(g, None, reports, &q, None).open
 }
 
+// Written out rather than with chrono's format strings: those cost the UI's wasm several KB.
 fn hhmm(t: NaiveDateTime, now: NaiveDateTime) -> String {
-    if t.date() == now.date() { t.format("%H:%M").to_string() } else { t.format("%m-%d %H:%M").to_string() }
+    use chrono::{Datelike, Timelike};
+    let time = format!("{:02}:{:02}", t.hour(), t.minute());
+    if t.date() == now.date() { time } else { format!("{:02}-{:02} {time}", t.month(), t.day()) }
 }
 
 fn judge(

@@ -141,10 +141,12 @@ impl Handle for CompoundsReq {
             };
             let buildings = all.iter().map(|b| b.number.clone()).collect();
             let centres = all.iter().map(|b| b.centre()).map(|c| [c.lon, c.lat]).collect();
+            let doors = all.iter().map(|b| b.doors.len()).collect();
             CompoundHit {
                 id: p.id,
                 buildings,
                 centres,
+                doors,
                 lat: p.lat,
                 lon: p.lon,
                 building,

@@ -121,6 +121,11 @@ fn places_are_found_by_what_people_type() {
             Reply(|v| {
                 assert_eq!(v[0]["name"], "开鲁六村", "aliases count: {v}");
                 assert!(array(&v[0]["buildings"]).iter().any(|b| b == "12"));
+                // Each building's mapped unit doors, in the same order.
+                let (buildings, doors) = (array(&v[0]["buildings"]), array(&v[0]["doors"]));
+                assert_eq!(buildings.len(), doors.len(), "{v}");
+                let twelve = buildings.iter().position(|b| b == "12").unwrap();
+                assert!(doors[twelve].as_u64().unwrap() > 0, "building 12's doors are mapped: {v}");
             }),
         ),
         (

@@ -172,9 +172,9 @@ pub fn DashboardPane(grid: RwSignal<Option<String>>) -> impl IntoView {
                 }
                 let each: Vec<String> = w.counts.iter().map(|(o, n)| format!("{} {n}", text::outcome(*o, l))).collect();
                 Bar {
-                    label: w.week.format("%m-%d").to_string(),
+                    label: text::month_day(&w.week),
                     values,
-                    title: format!("{}{}: {}", w.week.format("%m-%d"), l.pick(" 这周", " week"), each.join(" · ")),
+                    title: format!("{}{}: {}", text::month_day(&w.week), l.pick(" 这周", " week"), each.join(" · ")),
                 }
             })
             .collect();
@@ -203,11 +203,11 @@ pub fn DashboardPane(grid: RwSignal<Option<String>>) -> impl IntoView {
             .visits_per_day
             .iter()
             .map(|(day, n, h)| Bar {
-                label: day.format("%d").to_string(),
+                label: format!("{:02}", chrono::Datelike::day(day)),
                 values: vec![*h as f64],
                 title: match l {
-                    Lang::Zh => format!("{}：{n} 次到访，{h} 人次", day.format("%m-%d")),
-                    Lang::En => format!("{}: {n} visits, {h} riders", day.format("%m-%d")),
+                    Lang::Zh => format!("{}：{n} 次到访，{h} 人次", text::month_day(day)),
+                    Lang::En => format!("{}: {n} visits, {h} riders", text::month_day(day)),
                 },
             })
             .collect();
@@ -320,7 +320,7 @@ pub fn ScorecardPane(grid: RwSignal<Option<String>>) -> impl IntoView {
                     .enumerate()
                     .map(|(i, (week, x))| {
                         let h = x.map_or(0.0, |x| 2.0 + 26.0 * x);
-                        let title = format!("{}: {}", week.format("%m-%d"), pct(*x));
+                        let title = format!("{}: {}", text::month_day(week), pct(*x));
                         view! { <rect class="bar s-visits" x=i as f64 * 12.0 y=30.0 - h width=9.0 height=h><title>{title}</title></rect> }
                     })
                     .collect_view();

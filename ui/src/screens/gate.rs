@@ -569,6 +569,7 @@ mod tests {
             address: None,
             buildings: vec!["7".into(), "12号".into()],
             centres: vec![[121.5380, 31.3380], [121.5390, 31.3370]],
+            doors: vec![2, 0],
             lat: 31.3376,
             lon: 121.5382,
             building: None,

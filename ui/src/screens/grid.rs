@@ -218,7 +218,7 @@ fn Review(grid: RwSignal<Option<String>>) -> impl IntoView {
             };
             let when = format!(
                 "{} ({})",
-                r.observed_at.with_timezone(&chrono::FixedOffset::east_opt(8 * 3600).expect("UTC+8")).format("%m-%d %H:%M"),
+                text::month_day_time(r.observed_at),
                 text::ago(r.observed_at, now, lang)
             );
             let far = r.distance_m.map(|d| format!("{}{}", s.t("上报时距地点 ", "reported "), text::distance(d, lang) + s.t("", " from the place")));
@@ -522,8 +522,8 @@ fn DrawPath(grid: RwSignal<Option<String>>) -> impl IntoView {
     }
 }
 
-/// A compound's buildings on the map: tap a footprint to pick it, fix its number, or place (or
-/// move) one of its unit doors by tapping where the door is. Each goes through `edit_place` and
+/// A compound's buildings, listed (with their mapped unit doors) beside the map: pick one in the
+/// list or tap its footprint, fix its number, or place (or move) one of its unit doors by tapping where the door is. Each goes through `edit_place` and
 /// syncs; routes end at the new door at once.
 #[component]
 fn Buildings() -> impl IntoView {
@@ -538,6 +538,7 @@ fn Buildings() -> impl IntoView {
     let placing = RwSignal::new(false);
     let view = RwSignal::new(View::new(s.position.get_untracked(), 1.4, W, H));
     let hits = LocalResource::new(move || {
+        s.changed.track();
         let text = typed.get();
         async move { if text.trim().is_empty() { Ok(vec![]) } else { call(&CompoundsReq { text }).await } }
     });
@@ -562,14 +563,23 @@ fn Buildings() -> impl IntoView {
         picked_at.set(None);
         compound.set(Some(c));
     };
+    // A building picked in the list or on the map: the other shows it too (the list scrolled to it).
+    let select = move |n: String, at: [f64; 2]| {
+        number.set(n.clone());
+        picked.set(Some(n));
+        picked_at.set(Some(at));
+        request_animation_frame(|| {
+            if let Ok(Some(row)) = document().query_selector("[data-testid=building-row].on") {
+                let options = web_sys::ScrollIntoViewOptions::new();
+                options.set_block(web_sys::ScrollLogicalPosition::Nearest);
+                row.scroll_into_view_with_scroll_into_view_options(&options);
+            }
+        });
+    };
     let tap_building = Callback::new(move |(n, at): (String, [f64; 2])| {
         let Some(c) = compound.get_untracked() else { return };
         match super::gate::ours(&c, &n, at) {
-            Some(n) => {
-                number.set(n.clone());
-                picked.set(Some(n));
-                picked_at.set(Some(at));
-            }
+            Some(n) => select(n, at),
             None => s.say(format!("{} {n}{}{}", s.t("这栋", "Building"), s.t("号楼不属于", " is not in "), c.name)),
         }
     });
@@ -603,6 +613,48 @@ fn Buildings() -> impl IntoView {
             })
             .collect_view()
     };
+    // The compound's buildings beside the map, each with its mapped unit doors; ↓/↑ (j/k) move
+    // through them.
+    // The chosen compound as read again after an edit (a door placed, a number fixed).
+    let current = move || {
+        let chosen = compound.get()?;
+        let again = hits.get().and_then(Result::ok).and_then(|h| h.into_iter().find(|h| h.id == chosen.id));
+        Some(again.unwrap_or(chosen))
+    };
+    let pick_nth = move |i: usize| {
+        let Some(c) = untrack(current) else { return };
+        if let (Some(n), Some(at)) = (c.buildings.get(i), c.centres.get(i)) {
+            select(n.clone(), *at);
+        }
+    };
+    let building_rows = move || {
+        let c = current()?;
+        let (now, lang) = (picked.get(), s.lang.get());
+        let rows = c.buildings.iter().zip(&c.doors).enumerate().map(|(i, (n, &doors))| {
+            let said = match doors {
+                0 => lang.pick("单元门未标", "no unit doors mapped").to_string(),
+                d => format!("{d} {}", lang.pick("个单元门", "unit doors")),
+            };
+            view! {
+                <button class="row review-row" class:on=now.as_ref() == Some(n) data-testid="building-row" on:click=move |_| pick_nth(i)>
+                    <b>{n.clone()}</b><small class:warn=doors == 0>" · "{said}</small>
+                </button>
+            }
+        });
+        Some(rows.collect_view())
+    };
+    let on_key = move |ev: leptos::ev::KeyboardEvent| {
+        let Some(c) = untrack(current) else { return };
+        let at = picked.get_untracked().and_then(|p| c.buildings.iter().position(|b| *b == p));
+        let next = match (ev.key().as_str(), at) {
+            ("ArrowDown" | "j", None) => 0,
+            ("ArrowDown" | "j", Some(i)) => (i + 1).min(c.buildings.len().saturating_sub(1)),
+            ("ArrowUp" | "k", Some(i)) => i.saturating_sub(1),
+            _ => return,
+        };
+        pick_nth(next);
+        ev.prevent_default();
+    };
     let picked_signal = Signal::derive(move || picked_at.get());
     view! {
         <div class="buildings">
@@ -610,6 +662,11 @@ fn Buildings() -> impl IntoView {
                 prop:value=move || typed.get() on:input=move |ev| { typed.set(event_target_value(&ev)); compound.set(None); } />
             <ul class="suggest">{list}</ul>
             <Show when=move || compound.get().is_some()>
+              <div class="review-desk">
+                <div class="review-list building-list" tabindex="0" data-testid="building-list" on:keydown=on_key>
+                    {building_rows}
+                </div>
+                <div class="review-detail">
                 <p class="hint">{move || match picked.get() {
                     None => s.t("在地图上点一栋楼", "Tap a building on the map").to_string(),
                     Some(b) => format!("{} {b}", s.t("已选楼栋", "Building")),
@@ -637,6 +694,8 @@ fn Buildings() -> impl IntoView {
                 }>
                     <Map view=view points=Signal::derive(Vec::new) on_pick=place_door picked=picked_signal/>
                 </Show>
+                </div>
+              </div>
             </Show>
         </div>
     }

@@ -2,15 +2,16 @@
 
 use leptos::prelude::*;
 use ridermap_api::{MapReq, NearbyItem, NearbyReq};
-use ridermap_core::{Amenity, LatLon, PlaceKind};
+use ridermap_core::{Amenity, Id, LatLon, PlaceKind};
 
 use crate::{
     geom::View,
     map::{H, Map, W},
+    screens::place::PlaceScreen,
     state::{PositionSource, Screen, state, tr},
     text,
     transport::call,
-    widgets::{ReadStatus, VirtualList},
+    widgets::{ReadStatus, VirtualList, wide},
 };
 
 const ROW: f64 = 64.0;
@@ -89,6 +90,20 @@ pub fn Nearby() -> impl IntoView {
         s.set_position(p, PositionSource::Picked);
         picking.set(false);
     });
+    // A place tapped in the list or on the map: on a tablet it opens beside the list (the map
+    // centred on it, then its page), on a phone over it.
+    let selected = RwSignal::new(None::<Id>);
+    let open = Callback::new(move |(id, at): (Id, Option<LatLon>)| {
+        if !wide() {
+            return s.screen.set(Screen::Place(id));
+        }
+        if let Some(at) = at {
+            view.update(|v| v.center = at);
+        }
+        selected.set(Some(id));
+    });
+    let on_select = Callback::new(move |id| open.run((id, None)));
+    let highlight = Signal::derive(move || selected.get().into_iter().collect::<Vec<_>>());
     view! {
         <section class="nearby">
             <input class="search" type="search" data-testid="search"
@@ -113,17 +128,20 @@ pub fn Nearby() -> impl IntoView {
                 </button>
             </div>
             <ReadStatus res=map_points what=("地图上的地点", "the places on the map")/>
-            {move || if picking.get() {
-                view! { <Map view=view points=points on_pick=on_pick/> }.into_any()
-            } else {
-                view! { <Map view=view points=points/> }.into_any()
-            }}
+            <div class="side">
+                {move || if picking.get() {
+                    view! { <Map view=view points=points on_pick=on_pick/> }.into_any()
+                } else {
+                    view! { <Map view=view points=points highlight=highlight on_select=on_select/> }.into_any()
+                }}
+                {move || selected.get().map(|id| view! { <div data-testid="side-place"><PlaceScreen id=id/></div> })}
+            </div>
             <ReadStatus res=results what=("附近的地点", "the places nearby")/>
             {move || loaded().map(|(q, n)| view! {
                 <p class="count" data-testid="result-count" data-query=q>{format!("{n} {}", s.t("处", "places"))}</p>
             })}
             <Show when=move || loaded().is_some()>
-                <VirtualList items=items row_height=ROW render=move |item: NearbyItem| view! { <PlaceRow item=item/> } />
+                <VirtualList items=items row_height=ROW render=move |item: NearbyItem| view! { <PlaceRow item=item selected=selected open=open/> } />
             </Show>
         </section>
     }
@@ -131,20 +149,28 @@ pub fn Nearby() -> impl IntoView {
 
 /// One place in a list: name, kind, distance, open or not, and what riders reported.
 #[component]
-pub fn PlaceRow(item: NearbyItem) -> impl IntoView {
+pub fn PlaceRow(
+    item: NearbyItem,
+    /// The place shown beside the list (a tablet's), marked in it.
+    selected: RwSignal<Option<Id>>,
+    /// Opens the place (where it is, to centre the map on).
+    open: Callback<(Id, Option<LatLon>)>,
+) -> impl IntoView {
     let s = state();
     let id = item.place.id;
+    let at = item.place.point();
     let kind = item.place.kind();
-    let open = item.open;
+    let is_open = item.open;
     let condition = item.condition;
     view! {
-        <button class="row" data-testid="place-row" on:click=move |_| s.screen.set(Screen::Place(id))>
+        <button class="row" class:on=move || selected.get() == Some(id) data-testid="place-row"
+            on:click=move |_| open.run((id, Some(at)))>
             <span class=format!("dot {}", crate::map::kind_class(kind))></span>
             <span class="row-main">
                 <span class="row-name">{item.place.name.clone()}</span>
                 <span class="row-sub">
                     {move || text::kind(kind, s.lang.get())}" · "{move || text::distance(item.distance_m, s.lang.get())}
-                    {move || match open {
+                    {move || match is_open {
                         Some(true) => format!(" · {}", s.t("开放中", "open")),
                         Some(false) => format!(" · {}", s.t("已关闭", "closed")),
                         None => String::new(),
