@@ -245,13 +245,24 @@ fn draw_map(s: &mut Surface<'_>, m: &SheetMap, font: &Font) -> Result<(), SignEr
             draw::text(s, font, (p.0 + 3.5, p.1 - 3.0), 7.0, INK, Halo::White, unit);
         }
     }
-    for p in &m.parking {
-        Mark::Parking.draw(s, font, f.xy(*p), 6.0);
+    let parking: Vec<(f32, f32)> = m.parking.iter().map(|p| f.xy(*p)).collect();
+    for p in &parking {
+        Mark::Parking.draw(s, font, *p, 6.0);
     }
-    for g in &m.gates {
-        let p = f.xy(g.at);
-        Mark::Gate(g.tone).draw(s, font, p, 7.5);
-        draw::text(s, font, (p.0 + 10.0, p.1 + 4.0), 10.0, INK, Halo::White, &g.name);
+    let gates: Vec<(f32, f32)> = m.gates.iter().map(|g| f.xy(g.at)).collect();
+    for (g, p) in m.gates.iter().zip(&gates) {
+        Mark::Gate(g.tone).draw(s, font, *p, GATE_R);
+    }
+    // Each gate's name on a plate of its own (the compound's outline runs through the gate), on
+    // the first side of its mark where it hides no other mark and no building's number.
+    let numbers: Vec<(f32, f32)> = m.footprints.iter().filter(|fp| fp.number.is_some()).map(|fp| f.xy(fp.at)).collect();
+    for (g, p) in m.gates.iter().zip(&gates) {
+        let others: Vec<(f32, f32)> =
+            gates.iter().chain(&parking).chain(&numbers).filter(|q| *q != p).copied().collect();
+        let size = (draw::width(&g.name, LABEL) + 6.0, LABEL + 5.0);
+        let (x, y) = label_at(*p, size, &others);
+        shape(s, draw::rect(x, y, size.0, size.1), Some(fill(WHITE)), Some(stroke((150, 150, 140), 0.6)));
+        draw::text(s, font, (x + 3.0, y + LABEL + 0.5), LABEL, INK, Halo::None, &g.name);
     }
     if clipped {
         s.pop();
@@ -260,6 +271,69 @@ fn draw_map(s: &mut Surface<'_>, m: &SheetMap, font: &Font) -> Result<(), SignEr
     Ok(())
 }
 
+const GATE_R: f32 = 7.5;
+const LABEL: f32 = 10.0;
+
+/// The top-left corner of a `(w, h)` label for the mark at `p`: right of it, else right past a
+/// parking mark beside it, left, below or above — the first place where the label covers none of
+/// the marks at `avoid` and stays in the map's frame; right when none is free.
+fn label_at(p: (f32, f32), (w, h): (f32, f32), avoid: &[(f32, f32)]) -> (f32, f32) {
+    let gap = GATE_R + 3.0;
+    let sides = [
+        (p.0 + gap, p.1 - h / 2.0),
+        (p.0 + gap + 16.0, p.1 - h / 2.0),
+        (p.0 - gap - w, p.1 - h / 2.0),
+        (p.0 - w / 2.0, p.1 + gap),
+        (p.0 - w / 2.0, p.1 - gap - h),
+    ];
+    // A mark is hidden when the label comes within its size of its middle.
+    let mark = 7.0;
+    let free = |&(x, y): &(f32, f32)| {
+        let on_map = x >= MAP.0 && x + w <= MAP.0 + MAP.2 && y >= MAP.1 && y + h <= MAP.1 + MAP.3;
+        on_map && avoid.iter().all(|q| q.0 < x - mark || q.0 > x + w + mark || q.1 < y - mark || q.1 > y + h + mark)
+    };
+    sides.iter().copied().find(free).unwrap_or(sides[0])
+}
+
 fn seg_len(w: &[(f32, f32)]) -> f32 {
     ((w[1].0 - w[0].0).powi(2) + (w[1].1 - w[0].1).powi(2)).sqrt()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_gates_label_goes_where_it_hides_no_other_mark() {
+        let mid = (MAP.0 + MAP.2 / 2.0, MAP.1 + MAP.3 / 2.0);
+        let (w, h) = (60.0, 15.0);
+        let right = (mid.0 + 10.5, mid.1 - 7.5);
+        let past = (mid.0 + 26.5, mid.1 - 7.5);
+        let left = (mid.0 - 10.5 - w, mid.1 - 7.5);
+        let below = (mid.0 - w / 2.0, mid.1 + 10.5);
+        let check = |p: (f32, f32), avoid: &[(f32, f32)], expected: (f32, f32)| {
+            assert_eq!(label_at(p, (w, h), avoid), expected, "{p:?} avoiding {avoid:?}");
+        };
+        check(mid, &[], right);
+        // A parking mark just right of the gate: the label goes past it.
+        check(mid, &[(mid.0 + 12.0, mid.1)], past);
+        // A building's number further right too: left.
+        check(mid, &[(mid.0 + 12.0, mid.1), (mid.0 + 60.0, mid.1)], left);
+        // Marks on both sides: below.
+        check(mid, &[(mid.0 + 14.0, mid.1), (mid.0 + 40.0, mid.1), (mid.0 - 30.0, mid.1 + 2.0)], below);
+        // A mark far away hides nothing.
+        check(mid, &[(mid.0 + 200.0, mid.1)], right);
+        // At the frame's right edge: left, though nothing is in the way.
+        let edge = (MAP.0 + MAP.2 - 5.0, mid.1);
+        check(edge, &[], (edge.0 - 10.5 - w, edge.1 - 7.5));
+        // Nowhere free: right.
+        let crowd = [
+            (mid.0 + 14.0, mid.1),
+            (mid.0 + 40.0, mid.1),
+            (mid.0 - 30.0, mid.1),
+            (mid.0, mid.1 + 20.0),
+            (mid.0, mid.1 - 20.0),
+        ];
+        check(mid, &crowd, right);
+    }
 }
