@@ -111,6 +111,9 @@ fn too_many(e: GovernorError) -> Response<axum::body::Body> {
 fn refuse(message: String, wait: u64) -> Response<axum::body::Body> {
     let mut res = Failure::from(ApiError::new(ErrorCode::RateLimited, message)).into_response();
     res.headers_mut().insert("retry-after", wait.into());
+    // The request's body was never read, so the server may drop the connection after this answer;
+    // saying so keeps a client from sending its next request down a connection about to close.
+    res.headers_mut().insert("connection", axum::http::HeaderValue::from_static("close"));
     res
 }
 
@@ -237,6 +240,7 @@ mod tests {
         let third = call("a").await.unwrap();
         assert_eq!(third.status(), 429);
         assert_eq!(third.headers().get("retry-after").unwrap(), "1");
+        assert_eq!(third.headers().get("connection").unwrap(), "close", "the unread body ends the connection");
         let body = axum::body::to_bytes(third.into_body(), 1 << 16).await.unwrap();
         let why: ApiError = serde_json::from_slice(&body).unwrap();
         assert_eq!(why.code, ErrorCode::RateLimited);
