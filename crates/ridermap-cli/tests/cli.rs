@@ -553,6 +553,8 @@ fn a_signboard_prints_the_way_in() {
     for n in 1..=40 {
         assert!(words.contains(&n.to_string().as_str()), "building {n} is not on the sign:\n{text}");
     }
+    // Only this compound's unit doors: none of the neighbours' door numbers beside building 1's.
+    assert_eq!(words.iter().filter(|w| **w == "1").count(), 1, "one `1`, building 1:\n{text}");
     let info = tool("pdfinfo", &[pdf.to_str().unwrap()]);
     assert!(info.contains("Pages:           1") && info.contains("595 x 842 pts (A4)"), "{info}");
     let fonts = tool("pdffonts", &[pdf.to_str().unwrap()]);

@@ -162,13 +162,12 @@ impl Handle for SignReq {
                     let at = own.map_or(mid, |b| [b.lon, b.lat]);
                     map.footprints.push(Footprint { ring: f.line, number: f.number, at });
                 }
-                Layer::Door => {
-                    if let (Some(at), Some(unit)) = (f.line.first(), f.number) {
-                        map.doors.push((*at, unit));
-                    }
-                }
                 _ => {}
             }
+        }
+        // This compound's unit doors (the base layer's neighbours' doors only crowd the sheet).
+        for b in &info.buildings {
+            map.doors.extend(b.doors.iter().map(|d| ([d.lon, d.lat], d.unit.clone())));
         }
         for p in cx.store().in_box(bbox, 5_000)? {
             if let Detail::Path(info) = &p.detail {
