@@ -4,16 +4,10 @@
 pub use ridermap_core::words::*;
 use ridermap_core::{Outcome, PlaceKind};
 
-/// A day as `MM-DD`. Written out: chrono's `format` strings cost the wasm several KB.
-pub fn month_day(d: &impl chrono::Datelike) -> String {
-    format!("{:02}-{:02}", d.month(), d.day())
-}
-
 /// A moment as `MM-DD HH:MM` in Shanghai's time (UTC+8, no daylight saving).
 pub fn month_day_time(t: chrono::DateTime<chrono::Utc>) -> String {
-    use chrono::Timelike;
     let t = t.naive_utc() + chrono::Duration::hours(8);
-    format!("{} {:02}:{:02}", month_day(&t), t.hour(), t.minute())
+    format!("{} {}", month_day(&t), clock(&t))
 }
 
 /// The outcomes worth offering for a kind of place, most common first.

@@ -413,11 +413,9 @@ pub fn gate_open(g: &Place, reports: &[StatusReport], at: DateTime<Utc>) -> bool
     g.entrance().is_some() && judge(g, None, reports, &q, None).open
 }
 
-// Written out rather than with chrono's format strings: those cost the UI's wasm several KB.
 fn hhmm(t: NaiveDateTime, now: NaiveDateTime) -> String {
-    use chrono::{Datelike, Timelike};
-    let time = format!("{:02}:{:02}", t.hour(), t.minute());
-    if t.date() == now.date() { time } else { format!("{:02}-{:02} {time}", t.month(), t.day()) }
+    let time = crate::words::clock(&t);
+    if t.date() == now.date() { time } else { format!("{} {time}", crate::words::month_day(&t)) }
 }
 
 fn judge(

@@ -3,7 +3,18 @@
 //! words.
 
 use crate::{Amenity, ChargerKind, Indicator, Lang, Outcome, PlaceKind, Role, StationService, status::Condition};
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, Datelike, Timelike, Utc};
+
+/// A day as `MM-DD`. Written out, as `clock` is: chrono's format strings cost the UI's wasm
+/// several KB.
+pub fn month_day(d: &impl Datelike) -> String {
+    format!("{:02}-{:02}", d.month(), d.day())
+}
+
+/// A time of day as `HH:MM`.
+pub fn clock(t: &impl Timelike) -> String {
+    format!("{:02}:{:02}", t.hour(), t.minute())
+}
 
 pub fn kind(k: PlaceKind, l: Lang) -> &'static str {
     match k {

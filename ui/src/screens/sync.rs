@@ -83,18 +83,9 @@ pub fn SyncScreen() -> impl IntoView {
         Some(format!("{kept}{ca}"))
     };
     let basemap_path = RwSignal::new(String::new());
-    // The path typed, or in the app window picked in the system's open dialog.
-    let import_basemap = Action::new_local(move |dialog: &Option<Dialog>| {
-        let dialog = *dialog;
+    let import_basemap = Action::new_local(move |_: &()| {
+        let path = basemap_path.get_untracked();
         async move {
-            let path = match dialog {
-                None => basemap_path.get_untracked(),
-                Some(d) => match pick_path(d, "", &["mbtiles"]).await {
-                    Ok(Some(path)) => path,
-                    Ok(None) => return,
-                    Err(e) => return s.say(e.message),
-                },
-            };
             match call(&ImportBaseMapReq { path }).await {
                 Ok(m) => {
                     s.say(format!("{}{}", s.t("已导入底图：", "Base map imported: "), m.name));
@@ -105,6 +96,19 @@ pub fn SyncScreen() -> impl IntoView {
             }
         }
     });
+    // In the app window: the path picked in the system's open dialog, imported as if typed.
+    let pick_basemap = move |_| {
+        leptos::task::spawn_local(async move {
+            match pick_path(Dialog::Open, "", &["mbtiles"]).await {
+                Ok(Some(path)) => {
+                    basemap_path.set(path);
+                    import_basemap.dispatch(());
+                }
+                Ok(None) => {}
+                Err(e) => s.say(e.message),
+            }
+        })
+    };
     let basemap_now = move || match s.basemap.get() {
         None => s.t("没有底图：地图只画本机数据", "No base map: the map draws the local data only").to_string(),
         Some(m) => format!(
@@ -191,10 +195,10 @@ pub fn SyncScreen() -> impl IntoView {
             <input type="text" data-testid="basemap-path" placeholder=tr("本机上的 .mbtiles 文件路径", "Path of an .mbtiles file on this device")
                 prop:value=move || basemap_path.get() on:input=move |ev| basemap_path.set(event_target_value(&ev)) />
             <button class="big" data-testid="basemap-import" disabled=move || import_basemap.pending().get()
-                on:click=move |_| { import_basemap.dispatch(None); }>{tr("导入底图", "Import base map")}</button>
+                on:click=move |_| { import_basemap.dispatch(()); }>{tr("导入底图", "Import base map")}</button>
             {crate::transport::in_tauri().then(|| view! {
                 <button class="big" data-testid="basemap-pick" disabled=move || import_basemap.pending().get()
-                    on:click=move |_| { import_basemap.dispatch(Some(Dialog::Open)); }>{tr("选择底图文件…", "Choose a base map file…")}</button>
+                    on:click=pick_basemap>{tr("选择底图文件…", "Choose a base map file…")}</button>
             })}
         </section>
     }
